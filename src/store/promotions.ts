@@ -1,0 +1,184 @@
+import type { ItemState, Promotion, PromotionStatus, PromotionView } from '../domain/promotion.js';
+import type { Template } from '../domain/template.js';
+import type { Queryable } from './db.js';
+
+interface PromotionRow {
+  id: string;
+  release: string;
+  template_id: string;
+  template: Template | string;
+  channel_id: string;
+  team_id: string | null;
+  status: PromotionStatus;
+  requested_by: string;
+  created_at: Date;
+  ended_at: Date | null;
+  ended_by: string | null;
+  end_reason: string | null;
+  version: number;
+}
+
+const COLUMNS =
+  'id, release, template_id, template, channel_id, team_id, status, requested_by, created_at, ended_at, ended_by, end_reason, version';
+
+function toPromotion(r: PromotionRow): Promotion {
+  return {
+    id: r.id,
+    release: r.release,
+    templateId: r.template_id,
+    template: typeof r.template === 'string' ? (JSON.parse(r.template) as Template) : r.template,
+    channelId: r.channel_id,
+    teamId: r.team_id,
+    status: r.status,
+    requestedBy: r.requested_by,
+    createdAt: new Date(r.created_at),
+    endedAt: r.ended_at ? new Date(r.ended_at) : null,
+    endedBy: r.ended_by,
+    endReason: r.end_reason,
+    version: r.version,
+  };
+}
+
+export interface NewPromotion {
+  id: string;
+  release: string;
+  template: Template;
+  channelId: string;
+  teamId: string | null;
+  requestedBy: string;
+  createdAt: Date;
+}
+
+/** Insert a promotion and a row per item. Returns false when the release already has an active promotion here. */
+export async function insertPromotion(q: Queryable, p: NewPromotion, itemIds: readonly string[]): Promise<boolean> {
+  const r = await q.query(
+    `INSERT INTO promotions (id, release, template_id, template, channel_id, team_id, status, requested_by, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8)
+     ON CONFLICT (channel_id, release) WHERE status = 'active' DO NOTHING`,
+    [p.id, p.release, p.template.id, JSON.stringify(p.template), p.channelId, p.teamId, p.requestedBy, p.createdAt],
+  );
+  if (r.rowCount === 0) return false;
+  await q.query(
+    `INSERT INTO item_states (promotion_id, item_id, state)
+     SELECT $1, item_id, 'open' FROM unnest($2::text[]) AS item_id`,
+    [p.id, itemIds],
+  );
+  return true;
+}
+
+export async function getPromotion(q: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<Promotion | undefined> {
+  const r = await q.query<PromotionRow>(`SELECT ${COLUMNS} FROM promotions WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  return r.rows[0] && toPromotion(r.rows[0]);
+}
+
+export async function findActive(q: Queryable, channelId: string, release: string): Promise<Promotion | undefined> {
+  const r = await q.query<PromotionRow>(
+    `SELECT ${COLUMNS} FROM promotions WHERE channel_id = $1 AND release = $2 AND status = 'active'`,
+    [channelId, release],
+  );
+  return r.rows[0] && toPromotion(r.rows[0]);
+}
+
+/** The most recent promotion of a release in a channel, whatever its status. */
+export async function findLatest(q: Queryable, channelId: string, release: string): Promise<Promotion | undefined> {
+  const r = await q.query<PromotionRow>(
+    `SELECT ${COLUMNS} FROM promotions WHERE channel_id = $1 AND release = $2 ORDER BY created_at DESC LIMIT 1`,
+    [channelId, release],
+  );
+  return r.rows[0] && toPromotion(r.rows[0]);
+}
+
+export async function listActive(q: Queryable, channelId: string): Promise<Promotion[]> {
+  const r = await q.query<PromotionRow>(
+    `SELECT ${COLUMNS} FROM promotions WHERE channel_id = $1 AND status = 'active' ORDER BY created_at`,
+    [channelId],
+  );
+  return r.rows.map(toPromotion);
+}
+
+/** End an active promotion. Returns false if it was not active (already ended by someone else). */
+export async function endPromotion(
+  q: Queryable,
+  id: string,
+  e: { status: Exclude<PromotionStatus, 'active'>; by: string; reason: string; at: Date },
+): Promise<boolean> {
+  const r = await q.query(
+    `UPDATE promotions SET status = $2, ended_by = $3, end_reason = $4, ended_at = $5 WHERE id = $1 AND status = 'active'`,
+    [id, e.status, e.by, e.reason, e.at],
+  );
+  return r.rowCount > 0;
+}
+
+interface ItemRow {
+  item_id: string;
+  state: ItemState['state'];
+  value: string | null;
+  note: string | null;
+  by_user: string | null;
+  at: Date | null;
+}
+
+function toItemState(r: ItemRow): ItemState {
+  return { itemId: r.item_id, state: r.state, value: r.value, note: r.note, by: r.by_user, at: r.at ? new Date(r.at) : null };
+}
+
+export async function loadView(q: Queryable, id: string): Promise<PromotionView | undefined> {
+  const promotion = await getPromotion(q, id);
+  if (!promotion) return undefined;
+  const r = await q.query<ItemRow>('SELECT item_id, state, value, note, by_user, at FROM item_states WHERE promotion_id = $1', [id]);
+  return { promotion, states: new Map(r.rows.map((row) => [row.item_id, toItemState(row)])) };
+}
+
+export async function getItemState(q: Queryable, promotionId: string, itemId: string): Promise<ItemState | undefined> {
+  const r = await q.query<ItemRow>(
+    'SELECT item_id, state, value, note, by_user, at FROM item_states WHERE promotion_id = $1 AND item_id = $2',
+    [promotionId, itemId],
+  );
+  return r.rows[0] && toItemState(r.rows[0]);
+}
+
+/**
+ * Move the given items from one state to another, only where they are in `from` now, so a delta applied
+ * twice (or against a state someone else already changed) changes nothing. Returns the ids changed.
+ */
+export async function transitionItems(
+  q: Queryable,
+  promotionId: string,
+  itemIds: readonly string[],
+  from: ItemState['state'],
+  to: ItemState['state'],
+  by: string,
+  at: Date,
+): Promise<string[]> {
+  if (itemIds.length === 0) return [];
+  const r = await q.query<{ item_id: string }>(
+    `UPDATE item_states SET state = $4, by_user = $5, at = $6
+     WHERE promotion_id = $1 AND item_id = ANY($2::text[]) AND state = $3
+     RETURNING item_id`,
+    [promotionId, itemIds, from, to, by, at],
+  );
+  return r.rows.map((row) => row.item_id).sort();
+}
+
+/** Write an item's whole state (fields, choices, not-applicable). Returns the state before. */
+export async function writeItemState(q: Queryable, promotionId: string, s: ItemState): Promise<ItemState | undefined> {
+  const before = await q.query<ItemRow>(
+    'SELECT item_id, state, value, note, by_user, at FROM item_states WHERE promotion_id = $1 AND item_id = $2 FOR UPDATE',
+    [promotionId, s.itemId],
+  );
+  await q.query(
+    'UPDATE item_states SET state = $3, value = $4, note = $5, by_user = $6, at = $7 WHERE promotion_id = $1 AND item_id = $2',
+    [promotionId, s.itemId, s.state, s.value, s.note, s.by, s.at],
+  );
+  return before.rows[0] && toItemState(before.rows[0]);
+}
+
+/** Record that an interaction was applied. False means it was applied before: skip it. */
+export async function claimReceipt(q: Queryable, key: string, promotionId: string, at: Date): Promise<boolean> {
+  const r = await q.query('INSERT INTO interaction_receipts (key, promotion_id, at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [
+    key,
+    promotionId,
+    at,
+  ]);
+  return r.rowCount > 0;
+}
