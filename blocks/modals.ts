@@ -1,0 +1,117 @@
+import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import { INPUT, VIEW } from '../src/ids.js';
+import { fieldHint, FIELD_MAX_LENGTH, NA_REASON_MAX } from '../src/domain/fields.js';
+import type { ItemState } from '../src/domain/promotion.js';
+import type { FieldSpec, Item, Section } from '../src/domain/template.js';
+import { esc, LIMITS, truncate } from './text.js';
+
+/** What a modal carries back in private_metadata: ids only, plus the field spec so its value can be checked at once. */
+export interface FieldModalMeta {
+  p: string;
+  i: string;
+  c: string;
+  spec: FieldSpec;
+}
+export interface NaModalMeta {
+  p: string;
+  s: string;
+  c: string;
+}
+
+function title(release: string): ModalView['title'] {
+  return { type: 'plain_text', text: truncate(release, LIMITS.modalTitle) };
+}
+
+function fieldElement(spec: FieldSpec, current: string | null): InputBlock['element'] {
+  const placeholder = spec.placeholder ? { placeholder: { type: 'plain_text' as const, text: spec.placeholder } } : {};
+  switch (spec.type) {
+    case 'datetime':
+      return { type: 'datetimepicker', action_id: INPUT.value, ...(current ? { initial_date_time: Number(current) } : {}) };
+    case 'user':
+      return { type: 'users_select', action_id: INPUT.value, ...(current ? { initial_user: current } : {}), ...placeholder };
+    default:
+      return {
+        type: 'plain_text_input',
+        action_id: INPUT.value,
+        max_length: FIELD_MAX_LENGTH[spec.type],
+        ...(current ? { initial_value: current } : {}),
+        ...placeholder,
+      };
+  }
+}
+
+/** The modal that fills in a value item (Run ID, commit SHA, ticket, window start...). */
+export function fieldModal(args: { promotionId: string; release: string; channelId: string; item: Item; state: ItemState | undefined }): ModalView {
+  const spec = args.item.field;
+  if (!spec) throw new Error(`item ${args.item.id} is not a field`);
+  const meta: FieldModalMeta = { p: args.promotionId, i: args.item.id, c: args.channelId, spec };
+  const current = args.state?.state === 'done' ? args.state.value : null;
+  const blocks: KnownBlock[] = [
+    {
+      type: 'input',
+      block_id: INPUT.fieldValue,
+      optional: true,
+      label: { type: 'plain_text', text: args.item.label },
+      hint: { type: 'plain_text', text: truncate(fieldHint(spec), 2000) },
+      element: fieldElement(spec, current),
+    },
+  ];
+  if (args.item.hint) blocks.unshift({ type: 'context', elements: [{ type: 'mrkdwn', text: esc(args.item.hint) }] });
+  return {
+    type: 'modal',
+    callback_id: VIEW.field,
+    title: title(args.release),
+    submit: { type: 'plain_text', text: 'Save' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: JSON.stringify(meta),
+    blocks,
+  };
+}
+
+/** The modal that marks one of a section's items not applicable (with a reason), or applicable again. */
+export function naModal(args: {
+  promotionId: string;
+  release: string;
+  channelId: string;
+  section: Section;
+  states: Map<string, ItemState>;
+}): ModalView {
+  const meta: NaModalMeta = { p: args.promotionId, s: args.section.id, c: args.channelId };
+  const options: PlainTextOption[] = args.section.items.map((item) => {
+    const na = args.states.get(item.id)?.state === 'na';
+    return { text: { type: 'plain_text', text: truncate(`${na ? '(not applicable) ' : ''}${item.label}`, LIMITS.optionText) }, value: item.id };
+  });
+  const mark: PlainTextOption = { text: { type: 'plain_text', text: 'Mark it not applicable' }, value: 'mark' };
+  const restore: PlainTextOption = { text: { type: 'plain_text', text: 'Make it applicable again' }, value: 'restore' };
+  return {
+    type: 'modal',
+    callback_id: VIEW.na,
+    title: { type: 'plain_text', text: 'Not applicable' },
+    submit: { type: 'plain_text', text: 'Save' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: JSON.stringify(meta),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${esc(args.section.title)}* · promotion ${esc(args.release)}` } },
+      {
+        type: 'input',
+        block_id: INPUT.naItem,
+        label: { type: 'plain_text', text: 'Item' },
+        element: { type: 'static_select', action_id: INPUT.value, options, placeholder: { type: 'plain_text', text: 'Choose an item' } },
+      },
+      {
+        type: 'input',
+        block_id: INPUT.naAction,
+        label: { type: 'plain_text', text: 'Change' },
+        element: { type: 'radio_buttons', action_id: INPUT.value, options: [mark, restore], initial_option: mark },
+      },
+      {
+        type: 'input',
+        block_id: INPUT.naReason,
+        optional: true,
+        label: { type: 'plain_text', text: 'Why does it not apply?' },
+        hint: { type: 'plain_text', text: 'Required when marking not applicable; shown in the checklist and kept in the audit trail.' },
+        element: { type: 'plain_text_input', action_id: INPUT.value, multiline: true, max_length: NA_REASON_MAX },
+      },
+    ],
+  };
+}

@@ -1,0 +1,74 @@
+import type { FieldSpec } from '../src/domain/template.js';
+
+/** Slack's limits (see shared/docs/SLACK-FACTS.md), plus the total we allow ourselves per message. */
+export const LIMITS = {
+  blocksPerMessage: 50,
+  blocksPerView: 100,
+  optionsPerElement: 10,
+  sectionText: 3000,
+  fieldText: 2000,
+  fieldsPerSection: 10,
+  headerText: 150,
+  optionText: 75,
+  buttonText: 75,
+  blockId: 255,
+  modalTitle: 24,
+  privateMetadata: 3000,
+  /** Slack refuses around 12-13k characters of block text per message; stay well under. */
+  messageText: 10_000,
+  fallbackText: 4000,
+} as const;
+
+/** Escape the three characters Slack's mrkdwn treats as control characters in user-provided text. */
+export function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export function mention(userId: string): string {
+  return `<@${userId}>`;
+}
+
+/** A time shown in each reader's own time zone, with a UTC fallback for clients that cannot. */
+export function slackDate(at: Date, format = '{date_short_pretty} {time}'): string {
+  const fallback = at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
+}
+
+/** Short "who, when": fits a checkbox option description (75 characters). */
+export function byLine(by: string | null, at: Date | null): string {
+  const parts = [by ? mention(by) : '', at ? slackDate(at, '{date_short} {time}') : ''].filter(Boolean);
+  return parts.join(' · ');
+}
+
+/** Show a stored field value the way its type reads best. */
+export function formatFieldValue(spec: FieldSpec, value: string): string {
+  switch (spec.type) {
+    case 'sha':
+    case 'path':
+      return `\`${value.replace(/`/g, "'")}\``;
+    case 'datetime':
+      return slackDate(new Date(Number(value) * 1000));
+    case 'user':
+      return mention(value);
+    case 'url':
+      return `<${value.replace(/[<>|]/g, encodeURIComponent)}>`;
+    case 'number':
+      return spec.unit ? `${value} ${esc(spec.unit)}` : value;
+    default:
+      return esc(value);
+  }
+}
+
+export function progressBar(settled: number, total: number, width = 10): string {
+  const filled = total === 0 ? width : Math.round((settled / total) * width);
+  return '▓'.repeat(filled) + '░'.repeat(width - filled);
+}
+
+/** Where a message can be found: Slack redirects this to the workspace's own address. */
+export function messageLink(channelId: string, ts: string): string {
+  return `https://slack.com/archives/${channelId}/p${ts.replace('.', '')}`;
+}
