@@ -1,0 +1,179 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as SlackLogger } from '@slack/bolt';
+import type { Config } from './config.js';
+import { newErrorId, unexpectedErrorText, UserError } from './errors.js';
+import { scrubSecrets, type Logger } from './logger.js';
+import type { Db } from './store/db.js';
+import type { Template } from './domain/template.js';
+import type { Deps } from './services/deps.js';
+import { Publisher } from './slack/publisher.js';
+import { replyPrivately } from './slack/reply.js';
+import { register as registerCommands } from '../commands/index.js';
+import { register as registerActions } from './listeners/actions/index.js';
+import { register as registerViews } from './listeners/views/index.js';
+
+/** What Bolt passes an error handler when `extendedErrorHandler` is on. */
+interface ErrorArgs {
+  error: Error & { original?: unknown };
+  body: unknown;
+  context?: Record<string, unknown>;
+}
+
+/** Bolt's own log lines, through pino (and scrubbed, in case a message quotes a token). */
+function slackLogger(log: Logger): SlackLogger {
+  const line = (msg: unknown[]) => scrubSecrets(msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' '));
+  return {
+    debug: (...m) => log.debug(line(m)),
+    info: (...m) => log.info(line(m)),
+    warn: (...m) => log.warn(line(m)),
+    error: (...m) => log.error(line(m)),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.INFO,
+    setName: () => undefined,
+  };
+}
+
+export interface PreflightOptions {
+  config: Config;
+  db: Db;
+  templates: ReadonlyMap<string, Template>;
+  log: Logger;
+  clock?: () => Date;
+}
+
+export interface Preflight {
+  app: InstanceType<typeof App>;
+  deps: Deps;
+  publisher: Publisher;
+  /** Starts listening (HTTP) or connecting (Socket Mode); resolves with the HTTP port. */
+  start(port?: number): Promise<{ port: number }>;
+  stop(): Promise<void>;
+  /** Resolves once every request this process acknowledged, and every message refresh, has finished. */
+  idle(): Promise<void>;
+}
+
+async function health(db: Db, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const path = (req.url ?? '').split('?')[0];
+  if (req.method !== 'GET' || (path !== '/healthz' && path !== '/readyz')) return false;
+  if (path === '/healthz') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    return true;
+  }
+  try {
+    await db.ping();
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready","database":"ok"}');
+  } catch {
+    res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"unavailable","database":"unreachable"}');
+  }
+  return true;
+}
+
+export function createPreflight(opts: PreflightOptions): Preflight {
+  const { config, db, log } = opts;
+  const clientOptions = {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    // A click's follow-up must not hang for minutes: a few quick retries, then the error reaches the person.
+    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
+    timeout: 15_000,
+  };
+  const logger = slackLogger(log.child({ component: 'bolt' }));
+  const receiver =
+    config.mode === 'socket'
+      ? new SocketModeReceiver({ appToken: config.slack.appToken!, logger, installerOptions: { clientOptions } as never })
+      : new HTTPReceiver({
+          signingSecret: config.slack.signingSecret!,
+          logger,
+          endpoints: '/slack/events',
+          customRoutes: [
+            { path: '/healthz', method: 'GET', handler: (req, res) => void health(db, req, res) },
+            { path: '/readyz', method: 'GET', handler: (req, res) => void health(db, req, res) },
+          ],
+        });
+  const app = new App({
+    token: config.slack.botToken,
+    receiver,
+    logger,
+    clientOptions,
+    extendedErrorHandler: true,
+  });
+
+  const publisher = new Publisher({ db, client: app.client, log: log.child({ component: 'publisher' }) });
+  const deps: Deps = { db, clock: opts.clock ?? (() => new Date()), log, templates: opts.templates, publisher };
+
+  // Work still running after its ack: shutdown (and tests) wait for it rather than cutting it off.
+  const inflight = new Set<Promise<unknown>>();
+
+  // One child logger per request, carrying ids that let the request be followed through the logs.
+  app.use(async ({ body, context, next }) => {
+    const b = body as { user?: { id?: string }; user_id?: string; type?: string; command?: string };
+    context['requestId'] = randomUUID();
+    context['log'] = log.child({ requestId: context['requestId'], userId: b.user?.id ?? b.user_id, kind: b.type ?? b.command });
+    const work = next();
+    inflight.add(work);
+    try {
+      await work;
+    } finally {
+      inflight.delete(work);
+    }
+  });
+
+  const idle = async () => {
+    while (inflight.size > 0) await Promise.allSettled([...inflight]);
+    await publisher.idle();
+  };
+
+  registerCommands(app, deps);
+  registerActions(app, deps);
+  registerViews(app, deps);
+
+  // The one place errors end: the person always hears back, privately; unexpected errors are logged with an id.
+  app.error((async ({ error, body, context }: ErrorArgs) => {
+    const reqLog = (context?.['log'] as Logger | undefined) ?? log;
+    const original = (error as { original?: unknown }).original ?? error;
+    let text: string;
+    if (original instanceof UserError) {
+      reqLog.info({ code: original.code }, 'request refused: %s', original.message);
+      text = `:no_entry_sign: ${original.message}`;
+    } else {
+      const errorId = newErrorId();
+      reqLog.error({ err: original, errorId }, 'request failed');
+      text = unexpectedErrorText(errorId);
+    }
+    try {
+      await replyPrivately(app.client, body, { text });
+    } catch (replyErr) {
+      reqLog.error({ err: replyErr }, 'could not tell the person about an error');
+    }
+  }) as never);
+
+  let healthServer: Server | undefined;
+  let httpServer: Server | undefined;
+  return {
+    app,
+    deps,
+    publisher,
+    async start(port = config.port) {
+      if (config.mode === 'socket') {
+        // Socket Mode has no inbound HTTP, but orchestrators still probe health and readiness.
+        healthServer = createServer((req, res) => {
+          void health(db, req, res).then((handled) => {
+            if (!handled) res.writeHead(404).end();
+          });
+        });
+        await new Promise<void>((resolve) => healthServer!.listen(port, resolve));
+        await app.start();
+        return { port: (healthServer.address() as AddressInfo).port };
+      }
+      httpServer = (await app.start(port)) as Server;
+      return { port: (httpServer.address() as AddressInfo).port };
+    },
+    async stop() {
+      await app.stop();
+      if (healthServer) await new Promise<void>((resolve) => healthServer!.close(() => resolve()));
+      await idle();
+    },
+    idle,
+  };
+}

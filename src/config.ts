@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/**
+ * The only place that reads `process.env`. Every problem is reported at once; secret values are never echoed.
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string({ error: 'is required (the bot token, xoxb-...)' }).regex(/^xox[bp]-\S+$/, 'must be a bot token starting with xoxb-'),
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_APP_TOKEN: optionalString.pipe(z.string().regex(/^xapp-\S+$/, 'must be an app-level token starting with xapp-').optional()),
+    SLACK_API_URL: optionalString.pipe(z.url('must be a URL such as http://127.0.0.1:4000/api/').optional()),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
+    PREFLIGHT_DATA_DIR: z.string().min(1).default('./.data'),
+    CHECKLISTS_DIR: z.string().min(1).default('./checklists'),
+    GITHUB_TOKEN: optionalString,
+    GITHUB_API_URL: z.url().default('https://api.github.com'),
+    AWS_REGION: optionalString,
+    CLOUDWATCH_ENDPOINT: optionalString.pipe(z.url().optional()),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+  });
+
+export interface Config {
+  slack: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
+  mode: 'http' | 'socket';
+  port: number;
+  databaseUrl?: string;
+  dataDir: string;
+  checklistsDir: string;
+  github: { token?: string; apiUrl: string };
+  aws: { region?: string; cloudwatchEndpoint?: string };
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse configuration from an environment (process.env by default). Throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    // Issue messages are written here and never include the offending value, so secrets stay out of the output.
+    const problems = parsed.error.issues.map((i) => {
+      const name = i.path.join('.');
+      const message = i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message;
+      return `${name} ${message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return {
+    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },
+    mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.PREFLIGHT_DATA_DIR,
+    checklistsDir: e.CHECKLISTS_DIR,
+    github: { token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL },
+    aws: { region: e.AWS_REGION, cloudwatchEndpoint: e.CLOUDWATCH_ENDPOINT },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,66 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths redacted wherever they appear in a log line: Slack tokens and secrets, database URLs (they can
+ * embed passwords), request headers carrying signatures or bearer tokens.
+ */
+export const REDACT_PATHS = [
+  'token',
+  'password',
+  'secret',
+  'signingSecret',
+  'botToken',
+  'appToken',
+  'databaseUrl',
+  'connectionString',
+  'authorization',
+  '*.token',
+  '*.password',
+  '*.secret',
+  '*.signingSecret',
+  '*.botToken',
+  '*.appToken',
+  '*.databaseUrl',
+  '*.connectionString',
+  '*.authorization',
+  '*.*.token',
+  '*.*.password',
+  '*.*.botToken',
+  '*.*.signingSecret',
+  '*.*.appToken',
+  'headers.authorization',
+  'headers["x-slack-signature"]',
+  'req.headers.authorization',
+  'req.headers["x-slack-signature"]',
+];
+
+/** Slack tokens and credentials inside URLs, masked in free text (error messages) before they are logged. */
+const SECRET_PATTERNS: Array<[RegExp, string]> = [
+  [/xox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[redacted]'],
+  [/xapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]'],
+  [/(\w+:\/\/[^:/\s]+:)[^@\s]+@/g, '$1[redacted]@'],
+];
+
+export function scrubSecrets(text: string): string {
+  return SECRET_PATTERNS.reduce((s, [re, by]) => s.replace(re, by), text);
+}
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'preflight' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: {
+        err: (err: unknown) => {
+          const s = pino.stdSerializers.err(err as Error);
+          return { ...s, message: scrubSecrets(s.message ?? ''), stack: s.stack ? scrubSecrets(s.stack) : s.stack };
+        },
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,17 @@
+import type { Logger } from '../logger.js';
+import type { Db } from '../store/db.js';
+import type { Template } from '../domain/template.js';
+
+/** Anything that brings a promotion's Slack messages up to date with the database. */
+export interface Refresher {
+  refresh(promotionId: string): Promise<void>;
+}
+
+/** What the use cases depend on, passed explicitly: no hidden singletons. */
+export interface Deps {
+  db: Db;
+  clock: () => Date;
+  log: Logger;
+  templates: ReadonlyMap<string, Template>;
+  publisher: Refresher;
+}

@@ -1,0 +1,18 @@
+import { UserError } from '../errors.js';
+import type { Promotion } from '../domain/promotion.js';
+import { getPromotion } from '../store/promotions.js';
+import type { Queryable } from '../store/db.js';
+
+/** Load a promotion inside a transaction, locked, and insist it is still running. */
+export async function lockActivePromotion(q: Queryable, promotionId: string): Promise<Promotion> {
+  const promotion = await getPromotion(q, promotionId, { forUpdate: true });
+  if (!promotion) throw new UserError('That checklist no longer exists.', 'not_found');
+  if (promotion.status !== 'active') {
+    const why = promotion.endReason ? ` (${promotion.endReason})` : '';
+    throw new UserError(
+      `Promotion ${promotion.release} was ${promotion.status}${why}, so nothing was changed. Start a new one with \`/promote start ${promotion.release}\`.`,
+      'not_active',
+    );
+  }
+  return promotion;
+}

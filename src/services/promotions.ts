@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { UserError } from '../errors.js';
+import { RELEASE_PATTERN, type Promotion, type PromotionView } from '../domain/promotion.js';
+import { allItems, type Template } from '../domain/template.js';
+import { planMessages } from '../../blocks/layout.js';
+import { messageLink } from '../../blocks/text.js';
+import { appendAudit } from '../store/audit.js';
+import { insertMessages, overviewTs } from '../store/messages.js';
+import { endPromotion, findActive, getPromotion, insertPromotion, listActive, loadView } from '../store/promotions.js';
+import type { Deps } from './deps.js';
+
+/** Errors Slack gives when the bot cannot post in a channel. */
+const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
+
+export function chooseTemplate(templates: ReadonlyMap<string, Template>, requested: string | undefined, release: string): Template {
+  if (requested) {
+    const t = templates.get(requested);
+    if (!t) {
+      throw new UserError(
+        `There is no template \`${requested}\`. Templates: ${[...templates.keys()].map((k) => `\`${k}\``).join(', ')}.`,
+        'unknown_template',
+      );
+    }
+    return t;
+  }
+  if (templates.size === 1) return [...templates.values()][0]!;
+  const list = [...templates.values()].map((t) => `• \`${t.id}\`: ${t.name}`).join('\n');
+  throw new UserError(`Which checklist? Run \`/promote start ${release} <template>\` with one of:\n${list}`, 'template_required');
+}
+
+export interface StartInput {
+  release: string;
+  templateId?: string;
+  channelId: string;
+  teamId: string | null;
+  userId: string;
+}
+
+async function alreadyActive(deps: Deps, existing: Promotion): Promise<UserError> {
+  const ts = await overviewTs(deps.db, existing.id);
+  const where = ts ? `: <${messageLink(existing.channelId, ts)}|open its checklist>` : '';
+  return new UserError(
+    `${existing.release} already has an active promotion in this channel, started by <@${existing.requestedBy}>${where}. Finish or abort it (\`/promote abort ${existing.release} <reason>\`) before starting another.`,
+    'already_active',
+  );
+}
+
+export async function startPromotion(deps: Deps, input: StartInput): Promise<Promotion> {
+  if (!RELEASE_PATTERN.test(input.release)) {
+    throw new UserError('A release is letters, digits and . _ - / + (at most 64), e.g. `v1.50`.', 'bad_release');
+  }
+  const existing = await findActive(deps.db, input.channelId, input.release);
+  if (existing) throw await alreadyActive(deps, existing);
+  const template = chooseTemplate(deps.templates, input.templateId, input.release);
+  const id = randomUUID();
+  const now = deps.clock();
+  const plan = planMessages(template);
+  const started = await deps.db.tx(async (q) => {
+    const inserted = await insertPromotion(
+      q,
+      { id, release: input.release, template, channelId: input.channelId, teamId: input.teamId, requestedBy: input.userId, createdAt: now },
+      allItems(template).map((i) => i.id),
+    );
+    if (!inserted) return false;
+    await insertMessages(q, id, input.channelId, 1 + plan.length);
+    await appendAudit(q, {
+      promotionId: id,
+      actor: input.userId,
+      action: 'promotion.started',
+      data: { release: input.release, template: template.id, channel: input.channelId },
+      at: now,
+    });
+    return true;
+  });
+  if (!started) {
+    // Someone started the same release between our check and our insert.
+    const winner = await findActive(deps.db, input.channelId, input.release);
+    throw winner ? await alreadyActive(deps, winner) : new UserError('Could not start the promotion; please try again.');
+  }
+  try {
+    await deps.publisher.refresh(id);
+  } catch (err) {
+    const code = (err as { data?: { error?: string } }).data?.error;
+    if (code && CANNOT_POST.has(code)) {
+      await abortById(deps, id, 'preflight', `could not post in the channel (${code})`);
+      throw new UserError(
+        'I cannot post in this channel. Invite me first (`/invite @Preflight`), then run the command again.',
+        'cannot_post',
+      );
+    }
+    throw err;
+  }
+  return (await getPromotion(deps.db, id))!;
+}
+
+async function abortById(deps: Deps, id: string, userId: string, reason: string): Promise<boolean> {
+  const now = deps.clock();
+  return deps.db.tx(async (q) => {
+    if (!(await endPromotion(q, id, { status: 'aborted', by: userId, reason, at: now }))) return false;
+    await appendAudit(q, { promotionId: id, actor: userId, action: 'promotion.aborted', data: { reason }, at: now });
+    return true;
+  });
+}
+
+export async function abortPromotion(
+  deps: Deps,
+  input: { channelId: string; release: string; userId: string; reason: string },
+): Promise<Promotion> {
+  const promotion = await findActive(deps.db, input.channelId, input.release);
+  if (!promotion) throw new UserError(`There is no active promotion of ${input.release} in this channel. \`/promote list\` shows the active ones.`, 'not_found');
+  if (!(await abortById(deps, promotion.id, input.userId, input.reason))) {
+    throw new UserError(`Promotion ${input.release} has already ended.`, 'not_active');
+  }
+  await deps.publisher.refresh(promotion.id);
+  return (await getPromotion(deps.db, promotion.id))!;
+}
+
+export async function activePromotions(deps: Deps, channelId: string): Promise<Array<{ view: PromotionView; overviewTs: string | null }>> {
+  const active = await listActive(deps.db, channelId);
+  return Promise.all(
+    active.map(async (p) => ({ view: (await loadView(deps.db, p.id))!, overviewTs: await overviewTs(deps.db, p.id) })),
+  );
+}
+
+/** The promotion `/promote status [release]` is about: the named one, or the only active one here. */
+export async function promotionForStatus(
+  deps: Deps,
+  channelId: string,
+  release: string | undefined,
+): Promise<{ view: PromotionView; overviewTs: string | null }> {
+  const active = await activePromotions(deps, channelId);
+  if (release) {
+    const match = active.find((a) => a.view.promotion.release === release);
+    if (!match) throw new UserError(`There is no active promotion of ${release} in this channel. \`/promote list\` shows the active ones.`, 'not_found');
+    return match;
+  }
+  if (active.length === 1) return active[0]!;
+  if (active.length === 0) throw new UserError('No promotion is active in this channel. Start one with `/promote start <release>`.', 'none_active');
+  throw new UserError(
+    `Several promotions are active here: ${active.map((a) => `\`${a.view.promotion.release}\``).join(', ')}. Say which: \`/promote status <release>\`.`,
+    'ambiguous',
+  );
+}

@@ -1,0 +1,57 @@
+import type { WebClient } from '@slack/web-api';
+import type { KnownBlock } from '@slack/types';
+import { z } from 'zod';
+
+export interface PrivateMessage {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+/** The parts of any incoming Slack body that say where a private answer can go. */
+const replyTarget = z.object({
+  response_url: z.string().url().optional(),
+  user_id: z.string().optional(),
+  channel_id: z.string().optional(),
+  user: z.object({ id: z.string() }).optional(),
+  channel: z.object({ id: z.string() }).optional(),
+  view: z.object({ private_metadata: z.string().optional() }).optional(),
+});
+
+function metadataChannel(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  try {
+    const c = (JSON.parse(raw) as { c?: unknown }).c;
+    return typeof c === 'string' ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Answer the person behind an interaction, visible only to them: through the response_url when Slack gave
+ * one (slash commands, button clicks), otherwise as an ephemeral message in the channel the modal came from,
+ * otherwise as a direct message.
+ */
+export async function replyPrivately(client: WebClient, body: unknown, message: PrivateMessage): Promise<void> {
+  const target = replyTarget.safeParse(body);
+  if (!target.success) throw new Error('cannot tell where to answer this request');
+  const t = target.data;
+  if (t.response_url) {
+    const res = await fetch(t.response_url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, ...message }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+    return;
+  }
+  const user = t.user?.id ?? t.user_id;
+  if (!user) throw new Error('cannot tell who to answer');
+  const channel = metadataChannel(t.view?.private_metadata) ?? t.channel?.id ?? t.channel_id;
+  if (channel) {
+    await client.chat.postEphemeral({ channel, user, ...message });
+    return;
+  }
+  await client.chat.postMessage({ channel: user, ...message });
+}
