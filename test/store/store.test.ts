@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { firstBrokenLink } from '../../src/domain/audit.js';
+import type { Template } from '../../src/domain/template.js';
+import { appendAudit, listAudit } from '../../src/store/audit.js';
+import { migrate } from '../../src/store/migrate.js';
+import { claimReceipt, findActive, insertPromotion, loadView, transitionItems } from '../../src/store/promotions.js';
+import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
+
+const template = {
+  id: 'mini',
+  name: 'Mini',
+  roles: {},
+  approvals: [],
+  window: { duration: '30m' },
+  timeline: [],
+  sections: [{ id: 's', title: 'S', kind: 'gates', items: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }] }],
+} as unknown as Template;
+
+describe.each(BACKENDS)('store on %s', (_name, create) => {
+  let t: TestDatabase | undefined;
+  afterEach(async () => {
+    await t?.drop();
+    t = undefined;
+  });
+
+  it('applies migrations once, even when two replicas start at the same moment', async () => {
+    t = await create();
+    const [a, b] = [await t.open(), await t.open()];
+    const results = await Promise.all([migrate(a), migrate(b)]);
+    expect(results.flat()).toEqual(['001_promotions']);
+    expect(await migrate(a)).toEqual([]);
+    const r = await a.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
+    expect(r.rows[0]!.n).toBe(1);
+  });
+
+  it('allows one active promotion per release and channel', async () => {
+    t = await create();
+    const db = await migrated(t);
+    const p = { release: 'v1.50', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: new Date() };
+    expect(await db.tx((q) => insertPromotion(q, { id: randomUUID(), ...p }, ['a', 'b']))).toBe(true);
+    expect(await db.tx((q) => insertPromotion(q, { id: randomUUID(), ...p }, ['a', 'b']))).toBe(false);
+    expect(await db.tx((q) => insertPromotion(q, { id: randomUUID(), ...p, channelId: 'C2' }, ['a', 'b']))).toBe(true);
+    expect((await findActive(db, 'C1', 'v1.50'))?.template.sections[0]?.items).toHaveLength(2);
+  });
+
+  it('changes an item only from the expected state, and claims a receipt once', async () => {
+    t = await create();
+    const db = await migrated(t);
+    const id = randomUUID();
+    const now = new Date('2026-11-21T10:00:00Z');
+    await db.tx((q) => insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: now }, ['a', 'b']));
+    expect(await db.tx((q) => transitionItems(q, id, ['a', 'b'], 'open', 'done', 'U2', now))).toEqual(['a', 'b']);
+    expect(await db.tx((q) => transitionItems(q, id, ['a'], 'open', 'done', 'U3', now))).toEqual([]);
+    const view = await loadView(db, id);
+    expect(view?.states.get('a')).toMatchObject({ state: 'done', by: 'U2' });
+    expect(view?.states.get('a')?.at?.toISOString()).toBe(now.toISOString());
+    expect(await claimReceipt(db, 'k1', id, now)).toBe(true);
+    expect(await claimReceipt(db, 'k1', id, now)).toBe(false);
+  });
+
+  it('chains audit events so that an edited event is detected', async () => {
+    t = await create();
+    const db = await migrated(t);
+    const id = randomUUID();
+    const at = new Date('2026-11-21T10:00:00Z');
+    await db.tx((q) => insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: at }, ['a']));
+    for (const action of ['promotion.started', 'items.toggled', 'field.set']) {
+      await db.tx((q) => appendAudit(q, { promotionId: id, actor: 'U1', action, data: { item: 'a', nested: { z: 1, a: [1, 2] } }, at }));
+    }
+    const events = await listAudit(db, id);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(firstBrokenLink(events)).toBeUndefined();
+    await db.query(`UPDATE audit_events SET actor = 'U-mallory' WHERE promotion_id = $1 AND seq = 2`, [id]);
+    expect(firstBrokenLink(await listAudit(db, id))).toBe(2);
+  });
+});
