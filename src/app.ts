@@ -35,6 +35,25 @@ function slackLogger(log: Logger): SlackLogger {
   };
 }
 
+/** How far ahead of our clock a request's timestamp may be: the same window Bolt allows behind it. */
+const MAX_CLOCK_SKEW_S = 5 * 60;
+
+/**
+ * Bolt refuses requests signed more than five minutes ago; a request stamped far in the future is refused
+ * here too, so a signed request cannot be held back and replayed later.
+ */
+function refuseFutureTimestamps(receiver: InstanceType<typeof HTTPReceiver>): void {
+  const inner = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    const stamp = Number(req.headers['x-slack-request-timestamp']);
+    if (Number.isFinite(stamp) && stamp > Date.now() / 1000 + MAX_CLOCK_SKEW_S) {
+      res.writeHead(401).end();
+      return;
+    }
+    return inner(req, res);
+  };
+}
+
 export interface PreflightOptions {
   config: Config;
   db: Db;
@@ -79,8 +98,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     timeout: 15_000,
   };
   const logger = slackLogger(log.child({ component: 'bolt' }));
-  const receiver =
-    config.mode === 'socket'
+  const receiver = config.mode === 'socket'
       ? new SocketModeReceiver({ appToken: config.slack.appToken!, logger, installerOptions: { clientOptions } as never })
       : new HTTPReceiver({
           signingSecret: config.slack.signingSecret!,
@@ -91,6 +109,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
             { path: '/readyz', method: 'GET', handler: (req, res) => void health(db, req, res) },
           ],
         });
+  if (receiver instanceof HTTPReceiver) refuseFutureTimestamps(receiver);
   const app = new App({
     token: config.slack.botToken,
     receiver,
@@ -105,12 +124,35 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   // Work still running after its ack: shutdown (and tests) wait for it rather than cutting it off.
   const inflight = new Set<Promise<unknown>>();
 
+  /**
+   * Where every error ends: the person always hears back, privately. A UserError says what to do instead;
+   * anything else is logged with an id, and the person is given that id.
+   */
+  const handleError = async (error: unknown, body: unknown, reqLog: Logger): Promise<void> => {
+    let text: string;
+    if (error instanceof UserError) {
+      reqLog.info({ code: error.code }, 'request refused: %s', error.message);
+      text = `:no_entry_sign: ${error.message}`;
+    } else {
+      const errorId = newErrorId();
+      reqLog.error({ err: error, errorId }, 'request failed');
+      text = unexpectedErrorText(errorId);
+    }
+    try {
+      await replyPrivately(app.client, body, { text });
+    } catch (replyErr) {
+      reqLog.error({ err: replyErr }, 'could not tell the person about an error');
+    }
+  };
+
   // One child logger per request, carrying ids that let the request be followed through the logs.
   app.use(async ({ body, context, next }) => {
     const b = body as { user?: { id?: string }; user_id?: string; type?: string; command?: string };
     context['requestId'] = randomUUID();
     context['log'] = log.child({ requestId: context['requestId'], userId: b.user?.id ?? b.user_id, kind: b.type ?? b.command });
-    const work = next();
+    const reqLog = context['log'] as Logger;
+    // The error is answered inside the tracked work, so "idle" also covers telling the person.
+    const work = next().catch((err: unknown) => handleError(err, body, reqLog));
     inflight.add(work);
     try {
       await work;
@@ -128,24 +170,9 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   registerActions(app, deps);
   registerViews(app, deps);
 
-  // The one place errors end: the person always hears back, privately; unexpected errors are logged with an id.
+  // Errors Bolt meets before our middleware runs (authorisation, say) end in the same handler.
   app.error((async ({ error, body, context }: ErrorArgs) => {
-    const reqLog = (context?.['log'] as Logger | undefined) ?? log;
-    const original = (error as { original?: unknown }).original ?? error;
-    let text: string;
-    if (original instanceof UserError) {
-      reqLog.info({ code: original.code }, 'request refused: %s', original.message);
-      text = `:no_entry_sign: ${original.message}`;
-    } else {
-      const errorId = newErrorId();
-      reqLog.error({ err: original, errorId }, 'request failed');
-      text = unexpectedErrorText(errorId);
-    }
-    try {
-      await replyPrivately(app.client, body, { text });
-    } catch (replyErr) {
-      reqLog.error({ err: replyErr }, 'could not tell the person about an error');
-    }
+    await handleError(error.original ?? error, body, (context?.['log'] as Logger | undefined) ?? log);
   }) as never);
 
   let healthServer: Server | undefined;

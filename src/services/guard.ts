@@ -3,7 +3,12 @@ import type { Promotion } from '../domain/promotion.js';
 import { getPromotion } from '../store/promotions.js';
 import type { Queryable } from '../store/db.js';
 
-/** Load a promotion inside a transaction, locked, and insist it is still running. */
+/**
+ * Load a promotion inside a transaction, locked, and insist it is still running. Every change to a
+ * promotion takes this lock first, so changes to one promotion are serialised in one order: no deadlocks.
+ * (FOR NO KEY UPDATE, not FOR UPDATE: rows that reference the promotion take KEY SHARE locks on it, which
+ * must not conflict with ours.)
+ */
 export async function lockActivePromotion(q: Queryable, promotionId: string): Promise<Promotion> {
   const promotion = await getPromotion(q, promotionId, { forUpdate: true });
   if (!promotion) throw new UserError('That checklist no longer exists.', 'not_found');

@@ -24,8 +24,8 @@ export interface ToggleInput {
 export async function toggleChecks(deps: Deps, input: ToggleInput): Promise<{ changed: boolean }> {
   const now = deps.clock();
   const changed = await deps.db.tx(async (q) => {
-    if (!(await claimReceipt(q, input.receiptKey, input.promotionId, now))) return false;
     const promotion = await lockActivePromotion(q, input.promotionId);
+    if (!(await claimReceipt(q, input.receiptKey, promotion.id, now))) return false;
     const checks = checkItemIds(promotion.template);
     const ticked = await transitionItems(q, promotion.id, input.ticked.filter((id) => checks.has(id)), 'open', 'done', input.userId, now);
     const unticked = await transitionItems(q, promotion.id, input.unticked.filter((id) => checks.has(id)), 'done', 'open', input.userId, now);
@@ -48,8 +48,8 @@ export interface ChooseInput {
 export async function chooseOption(deps: Deps, input: ChooseInput): Promise<{ changed: boolean }> {
   const now = deps.clock();
   const changed = await deps.db.tx(async (q) => {
-    if (!(await claimReceipt(q, input.receiptKey, input.promotionId, now))) return false;
     const promotion = await lockActivePromotion(q, input.promotionId);
+    if (!(await claimReceipt(q, input.receiptKey, promotion.id, now))) return false;
     const found = findItem(promotion.template, input.itemId);
     const option = found?.item.choice?.options.find((o) => o.id === input.optionId);
     if (!found || !option) throw new UserError('That choice is not part of this checklist any more; nothing was recorded.', 'bad_choice');

@@ -15,7 +15,7 @@ export interface AuditInput {
  */
 export async function appendAudit(q: Queryable, e: AuditInput): Promise<{ seq: number; version: number }> {
   const head = await q.query<{ audit_seq: number; audit_hash: string }>(
-    'SELECT audit_seq, audit_hash FROM promotions WHERE id = $1 FOR UPDATE',
+    'SELECT audit_seq, audit_hash FROM promotions WHERE id = $1 FOR NO KEY UPDATE',
     [e.promotionId],
   );
   const row = head.rows[0];

@@ -67,7 +67,7 @@ export async function insertPromotion(q: Queryable, p: NewPromotion, itemIds: re
 }
 
 export async function getPromotion(q: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<Promotion | undefined> {
-  const r = await q.query<PromotionRow>(`SELECT ${COLUMNS} FROM promotions WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  const r = await q.query<PromotionRow>(`SELECT ${COLUMNS} FROM promotions WHERE id = $1${opts.forUpdate ? ' FOR NO KEY UPDATE' : ''}`, [id]);
   return r.rows[0] && toPromotion(r.rows[0]);
 }
 
