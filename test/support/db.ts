@@ -65,3 +65,19 @@ export async function migrated(t: TestDatabase): Promise<Db> {
   await migrate(db);
   return db;
 }
+
+/** PGlite in a data directory, reopened from disk each time: what a restarted single-process bot does. */
+export async function pgliteDirDatabase(dir: string): Promise<TestDatabase> {
+  const open: Db[] = [];
+  return {
+    kind: 'pglite',
+    async open() {
+      const db = await openPglite(dir);
+      open.push(db);
+      return db;
+    },
+    async drop() {
+      await Promise.allSettled(open.map((d) => d.close()));
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAudit } from '../../src/store/audit.js';
+import { findActive } from '../../src/store/promotions.js';
+import { blockActionsPayload, interactivityBody, postSigned, sign, slashCommandBody, toggleCheckboxes } from '../support/slack-requests.js';
+import { postgresDatabase, type TestDatabase } from '../support/db.js';
+import { BOT_TOKEN, CHANNEL, findCheckbox, SIGNING_SECRET, startHarness, type Harness } from '../support/harness.js';
+
+const FORM = 'application/x-www-form-urlencoded';
+
+describe('requests that are not from Slack, or not as Slack sends them', () => {
+  let database: TestDatabase;
+  let h: Harness;
+  let promotionId: string;
+  let clickBody: string;
+  const written = async () => ({ audit: (await listAudit(h.bot.db, promotionId)).length, calls: h.fake.calls.length });
+
+  beforeAll(async () => {
+    database = await postgresDatabase();
+    h = await startHarness({ database, templatesDir: 'test/fixtures/checklists' });
+    await h.command('start v1.50');
+    await h.settle();
+    promotionId = (await findActive(h.bot.db, CHANNEL, 'v1.50'))!.id;
+    const box = findCheckbox(h.fake, 'gate-0');
+    clickBody = interactivityBody(
+      blockActionsPayload(h.bot.sender, {
+        userId: 'U0MALLORY',
+        channelId: CHANNEL,
+        message: box.message,
+        action: toggleCheckboxes(box.message, box.blockId, ['gate-0']),
+        responseUrl: h.fake.responseUrl(),
+      }),
+    );
+  });
+  afterAll(async () => {
+    await h.close();
+    await database.drop();
+  });
+
+  it('refuses a forged signature with 401 and writes nothing', async () => {
+    const before = await written();
+    const forged = await postSigned(h.bot.sender, clickBody, FORM, { signature: sign('not-the-secret', Math.floor(Date.now() / 1000), clickBody) });
+    expect(forged.status).toBe(401);
+    const command = await postSigned(h.bot.sender, slashCommandBody(h.bot.sender, { text: 'start v9', userId: 'U0MALLORY', channelId: CHANNEL, responseUrl: h.fake.responseUrl() }), FORM, {
+      signature: 'v0=deadbeef',
+    });
+    expect(command.status).toBe(401);
+    await h.settle();
+    expect(await written()).toEqual(before);
+    expect(findCheckbox(h.fake, 'gate-0').ticked).toBe(false);
+  });
+
+  it('refuses a stale timestamp (older than five minutes) and a far-future one, correctly signed, with 401', async () => {
+    const before = await written();
+    const old = Math.floor(Date.now() / 1000) - 6 * 60;
+    expect((await postSigned(h.bot.sender, clickBody, FORM, { timestamp: old })).status).toBe(401);
+    const future = Math.floor(Date.now() / 1000) + 10 * 60;
+    expect((await postSigned(h.bot.sender, clickBody, FORM, { timestamp: future })).status).toBe(401);
+    await h.settle();
+    expect(await written()).toEqual(before);
+  });
+
+  it('refuses a malformed payload with 400 and writes nothing', async () => {
+    const before = await written();
+    expect((await postSigned(h.bot.sender, 'payload=%7Bnot-json', FORM)).status).toBe(400);
+    expect((await postSigned(h.bot.sender, '{"type": "block_actions"', 'application/json')).status).toBe(400);
+    await h.settle();
+    expect(await written()).toEqual(before);
+  });
+
+  it('answers a readiness probe from the database and a liveness probe', async () => {
+    const base = h.bot.sender.url.replace('/slack/events', '');
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ database: 'ok' });
+  });
+});
+
+describe('acknowledging before slow work, and errors nobody expected', () => {
+  let database: TestDatabase;
+  let h: Harness;
+  beforeAll(async () => {
+    database = await postgresDatabase();
+    h = await startHarness({ database, templatesDir: 'test/fixtures/checklists' });
+  });
+  afterAll(async () => {
+    await h.close();
+    await database.drop();
+  });
+
+  it('acknowledges /promote start before posting anything', async () => {
+    h.fake.hold('chat.postMessage');
+    const res = await h.command('start v1.50');
+    // The answer came back while the checklist post was still waiting on Slack.
+    expect(res.status).toBe(200);
+    await h.fake.waitFor(() => h.fake.pending('chat.postMessage') > 0, { what: 'the checklist post' });
+    expect(h.fake.messages(CHANNEL)).toHaveLength(0);
+    h.fake.release('chat.postMessage');
+    await h.settle();
+    expect(h.fake.messages(CHANNEL).length).toBeGreaterThan(1);
+  });
+
+  it('acknowledges a tick before updating the message', async () => {
+    const box = findCheckbox(h.fake, 'gate-1');
+    h.fake.hold('chat.update');
+    const res = await h.toggle('U0BOB', box.message, box.blockId, ['gate-1']);
+    expect(res.status).toBe(200);
+    await h.fake.waitFor(() => h.fake.pending('chat.update') > 0, { what: 'the checklist update' });
+    h.fake.release('chat.update');
+    await h.settle();
+    expect(findCheckbox(h.fake, 'gate-1').ticked).toBe(true);
+  });
+
+  it('tells the person an error id that is in the log, keeps what they did, and catches up on the next click', async () => {
+    h.fake.failNext('chat.update', 'internal_error');
+    const box = findCheckbox(h.fake, 'gate-2');
+    await h.toggle('U0CAROL', box.message, box.blockId, ['gate-2']);
+    await h.settle();
+    const reply = await h.fake.waitFor(() => h.fake.ephemerals().find((e) => e.user === 'U0CAROL'), { what: 'the error reply' });
+    const errorId = /error id `(E-[0-9a-f]+)`/.exec(reply.text ?? '')?.[1];
+    expect(errorId).toBeDefined();
+    expect(h.logs.some((l) => l.includes(`"errorId":"${errorId}"`) && l.includes('internal_error'))).toBe(true);
+    const promotion = (await findActive(h.bot.db, CHANNEL, 'v1.50'))!;
+    expect((await listAudit(h.bot.db, promotion.id)).at(-1)).toMatchObject({ actor: 'U0CAROL', data: { ticked: ['gate-2'] } });
+
+    const next = findCheckbox(h.fake, 'gate-3');
+    await h.toggle('U0CAROL', next.message, next.blockId, ['gate-3']);
+    await h.settle();
+    expect(findCheckbox(h.fake, 'gate-2').ticked).toBe(true);
+    expect(findCheckbox(h.fake, 'gate-3').ticked).toBe(true);
+  });
+
+  it('never writes the bot token or the signing secret to the logs or to Slack', async () => {
+    const everything = [...h.logs, ...h.fake.calls.map((c) => JSON.stringify(c.args))].join('\n');
+    expect(h.logs.length).toBeGreaterThan(20);
+    expect(everything).not.toContain(BOT_TOKEN);
+    expect(everything).not.toContain(SIGNING_SECRET);
+  });
+});
