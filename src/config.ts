@@ -16,7 +16,7 @@ const envSchema = z
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_APP_TOKEN: optionalString.pipe(z.string().regex(/^xapp-\S+$/, 'must be an app-level token starting with xapp-').optional()),
     SLACK_API_URL: optionalString.pipe(z.url('must be a URL such as http://127.0.0.1:4000/api/').optional()),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: z.coerce.number({ error: 'must be a whole number from 0 to 65535' }).int('must be a whole number from 0 to 65535').min(0).max(65535).default(3000),
     DATABASE_URL: optionalString.pipe(
       z
         .string()
@@ -30,15 +30,6 @@ const envSchema = z
     AWS_REGION: optionalString,
     CLOUDWATCH_ENDPOINT: optionalString.pipe(z.url().optional()),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SLACK_SIGNING_SECRET'],
-        message: 'is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)',
-      });
-    }
   });
 
 export interface Config {
@@ -63,15 +54,18 @@ export class ConfigError extends Error {
 /** Parse configuration from an environment (process.env by default). Throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    // Issue messages are written here and never include the offending value, so secrets stay out of the output.
-    const problems = parsed.error.issues.map((i) => {
-      const name = i.path.join('.');
-      const message = i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message;
-      return `${name} ${message}`;
-    });
-    throw new ConfigError(problems);
+  // Issue messages are written here and never include the offending value, so secrets stay out of the output.
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => {
+        const name = String(i.path[0]);
+        return `${name} ${env[name] === undefined ? 'is required' : i.message}`;
+      });
+  const blank = (v: string | undefined) => v === undefined || v.trim() === '';
+  if (blank(env['SLACK_APP_TOKEN']) && blank(env['SLACK_SIGNING_SECRET'])) {
+    problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)');
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },
