@@ -3,7 +3,7 @@ import type { ActionsBlock, ContextBlock, KnownBlock, MrkdwnOption, PlainTextOpt
 import { ACTION, blockId, refValue } from '../src/ids.js';
 import { itemKind, type Item, type Section } from '../src/domain/template.js';
 import { progressOf, type ItemState, type PromotionView } from '../src/domain/promotion.js';
-import { byLine, esc, formatFieldValue, LIMITS, truncate } from './text.js';
+import { byLine, esc, escCapped, formatFieldValue, LIMITS, SHOWN_MAX, truncate } from './text.js';
 
 export interface RenderedMessage {
   /** Notification and screen-reader fallback. */
@@ -74,7 +74,7 @@ function doneDescription(s: ItemState): string {
 
 function checkOption(item: Item, s: ItemState): MrkdwnOption | PlainTextOption {
   const description =
-    s.state === 'done' ? doneDescription(s) : item.hint ? truncate(esc(item.hint), LIMITS.optionText) : undefined;
+    s.state === 'done' ? doneDescription(s) : item.hint ? escCapped(item.hint, LIMITS.optionText) : undefined;
   return {
     text: optionText(item.label),
     value: item.id,
@@ -83,12 +83,23 @@ function checkOption(item: Item, s: ItemState): MrkdwnOption | PlainTextOption {
 }
 
 function naLine(item: Item, s: ItemState): string {
-  const reason = s.note ? `: ${esc(s.note)}` : '';
+  const reason = s.note ? `: ${escCapped(s.note, SHOWN_MAX.reason)}` : '';
   return `~${esc(item.label)}~ · _not applicable${reason}_ · ${byLine(s.by, s.at)}`;
 }
 
 function statusMark(s: ItemState): string {
   return s.state === 'done' ? ':ballot_box_with_check:' : s.state === 'na' ? ':heavy_minus_sign:' : ':white_large_square:';
+}
+
+/** Lines joined into as few section texts as fit Slack's 3000 characters, never cutting a line. */
+function packLines(lines: string[]): string[] {
+  const texts: string[] = [];
+  for (const line of lines) {
+    const last = texts.at(-1);
+    if (last !== undefined && last.length + 1 + line.length <= LIMITS.sectionText) texts[texts.length - 1] = `${last}\n${line}`;
+    else texts.push(truncate(line, LIMITS.sectionText));
+  }
+  return texts;
 }
 
 function checksBlocks(view: PromotionView, unit: Extract<Unit, { type: 'checks' }>, interactive: boolean): KnownBlock[] {
@@ -98,7 +109,7 @@ function checksBlocks(view: PromotionView, unit: Extract<Unit, { type: 'checks' 
     const lines = states.map(({ item, s }) =>
       s.state === 'na' ? `${statusMark(s)} ${naLine(item, s)}` : `${statusMark(s)} ${esc(item.label)}${s.state === 'done' ? ` · ${byLine(s.by, s.at)}` : ''}`,
     );
-    return [{ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), LIMITS.sectionText) } }];
+    return packLines(lines).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
   }
   const blocks: KnownBlock[] = [];
   const applicable = states.filter(({ s }) => s.state !== 'na');
@@ -126,7 +137,7 @@ function checksBlocks(view: PromotionView, unit: Extract<Unit, { type: 'checks' 
 function valueLine(item: Item, s: ItemState): string {
   if (s.state === 'na') return naLine(item, s);
   const label = `*${esc(item.label)}*`;
-  if (s.state !== 'done' || s.value === null) return `${label}\n_Not set_${item.hint ? ` · ${esc(item.hint)}` : ''}`;
+  if (s.state !== 'done' || s.value === null) return `${label}\n_Not set_${item.hint ? ` · ${escCapped(item.hint, LIMITS.optionText)}` : ''}`;
   const shown = item.field
     ? formatFieldValue(item.field, s.value)
     : esc(item.choice?.options.find((o) => o.id === s.value)?.label ?? s.value);

@@ -30,11 +30,13 @@ const WORST_AT = new Date('2099-12-31T23:59:59Z');
  */
 function worstStates(template: Template): Array<Map<string, ItemState>> {
   const items = allItems(template);
-  const reason = 'x'.repeat(NA_REASON_MAX);
+  // '&' is the character that grows most when escaped (to '&amp;'): the longest text as Slack counts it.
+  const reason = '&'.repeat(NA_REASON_MAX);
   const filled = (id: string): ItemState => {
     const item = items.find((i) => i.id === id)!;
     const longestChoice = [...(item.choice?.options ?? [])].sort((a, b) => b.label.length - a.label.length)[0]?.id ?? null;
-    const value = item.field ? (item.field.type === 'datetime' ? '4102444799' : '9'.repeat(FIELD_MAX_LENGTH[item.field.type])) : longestChoice;
+    const type = item.field?.type;
+    const value = !type ? longestChoice : type === 'datetime' ? '4102444799' : (type === 'text' || type === 'path' ? '&' : '9').repeat(FIELD_MAX_LENGTH[type]);
     return { itemId: id, state: 'done', value, note: null, by: WORST_USER, at: WORST_AT };
   };
   const na = (id: string): ItemState => ({ itemId: id, state: 'na', value: null, note: reason, by: WORST_USER, at: WORST_AT });
@@ -78,9 +80,14 @@ function worstSize(template: Template, render: (v: PromotionView) => { blocks: K
   let blocks = 0;
   let chars = 0;
   for (const states of worstStates(template)) {
-    const m = render(worstView(template, states));
-    blocks = Math.max(blocks, m.blocks.length);
-    chars = Math.max(chars, blockTextLength(m.blocks));
+    // A running promotion and an ended one (read-only, with the longest abort reason) are laid out differently.
+    for (const ended of [false, true]) {
+      const view = worstView(template, states);
+      if (ended) Object.assign(view.promotion, { status: 'aborted', endedBy: WORST_USER, endedAt: WORST_AT, endReason: '&'.repeat(500) });
+      const m = render(view);
+      blocks = Math.max(blocks, m.blocks.length);
+      chars = Math.max(chars, blockTextLength(m.blocks));
+    }
   }
   return { blocks, chars };
 }

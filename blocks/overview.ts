@@ -1,7 +1,7 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import { percentSettled, progressOf, promotionProgress, type PromotionView } from '../src/domain/promotion.js';
 import { KIND_EMOJI, type RenderedMessage } from './checklist.js';
-import { esc, LIMITS, mention, progressBar, slackDate, truncate } from './text.js';
+import { esc, escCapped, LIMITS, mention, progressBar, SHOWN_MAX, slackDate, truncate } from './text.js';
 
 function statusLine(view: PromotionView): string {
   const p = view.promotion;
@@ -11,7 +11,7 @@ function statusLine(view: PromotionView): string {
       return `*Status:* :large_green_circle: In progress · ${started}`;
     case 'aborted':
       return `*Status:* :no_entry: Aborted by ${p.endedBy ? mention(p.endedBy) : 'someone'} ${p.endedAt ? slackDate(p.endedAt) : ''}${
-        p.endReason ? `: ${esc(truncate(p.endReason, 500))}` : ''
+        p.endReason ? `: ${escCapped(p.endReason, SHOWN_MAX.reason)}` : ''
       }\n_${started}_`;
     case 'completed':
       return `*Status:* :checkered_flag: Completed ${p.endedAt ? slackDate(p.endedAt) : ''} · ${started}`;

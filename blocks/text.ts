@@ -28,6 +28,23 @@ export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/**
+ * Escape, then keep at most `max` characters without cutting an entity (`&amp;`) in half. Escaping can make
+ * text up to five times longer, so every piece of user text is capped after escaping: that is what keeps a
+ * message within Slack's limits whatever people type.
+ */
+export function escCapped(text: string, max: number): string {
+  const escaped = esc(text);
+  if (escaped.length <= max) return escaped;
+  let cut = escaped.slice(0, max - 1);
+  const amp = cut.lastIndexOf('&');
+  if (amp >= 0 && !cut.slice(amp).includes(';')) cut = cut.slice(0, amp);
+  return `${cut}…`;
+}
+
+/** How many characters of user-entered text a message shows at most, once escaped (values are kept whole). */
+export const SHOWN_MAX = { reason: 260, value: 260, url: 510 } as const;
+
 export function mention(userId: string): string {
   return `<@${userId}>`;
 }
@@ -38,10 +55,10 @@ export function slackDate(at: Date, format = '{date_short_pretty} {time}'): stri
   return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
 }
 
-/** Short "who, when": fits a checkbox option description (75 characters). */
+/** Short "who, when": fits a checkbox option description (75 characters) for user ids up to 13 characters. */
 export function byLine(by: string | null, at: Date | null): string {
-  const parts = [by ? mention(by) : '', at ? slackDate(at, '{date_short} {time}') : ''].filter(Boolean);
-  return parts.join(' · ');
+  const when = at ? `<!date^${Math.floor(at.getTime() / 1000)}^{date_short} {time}|${at.toISOString().slice(5, 16).replace('T', ' ')}Z>` : '';
+  return [by ? mention(by) : '', when].filter(Boolean).join(' · ');
 }
 
 /** Show a stored field value the way its type reads best. */
@@ -49,17 +66,17 @@ export function formatFieldValue(spec: FieldSpec, value: string): string {
   switch (spec.type) {
     case 'sha':
     case 'path':
-      return `\`${value.replace(/`/g, "'")}\``;
+      return `\`${escCapped(value.replace(/`/g, "'"), SHOWN_MAX.value)}\``;
     case 'datetime':
       return slackDate(new Date(Number(value) * 1000));
     case 'user':
       return mention(value);
     case 'url':
-      return `<${value.replace(/[<>|]/g, encodeURIComponent)}>`;
+      return `<${truncate(value.replace(/[<>|]/g, encodeURIComponent), SHOWN_MAX.url)}>`;
     case 'number':
       return spec.unit ? `${value} ${esc(spec.unit)}` : value;
     default:
-      return esc(value);
+      return escCapped(value, SHOWN_MAX.value);
   }
 }
 

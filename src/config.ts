@@ -16,7 +16,9 @@ const envSchema = z
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_APP_TOKEN: optionalString.pipe(z.string().regex(/^xapp-\S+$/, 'must be an app-level token starting with xapp-').optional()),
     SLACK_API_URL: optionalString.pipe(z.url('must be a URL such as http://127.0.0.1:4000/api/').optional()),
-    PORT: z.coerce.number({ error: 'must be a whole number from 0 to 65535' }).int('must be a whole number from 0 to 65535').min(0).max(65535).default(3000),
+    PORT: optionalString.pipe(
+      z.coerce.number<string | undefined>({ error: 'must be a whole number from 0 to 65535' }).int('must be a whole number from 0 to 65535').min(0).max(65535).default(3000),
+    ),
     DATABASE_URL: optionalString.pipe(
       z
         .string()

@@ -16,6 +16,7 @@ export const REDACT_PATHS = [
   'databaseUrl',
   'connectionString',
   'authorization',
+  'Authorization',
   '*.token',
   '*.password',
   '*.secret',
@@ -25,6 +26,11 @@ export const REDACT_PATHS = [
   '*.databaseUrl',
   '*.connectionString',
   '*.authorization',
+  '*.Authorization',
+  '*.*.secret',
+  '*.*.databaseUrl',
+  '*.*.authorization',
+  '*.*.Authorization',
   '*.*.token',
   '*.*.password',
   '*.*.botToken',
@@ -34,13 +40,15 @@ export const REDACT_PATHS = [
   'headers["x-slack-signature"]',
   'req.headers.authorization',
   'req.headers["x-slack-signature"]',
+  'request.headers.authorization',
 ];
 
 /** Slack tokens and credentials inside URLs, masked in free text (error messages) before they are logged. */
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/xox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[redacted]'],
   [/xapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]'],
-  [/(\w+:\/\/[^:/\s]+:)[^@\s]+@/g, '$1[redacted]@'],
+  // Greedy to the last '@' of the URL, so a password containing '@' is hidden whole.
+  [/(\w+:\/\/[^:/\s@]+:)\S*@/g, '$1[redacted]@'],
 ];
 
 export function scrubSecrets(text: string): string {
@@ -54,6 +62,17 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       base: { service: 'preflight' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: {
+        // Messages are free text: mask secrets in them too. An Error logged on its own would put its raw
+        // message in `msg`; log it as { err } (scrubbed by the serializer) with a scrubbed message instead.
+        logMethod(args, method) {
+          const [first, ...rest] = args as unknown[];
+          if (first instanceof Error) {
+            return method.apply(this, [{ err: first }, scrubSecrets(typeof rest[0] === 'string' ? rest[0] : first.message)] as never);
+          }
+          return method.apply(this, args.map((a) => (typeof a === 'string' ? scrubSecrets(a) : a)) as never);
+        },
+      },
       serializers: {
         err: (err: unknown) => {
           const s = pino.stdSerializers.err(err as Error);

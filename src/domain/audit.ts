@@ -27,12 +27,21 @@ export function auditHash(prevHash: string, e: AuditEventBody): string {
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
-/** The first seq whose hash does not follow from its predecessor, or undefined when the chain is intact. */
-export function firstBrokenLink(events: Array<AuditEventBody & { prevHash: string; hash: string }>): number | undefined {
+/**
+ * The first seq whose hash does not follow from its predecessor, or undefined when the chain is intact.
+ * With the head the promotion row records, events deleted from the end are caught too.
+ */
+export function firstBrokenLink(
+  events: Array<AuditEventBody & { prevHash: string; hash: string }>,
+  head?: { seq: number; hash: string },
+): number | undefined {
   let prev = '';
+  let expected = 1;
   for (const e of events) {
-    if (e.prevHash !== prev || auditHash(prev, e) !== e.hash) return e.seq;
+    if (e.seq !== expected || e.prevHash !== prev || auditHash(prev, e) !== e.hash) return e.seq;
     prev = e.hash;
+    expected++;
   }
+  if (head && (head.seq !== expected - 1 || head.hash !== prev)) return expected;
   return undefined;
 }

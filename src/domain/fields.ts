@@ -57,8 +57,12 @@ export function validateField(spec: FieldSpec, raw: string | null | undefined): 
       value = input.toLowerCase();
       break;
     case 'number': {
+      // Commas only as thousands separators (1,500); a decimal comma (1,5) is refused rather than misread.
+      if (!/^-?((\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+)$/.test(input)) return { ok: false, error: 'Enter a number, e.g. 42 or 12.5.' };
+      if (input.replace(/\D/g, '').replace(/^0+(?=\d)/, '').length > 15) {
+        return { ok: false, error: 'Too many digits: at most 15, so the number is kept exactly.' };
+      }
       const n = Number(input.replace(/,/g, ''));
-      if (!/^-?[\d,]*\.?\d+$/.test(input) || !Number.isFinite(n)) return { ok: false, error: 'Enter a number, e.g. 42 or 12.5.' };
       if (spec.min !== undefined && n < spec.min) return { ok: false, error: `Must be at least ${spec.min}.` };
       if (spec.max !== undefined && n > spec.max) return { ok: false, error: `Must be at most ${spec.max}.` };
       value = String(n);
@@ -73,6 +77,8 @@ export function validateField(spec: FieldSpec, raw: string | null | undefined): 
       }
       if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, error: 'Only http and https URLs are allowed.' };
       value = url.toString();
+      // Normalising percent-encodes, which can make the URL longer than what was typed.
+      if (value.length > max) return { ok: false, error: `Too long once encoded: at most ${max} characters.` };
       break;
     }
     case 'datetime':

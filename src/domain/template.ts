@@ -31,6 +31,7 @@ const fieldSpec = z
     /** A regular expression the value must match (anchored by the author), e.g. a ticket format. */
     pattern: z
       .string()
+      .max(200)
       .refine((p) => {
         try {
           new RegExp(p);
@@ -221,48 +222,48 @@ export const templateSchema = z
     sections: z.array(sectionSchema).min(1).max(40),
   })
   .strict()
-  .superRefine((t, ctx) => {
-    const sectionIds = new Set<string>();
-    const itemIds = new Map<string, string>();
-    t.sections.forEach((s, si) => {
-      if (sectionIds.has(s.id)) {
-        ctx.addIssue({ code: 'custom', path: ['sections', si, 'id'], message: `section id "${s.id}" is used twice` });
-      }
-      sectionIds.add(s.id);
-      s.items.forEach((item, ii) => {
-        const other = itemIds.get(item.id);
-        if (other !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['sections', si, 'items', ii, 'id'],
-            message: `item id "${item.id}" is already used in section "${other}"`,
-          });
-        }
-        itemIds.set(item.id, s.id);
-      });
+  // Runs even when other keys are wrong, so an author sees every problem at once; hence the defensive reads.
+  .superRefine(crossCheck, { when: (payload) => typeof payload.value === 'object' && payload.value !== null });
+
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const field = (v: unknown, key: string): unknown => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined);
+
+/** What one key cannot say alone: ids unique across sections, roles that exist, probe targets that exist. */
+function crossCheck(t: unknown, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const sectionIds = new Set<unknown>();
+  const itemIds = new Map<unknown, unknown>();
+  list(field(t, 'sections')).forEach((s, si) => {
+    const sid = field(s, 'id');
+    if (sectionIds.has(sid)) issue(['sections', si, 'id'], `section id "${String(sid)}" is used twice`);
+    sectionIds.add(sid);
+    list(field(s, 'items')).forEach((item, ii) => {
+      const id = field(item, 'id');
+      if (itemIds.has(id)) issue(['sections', si, 'items', ii, 'id'], `item id "${String(id)}" is already used in section "${String(itemIds.get(id))}"`);
+      itemIds.set(id, sid);
     });
-    const roles = new Set(Object.keys(t.roles));
-    const checkRole = (role: string, path: (string | number)[]) => {
-      if (!roles.has(role)) ctx.addIssue({ code: 'custom', path, message: `role "${role}" is not defined under roles` });
-    };
-    t.approvals.forEach((a, i) => checkRole(a.role, ['approvals', i, 'role']));
-    if (t.decider) checkRole(t.decider, ['decider']);
-    t.timeline.forEach((e, i) => e.mention.forEach((r, j) => checkRole(r, ['timeline', i, 'mention', j])));
-    t.sections.forEach((s, si) =>
-      s.items.forEach((item, ii) => {
-        const records = item.probe?.type === 'github-actions' ? item.probe.records : undefined;
-        for (const [key, target] of Object.entries(records ?? {})) {
-          if (target && !itemIds.has(target)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['sections', si, 'items', ii, 'probe', 'records', key],
-              message: `item "${target}" does not exist`,
-            });
-          }
-        }
-      }),
-    );
   });
+  const roles = field(t, 'roles');
+  const checkRole = (role: unknown, path: (string | number)[]) => {
+    if (typeof role === 'string' && !(roles && typeof roles === 'object' && role in roles)) {
+      issue(path, `role "${role}" is not defined under roles`);
+    }
+  };
+  list(field(t, 'approvals')).forEach((a, i) => checkRole(field(a, 'role'), ['approvals', i, 'role']));
+  checkRole(field(t, 'decider'), ['decider']);
+  list(field(t, 'timeline')).forEach((e, i) => list(field(e, 'mention')).forEach((r, j) => checkRole(r, ['timeline', i, 'mention', j])));
+  list(field(t, 'sections')).forEach((s, si) =>
+    list(field(s, 'items')).forEach((item, ii) => {
+      const records = field(field(item, 'probe'), 'records');
+      for (const key of ['run_id', 'sha']) {
+        const target = field(records, key);
+        if (typeof target === 'string' && !itemIds.has(target)) {
+          issue(['sections', si, 'items', ii, 'probe', 'records', key], `item "${target}" does not exist`);
+        }
+      }
+    }),
+  );
+}
 
 export type TemplateInput = z.input<typeof templateSchema>;
 export type TemplateBody = z.output<typeof templateSchema>;

@@ -51,3 +51,10 @@ export async function listAudit(q: Queryable, promotionId: string): Promise<Audi
   );
   return r.rows.map((e) => ({ seq: e.seq, at: new Date(e.at), actor: e.actor, action: e.action, data: e.data, prevHash: e.prev_hash, hash: e.hash }));
 }
+
+/** Where the promotion's audit chain ends, as recorded with every append. */
+export async function auditHead(q: Queryable, promotionId: string): Promise<{ seq: number; hash: string } | undefined> {
+  const r = await q.query<{ audit_seq: number; audit_hash: string }>('SELECT audit_seq, audit_hash FROM promotions WHERE id = $1', [promotionId]);
+  const row = r.rows[0];
+  return row && { seq: row.audit_seq, hash: row.audit_hash };
+}

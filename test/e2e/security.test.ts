@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION, INPUT } from '../../src/ids.js';
 import { listAudit } from '../../src/store/audit.js';
 import { findActive } from '../../src/store/promotions.js';
 import { blockActionsPayload, interactivityBody, postSigned, sign, slashCommandBody, toggleCheckboxes } from '../support/slack-requests.js';
@@ -110,6 +111,28 @@ describe('acknowledging before slow work, and errors nobody expected', () => {
     h.fake.release('chat.update');
     await h.settle();
     expect(findCheckbox(h.fake, 'gate-1').ticked).toBe(true);
+  });
+
+  it('acknowledges a modal button before opening the modal, and a modal submission before saving', async () => {
+    await h.command('start v3.0');
+    await h.settle();
+    const field = h.fake.messages(CHANNEL).flatMap((m) => m.blocks.map((blk: any) => ({ m, blk })))
+      .filter(({ blk }) => String(blk.block_id).includes('|deployed-sha|'))
+      .at(-1)!;
+    h.fake.hold('views.open');
+    const click = await h.click('U0BOB', field.m, { type: 'button', action_id: ACTION.openField, block_id: field.blk.block_id, value: field.blk.accessory.value, action_ts: '1795300000.000009' });
+    expect(click.status).toBe(200);
+    await h.fake.waitFor(() => h.fake.pending('views.open') > 0, { what: 'the modal' });
+    h.fake.release('views.open');
+    await h.settle();
+    const modal = h.fake.views().at(-1)!;
+    h.fake.hold('chat.update');
+    const submitted = await h.submit('U0BOB', { ...modal.view, id: modal.id, state: { values: { [INPUT.fieldValue]: { [INPUT.value]: { type: 'plain_text_input', value: 'abcdef1' } } } } });
+    expect(submitted.status).toBe(200);
+    await h.fake.waitFor(() => h.fake.pending('chat.update') > 0, { what: 'the checklist update' });
+    h.fake.release('chat.update');
+    await h.settle();
+    expect(h.fake.messages(CHANNEL).map((m) => JSON.stringify(m.blocks)).join()).toContain('`abcdef1`');
   });
 
   it('tells the person an error id that is in the log, keeps what they did, and catches up on the next click', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstBrokenLink } from '../../src/domain/audit.js';
 import type { Template } from '../../src/domain/template.js';
-import { appendAudit, listAudit } from '../../src/store/audit.js';
+import { appendAudit, auditHead, listAudit } from '../../src/store/audit.js';
 import { migrate } from '../../src/store/migrate.js';
 import { claimReceipt, findActive, insertPromotion, loadView, transitionItems } from '../../src/store/promotions.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
@@ -59,7 +59,7 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
     expect(await claimReceipt(db, 'k1', id, now)).toBe(false);
   });
 
-  it('chains audit events so that an edited event is detected', async () => {
+  it('chains audit events so that an edited or a removed event is detected', async () => {
     t = await create();
     const db = await migrated(t);
     const id = randomUUID();
@@ -71,6 +71,9 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
     const events = await listAudit(db, id);
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(firstBrokenLink(events)).toBeUndefined();
+    expect(firstBrokenLink(events, await auditHead(db, id))).toBeUndefined();
+    await db.query(`DELETE FROM audit_events WHERE promotion_id = $1 AND seq = 3`, [id]);
+    expect(firstBrokenLink(await listAudit(db, id), await auditHead(db, id))).toBe(3);
     await db.query(`UPDATE audit_events SET actor = 'U-mallory' WHERE promotion_id = $1 AND seq = 2`, [id]);
     expect(firstBrokenLink(await listAudit(db, id))).toBe(2);
   });

@@ -44,7 +44,8 @@ function longestRaw(spec: FieldSpec): string {
     case 'sha':
       return 'a'.repeat(max);
     case 'number':
-      return '9'.repeat(max - 3) + '.25';
+      // The most digits a number keeps exactly (15), with a decimal part.
+      return '9'.repeat(13) + '.25';
     case 'url':
       return `https://example.com/${'a'.repeat(max - 20)}`;
     case 'datetime':
@@ -65,7 +66,8 @@ function escapeHeavyRaw(spec: FieldSpec): string {
   const max = FIELD_MAX_LENGTH[spec.type];
   if (spec.type === 'text') return '&<>'.repeat(max / 2).slice(0, max);
   if (spec.type === 'path') return `/${'&<>'.repeat(max).slice(0, max - 1)}`;
-  if (spec.type === 'url') return `https://example.com/${'|'.repeat(max - 20)}`;
+  // '|' is encoded to %7C when stored: the longest such URL that is still accepted.
+  if (spec.type === 'url') return `https://example.com/${'|'.repeat(Math.floor((max - 20) / 3))}`;
   return longestRaw(spec);
 }
 
@@ -100,7 +102,7 @@ function randomRaw(spec: FieldSpec, next: () => number): string {
 
 type StateOf = (item: Item, index: number) => ItemState;
 
-const open: StateOf = (item) => ({ itemId: item.id, state: 'open', value: null, note: null, by: null, at: null });
+const open = (item: Item): ItemState => ({ itemId: item.id, state: 'open', value: null, note: null, by: null, at: null });
 
 function done(item: Item, value: (spec: FieldSpec) => string, by = LONG_USER): ItemState {
   const options = [...(item.choice?.options ?? [])].sort((a, b) => b.label.length - a.label.length);
@@ -129,33 +131,35 @@ interface Scenario {
   name: string;
   status: PromotionStatus;
   endReason?: string;
-  state: StateOf;
+  /** A fresh state function per render, so a seeded mix is the same whichever tests run. */
+  state: () => StateOf;
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: 'all open', status: 'active', state: open },
-  { name: 'all done with the longest values', status: 'active', state: (i) => done(i, longestRaw) },
-  { name: 'all not applicable with 200-character reasons', status: 'active', state: (i) => na(i, longReason) },
+  { name: 'all open', status: 'active', state: () => open },
+  { name: 'all done with the longest values', status: 'active', state: () => (i) => done(i, longestRaw) },
+  { name: 'all not applicable with 200-character reasons', status: 'active', state: () => (i) => na(i, longReason) },
   {
     name: 'alternately done and not applicable',
     status: 'active',
-    state: (i, n) => (n % 2 === 0 ? done(i, longestRaw) : na(i, longReason)),
+    state: () => (i, n) => (n % 2 === 0 ? done(i, longestRaw) : na(i, longReason)),
   },
   {
     // A person may write "R&D <-> QA" in a reason: Slack counts the escaped text (&amp; &lt; &gt;), not what was typed.
     name: 'text values and not-applicable reasons full of & < > |',
     status: 'active',
-    state: (i) => (i.field ? done(i, escapeHeavyRaw) : itemKind(i) === 'check' ? na(i, '&<>'.repeat(NA_REASON_MAX).slice(0, NA_REASON_MAX)) : done(i, longestRaw)),
+    state: () => (i) => (i.field ? done(i, escapeHeavyRaw) : itemKind(i) === 'check' ? na(i, '&<>'.repeat(NA_REASON_MAX).slice(0, NA_REASON_MAX)) : done(i, longestRaw)),
   },
-  ...[1, 2, 3, 42, 2024].map((seed) => ({ name: `random mix, seed ${seed}`, status: 'active' as const, state: randomStates(seed) })),
-  { name: 'aborted with a long reason, all done', status: 'aborted', endReason: `${'why '.repeat(150)}<&>`, state: (i) => done(i, longestRaw) },
-  { name: 'aborted with a long reason, all not applicable', status: 'aborted', endReason: 'w'.repeat(600), state: (i) => na(i, longReason) },
-  { name: 'aborted with a long reason, random mix', status: 'aborted', endReason: 'x'.repeat(500), state: randomStates(7) },
-  { name: 'completed, all done', status: 'completed', state: (i) => done(i, longestRaw) },
+  ...[1, 2, 3, 42, 2024].map((seed) => ({ name: `random mix, seed ${seed}`, status: 'active' as const, state: () => randomStates(seed) })),
+  { name: 'aborted with a long reason, all done', status: 'aborted', endReason: `${'why '.repeat(150)}<&>`, state: () => (i) => done(i, longestRaw) },
+  { name: 'aborted with a long reason, all not applicable', status: 'aborted', endReason: 'w'.repeat(600), state: () => (i) => na(i, longReason) },
+  { name: 'aborted with a long reason, random mix', status: 'aborted', endReason: 'x'.repeat(500), state: () => randomStates(7) },
+  { name: 'completed, all done', status: 'completed', state: () => (i) => done(i, longestRaw) },
 ];
 
 function viewOf(template: Template, scenario: Pick<Scenario, 'status' | 'endReason' | 'state'>): PromotionView {
-  const states = new Map(allItems(template).map((item, n) => [item.id, scenario.state(item, n)] as const));
+  const state = scenario.state();
+  const states = new Map(allItems(template).map((item, n) => [item.id, state(item, n)] as const));
   const ended = scenario.status !== 'active';
   return {
     promotion: {
@@ -217,7 +221,7 @@ describe.each(['container-dev-to-prod', 'db-housekeeping', 'release-train', 'rls
 
   it('shows every item in exactly one thread message, next to its own section', () => {
     const t = template();
-    const view = viewOf(t, { status: 'active', state: open });
+    const view = viewOf(t, { status: 'active', state: () => open });
     const plan = planMessages(t);
     const shown = plan.map((indexes) => renderSectionsMessage(view, indexes));
     shown.forEach((message, m) => {
@@ -241,6 +245,15 @@ describe.each(['container-dev-to-prod', 'db-housekeeping', 'release-train', 'rls
     expect(problems).toEqual([]);
   });
 
+  it.each(['aborted', 'completed'] as const)('offers nothing to click once the promotion is %s, yet still shows every section', (status) => {
+    const t = template();
+    const view = viewOf(t, { status, endReason: 'stopped', state: () => randomStates(11) });
+    const messages = planMessages(t).map((indexes) => renderSectionsMessage(view, indexes));
+    const clickable = messages.flatMap((m) => m.blocks.filter((b) => b.type === 'actions' || (b.type === 'section' && b.accessory !== undefined)));
+    expect(clickable).toEqual([]);
+    expect(messages.flatMap(headers)).toEqual(t.sections.map((s) => s.title));
+  });
+
   it('opens a field modal within Slack limits for every field item, empty and filled with its longest value', () => {
     const t = template();
     const fields = allItems(t).filter((i) => itemKind(i) === 'field');
@@ -260,7 +273,7 @@ describe.each(['container-dev-to-prod', 'db-housekeeping', 'release-train', 'rls
       .filter((s) => s.items.length > 0)
       .flatMap((section) =>
         [open, (i: Item) => na(i, longReason)].flatMap((state) => {
-          const states = new Map(section.items.map((i, n) => [i.id, state(i, n)] as const));
+          const states = new Map(section.items.map((i) => [i.id, state(i)] as const));
           const view = naModal({ promotionId: PROMOTION_ID, release: RELEASE, channelId: 'C0123456789', section, states });
           return modalProblems(view).map((p) => `${section.id}: ${p}`);
         }),
