@@ -45,8 +45,9 @@ export function escCapped(text: string, max: number): string {
 /** How many characters of user-entered text a message shows at most, once escaped (values are kept whole). */
 export const SHOWN_MAX = { reason: 260, value: 260, url: 510 } as const;
 
+/** A person, as Slack shows them; the bot's own actions (recorded as a name, not a user id) show as Preflight. */
 export function mention(userId: string): string {
-  return `<@${userId}>`;
+  return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : 'Preflight';
 }
 
 /** A time shown in each reader's own time zone, with a UTC fallback for clients that cannot. */

@@ -8,7 +8,10 @@ import { scrubSecrets, type Logger } from './logger.js';
 import type { Db } from './store/db.js';
 import type { Template } from './domain/template.js';
 import type { Deps } from './services/deps.js';
+import { WebClient } from '@slack/web-api';
 import { Publisher } from './slack/publisher.js';
+import { guardRequests } from './slack/request-guard.js';
+import { Ticker, type Job } from './scheduler/ticker.js';
 import { replyPrivately } from './slack/reply.js';
 import { register as registerCommands } from '../commands/index.js';
 import { register as registerActions } from './listeners/actions/index.js';
@@ -35,24 +38,8 @@ function slackLogger(log: Logger): SlackLogger {
   };
 }
 
-/** How far ahead of our clock a request's timestamp may be: the same window Bolt allows behind it. */
-const MAX_CLOCK_SKEW_S = 5 * 60;
-
-/**
- * Bolt refuses requests signed more than five minutes ago; a request stamped far in the future is refused
- * here too, so a signed request cannot be held back and replayed later.
- */
-function refuseFutureTimestamps(receiver: InstanceType<typeof HTTPReceiver>): void {
-  const inner = receiver.requestListener;
-  receiver.requestListener = (req, res) => {
-    const stamp = Number(req.headers['x-slack-request-timestamp']);
-    if (Number.isFinite(stamp) && stamp > Date.now() / 1000 + MAX_CLOCK_SKEW_S) {
-      res.writeHead(401).end();
-      return;
-    }
-    return inner(req, res);
-  };
-}
+/** How often messages that fell behind the database (Slack failed) are rendered again. */
+const REPAIR_EVERY = '*/20 * * * * *';
 
 export interface PreflightOptions {
   config: Config;
@@ -71,6 +58,8 @@ export interface Preflight {
   stop(): Promise<void>;
   /** Resolves once every request this process acknowledged, and every message refresh, has finished. */
   idle(): Promise<void>;
+  /** Render now whatever fell behind (what the scheduler does every 20 seconds). */
+  repair(): Promise<number>;
 }
 
 async function health(db: Db, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -109,7 +98,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
             { path: '/readyz', method: 'GET', handler: (req, res) => void health(db, req, res) },
           ],
         });
-  if (receiver instanceof HTTPReceiver) refuseFutureTimestamps(receiver);
+  if (receiver instanceof HTTPReceiver) guardRequests(receiver, config.slack.signingSecret!);
   const app = new App({
     token: config.slack.botToken,
     receiver,
@@ -118,7 +107,12 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     extendedErrorHandler: true,
   });
 
-  const publisher = new Publisher({ db, client: app.client, log: log.child({ component: 'publisher' }) });
+  // Posting is never retried by the client: a post that timed out may have landed, and a retry would post
+  // the checklist twice. A failed post is left to the repair sweep instead.
+  const poster = new WebClient(config.slack.botToken, { ...clientOptions, retryConfig: { retries: 0 }, logger });
+  const publisher = new Publisher({ db, client: app.client, poster, log: log.child({ component: 'publisher' }) });
+  const ticker = new Ticker(log.child({ component: 'ticker' }));
+  const repair: Job = { name: 'repair-stale-messages', every: REPAIR_EVERY, run: () => publisher.repairStale() };
   const deps: Deps = { db, clock: opts.clock ?? (() => new Date()), log, templates: opts.templates, publisher };
 
   // Work still running after its ack: shutdown (and tests) wait for it rather than cutting it off.
@@ -182,6 +176,9 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     deps,
     publisher,
     async start(port = config.port) {
+      // Catch up on anything a previous run left behind, then keep catching up.
+      await ticker.runOnce(repair);
+      ticker.start([repair]);
       if (config.mode === 'socket') {
         // Socket Mode has no inbound HTTP, but orchestrators still probe health and readiness.
         healthServer = createServer((req, res) => {
@@ -197,10 +194,12 @@ export function createPreflight(opts: PreflightOptions): Preflight {
       return { port: (httpServer.address() as AddressInfo).port };
     },
     async stop() {
+      await ticker.stop();
       await app.stop();
       if (healthServer) await new Promise<void>((resolve) => healthServer!.close(() => resolve()));
       await idle();
     },
     idle,
+    repair: () => publisher.repairStale(),
   };
 }

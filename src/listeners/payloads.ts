@@ -35,6 +35,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 export interface CheckboxClick {
   userId: string;
   channelId: string;
+  messageTs: string;
   blockId: string;
   actionTs: string;
   selected: string[];
@@ -63,16 +64,32 @@ export function parseCheckboxClick(body: unknown, action: unknown): CheckboxClic
   const a = parse(checkboxAction, action, 'checkbox action');
   if (!b.message) throw new BadPayload('no message');
   const shown = shownSelection(b.message.blocks, a.block_id);
-  if (!shown) throw new BadPayload('checkbox block not in message');
+  if (!shown) {
+    throw new UserError('The checklist changed while you were looking, so your click was not applied. Tick it again on the updated message.', 'stale_view');
+  }
   const channelId = b.channel?.id ?? b.container?.channel_id;
   if (!channelId) throw new BadPayload('no channel');
-  return { userId: b.user.id, channelId, blockId: a.block_id, actionTs: a.action_ts, selected: a.selected_options.map((o) => o.value), shown };
+  return {
+    userId: b.user.id,
+    channelId,
+    messageTs: b.message.ts,
+    blockId: a.block_id,
+    actionTs: a.action_ts,
+    selected: a.selected_options.map((o) => o.value),
+    shown,
+  };
 }
 
-export function parseSelectClick(body: unknown, action: unknown): { userId: string; blockId: string; actionTs: string; value: string } {
+export function parseSelectClick(
+  body: unknown,
+  action: unknown,
+): { userId: string; channelId: string; messageTs: string; blockId: string; actionTs: string; value: string } {
   const b = parse(blockActionBase, body, 'click');
   const a = parse(z.object({ block_id: z.string(), action_ts: z.string(), selected_option: option }), action, 'selection');
-  return { userId: b.user.id, blockId: a.block_id, actionTs: a.action_ts, value: a.selected_option.value };
+  const channelId = b.channel?.id ?? b.container?.channel_id;
+  const messageTs = b.message?.ts ?? b.container?.message_ts;
+  if (!channelId || !messageTs) throw new BadPayload('no channel or message');
+  return { userId: b.user.id, channelId, messageTs, blockId: a.block_id, actionTs: a.action_ts, value: a.selected_option.value };
 }
 
 export function parseButtonClick(body: unknown, action: unknown): { userId: string; channelId: string; triggerId: string; value: string } {

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { esc } from '../../blocks/text.js';
 import type { Promotion } from '../domain/promotion.js';
 import { getPromotion } from '../store/promotions.js';
 import type { Queryable } from '../store/db.js';
@@ -13,7 +14,7 @@ export async function lockActivePromotion(q: Queryable, promotionId: string): Pr
   const promotion = await getPromotion(q, promotionId, { forUpdate: true });
   if (!promotion) throw new UserError('That checklist no longer exists.', 'not_found');
   if (promotion.status !== 'active') {
-    const why = promotion.endReason ? ` (${promotion.endReason})` : '';
+    const why = promotion.endReason ? ` (${esc(promotion.endReason)})` : '';
     throw new UserError(
       `Promotion ${promotion.release} was ${promotion.status}${why}, so nothing was changed. Start a new one with \`/promote start ${promotion.release}\`.`,
       'not_active',

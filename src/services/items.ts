@@ -6,6 +6,7 @@ import { appendAudit } from '../store/audit.js';
 import { claimReceipt, getItemState, transitionItems, writeItemState } from '../store/promotions.js';
 import type { Deps } from './deps.js';
 import { lockActivePromotion } from './guard.js';
+import { showChange } from './show.js';
 
 export interface ToggleInput {
   promotionId: string;
@@ -33,7 +34,7 @@ export async function toggleChecks(deps: Deps, input: ToggleInput): Promise<{ ch
     await appendAudit(q, { promotionId: promotion.id, actor: input.userId, action: 'items.toggled', data: { ticked, unticked }, at: now });
     return true;
   });
-  if (changed) await deps.publisher.refresh(input.promotionId);
+  if (changed) await showChange(deps, input.promotionId);
   return { changed };
 }
 
@@ -53,25 +54,19 @@ export async function chooseOption(deps: Deps, input: ChooseInput): Promise<{ ch
     const found = findItem(promotion.template, input.itemId);
     const option = found?.item.choice?.options.find((o) => o.id === input.optionId);
     if (!found || !option) throw new UserError('That choice is not part of this checklist any more; nothing was recorded.', 'bad_choice');
-    const before = await writeItemState(q, promotion.id, {
-      itemId: input.itemId,
-      state: 'done',
-      value: option.id,
-      note: null,
-      by: input.userId,
-      at: now,
-    });
+    const before = await getItemState(q, promotion.id, input.itemId);
     if (before?.state === 'done' && before.value === option.id) return false;
+    await writeItemState(q, promotion.id, { itemId: input.itemId, state: 'done', value: option.id, note: null, by: input.userId, at: now });
     await appendAudit(q, {
       promotionId: promotion.id,
       actor: input.userId,
       action: 'item.chosen',
-      data: { item: input.itemId, before: before?.state === 'done' ? before.value : null, after: option.id },
+      data: { item: input.itemId, before: before ? { state: before.state, value: before.value, note: before.note } : null, after: option.id },
       at: now,
     });
     return true;
   });
-  if (changed) await deps.publisher.refresh(input.promotionId);
+  if (changed) await showChange(deps, input.promotionId);
   return { changed };
 }
 
@@ -83,9 +78,10 @@ export interface SetFieldInput {
   raw: string | null;
 }
 
-export async function setField(deps: Deps, input: SetFieldInput): Promise<{ changed: boolean }> {
+/** Save a value (the transaction only, so a modal can show a refusal before it closes). True if it changed. */
+export async function saveField(deps: Deps, input: SetFieldInput): Promise<boolean> {
   const now = deps.clock();
-  const changed = await deps.db.tx(async (q) => {
+  return deps.db.tx(async (q) => {
     const promotion = await lockActivePromotion(q, input.promotionId);
     const spec = findItem(promotion.template, input.itemId)?.item.field;
     if (!spec) throw new UserError('That field is not part of this checklist; nothing was recorded.', 'bad_field');
@@ -110,8 +106,6 @@ export async function setField(deps: Deps, input: SetFieldInput): Promise<{ chan
     });
     return true;
   });
-  if (changed) await deps.publisher.refresh(input.promotionId);
-  return { changed };
 }
 
 export interface ApplicabilityInput {
@@ -123,13 +117,16 @@ export interface ApplicabilityInput {
   reason: string | null;
 }
 
-/** Mark an item not applicable (with a reason), or make it applicable again (it reopens). */
-export async function setApplicability(deps: Deps, input: ApplicabilityInput): Promise<{ changed: boolean }> {
+/**
+ * Mark an item not applicable (with a reason), or make it applicable again (it reopens). The transaction
+ * only, so a modal can show a refusal before it closes. True if it changed.
+ */
+export async function saveApplicability(deps: Deps, input: ApplicabilityInput): Promise<boolean> {
   const now = deps.clock();
   const reason = input.reason?.trim() ?? '';
-  if (input.action === 'mark' && reason === '') throw new UserError('Say why the item does not apply; nothing was recorded.', 'reason_required');
+  if (input.action === 'mark' && reason === '') throw new UserError('Say why it does not apply.', 'reason_required');
   if (reason.length > NA_REASON_MAX) throw new UserError(`Keep the reason under ${NA_REASON_MAX} characters; nothing was recorded.`, 'reason_too_long');
-  const changed = await deps.db.tx(async (q) => {
+  return deps.db.tx(async (q) => {
     const promotion = await lockActivePromotion(q, input.promotionId);
     const found = findItem(promotion.template, input.itemId);
     if (!found || found.section.id !== input.sectionId) throw new UserError('That item is not part of this section; nothing was recorded.', 'bad_item');
@@ -160,6 +157,4 @@ export async function setApplicability(deps: Deps, input: ApplicabilityInput): P
     });
     return true;
   });
-  if (changed) await deps.publisher.refresh(input.promotionId);
-  return { changed };
 }

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { UserError } from '../errors.js';
+import { newErrorId, UserError } from '../errors.js';
 import { RELEASE_PATTERN, type Promotion, type PromotionView } from '../domain/promotion.js';
 import { allItems, type Template } from '../domain/template.js';
 import { planMessages } from '../../blocks/layout.js';
 import { messageLink } from '../../blocks/text.js';
 import { appendAudit } from '../store/audit.js';
-import { insertMessages, overviewTs } from '../store/messages.js';
+import { insertMessages, isStale, overviewTs } from '../store/messages.js';
 import { endPromotion, findActive, getPromotion, insertPromotion, listActive, loadView } from '../store/promotions.js';
 import type { Deps } from './deps.js';
+import { showChange } from './show.js';
+
+/** The actor of changes the bot makes itself, in the audit trail. */
+export const SYSTEM_ACTOR = 'preflight';
 
 /** Errors Slack gives when the bot cannot post in a channel. */
 const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
@@ -37,6 +41,8 @@ export interface StartInput {
 }
 
 async function alreadyActive(deps: Deps, existing: Promotion): Promise<UserError> {
+  // If its messages fell behind (Slack failed while it started), asking again is a good moment to catch up.
+  if (await isStale(deps.db, existing.id)) await deps.publisher.refresh(existing.id).catch(() => undefined);
   const ts = await overviewTs(deps.db, existing.id);
   const where = ts ? `: <${messageLink(existing.channelId, ts)}|open its checklist>` : '';
   return new UserError(
@@ -62,7 +68,7 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
       allItems(template).map((i) => i.id),
     );
     if (!inserted) return false;
-    await insertMessages(q, id, input.channelId, 1 + plan.length);
+    await insertMessages(q, id, input.channelId, plan);
     await appendAudit(q, {
       promotionId: id,
       actor: input.userId,
@@ -81,14 +87,22 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
     await deps.publisher.refresh(id);
   } catch (err) {
     const code = (err as { data?: { error?: string } }).data?.error;
-    if (code && CANNOT_POST.has(code)) {
-      await abortById(deps, id, 'preflight', `could not post in the channel (${code})`);
+    const overviewPosted = (await overviewTs(deps.db, id)) !== null;
+    if (code && CANNOT_POST.has(code) && !overviewPosted) {
+      await abortById(deps, id, SYSTEM_ACTOR, `could not post in the channel (${code})`);
       throw new UserError(
         'I cannot post in this channel. Invite me first (`/invite @Preflight`), then run the command again.',
         'cannot_post',
       );
     }
-    throw err;
+    if (!overviewPosted) throw err;
+    // The checklist is there but part of it is not yet: the repair sweep posts the rest.
+    const errorId = newErrorId();
+    deps.log.error({ err, errorId, promotionId: id }, 'promotion started, but not all of its messages could be posted');
+    throw new UserError(
+      `Promotion ${input.release} started, but part of its checklist could not be posted just now (error id \`${errorId}\`). It is posted by itself within a minute; no need to start it again.`,
+      'display_behind',
+    );
   }
   return (await getPromotion(deps.db, id))!;
 }
@@ -111,7 +125,7 @@ export async function abortPromotion(
   if (!(await abortById(deps, promotion.id, input.userId, input.reason))) {
     throw new UserError(`Promotion ${input.release} has already ended.`, 'not_active');
   }
-  await deps.publisher.refresh(promotion.id);
+  await showChange(deps, promotion.id);
   return (await getPromotion(deps.db, promotion.id))!;
 }
 

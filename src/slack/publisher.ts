@@ -1,23 +1,32 @@
 import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
-import type { Db } from '../store/db.js';
-import type { Template } from '../domain/template.js';
-import type { PromotionView } from '../domain/promotion.js';
+import type { Db, Queryable } from '../store/db.js';
 import { renderSectionsMessage, type RenderedMessage } from '../../blocks/checklist.js';
 import { renderOverview } from '../../blocks/overview.js';
-import { planMessages } from '../../blocks/layout.js';
 import { loadView } from '../store/promotions.js';
-import { isStale, listMessages, markRendered } from '../store/messages.js';
+import { isStale, listMessages, markRendered, stalePromotions } from '../store/messages.js';
 import type { Refresher } from '../services/deps.js';
 
-/** An advisory lock key per promotion (a collision only serialises two promotions' renders). */
-function lockKey(promotionId: string): number {
-  return Number.parseInt(promotionId.replace(/-/g, '').slice(0, 12), 16);
+/**
+ * The advisory lock key of a promotion: 64 bits of its uuid as a signed bigint. A collision (vanishingly
+ * unlikely) would let one promotion's refresh be skipped while the other's runs; the repair sweep fixes that.
+ */
+function lockKey(promotionId: string): string {
+  return BigInt.asIntN(64, BigInt(`0x${promotionId.replace(/-/g, '').slice(0, 16)}`)).toString();
 }
 
 function hashOf(m: RenderedMessage): string {
   return createHash('sha256').update(JSON.stringify(m)).digest('hex');
+}
+
+export interface PublisherDeps {
+  db: Db;
+  /** For chat.update: retried on rate limits and network errors (an update is idempotent). */
+  client: WebClient;
+  /** For chat.postMessage: never retried by the client, since a retried post can post twice. */
+  poster: WebClient;
+  log: Logger;
 }
 
 /**
@@ -27,14 +36,15 @@ function hashOf(m: RenderedMessage): string {
  * it dirty and it runs once more at the end, so a burst of clicks costs a couple of `chat.update` calls.
  * Across processes, a Postgres advisory lock lets one replica render at a time; a replica that finds it
  * taken leaves the work to the holder, which re-checks the stored version after unlocking. Each render reads
- * the database afresh, so the last update always shows the latest committed state.
+ * the database afresh, so the last update shows the latest committed state.
+ *
+ * When Slack fails, the change is still saved and the messages stay marked as behind: `repairStale` (run by
+ * the scheduler) renders them again, whoever's refresh it was.
  */
 export class Publisher implements Refresher {
   private readonly inflight = new Map<string, { dirty: boolean; done: Promise<void> }>();
-  /** Plans by promotion: a promotion's template is frozen, so its plan never changes. Bounded; recomputed if evicted. */
-  private readonly plans = new Map<string, number[][]>();
 
-  constructor(private readonly deps: { db: Db; client: WebClient; log: Logger }) {}
+  constructor(private readonly deps: PublisherDeps) {}
 
   refresh(promotionId: string): Promise<void> {
     const running = this.inflight.get(promotionId);
@@ -44,14 +54,22 @@ export class Publisher implements Refresher {
     }
     const entry = { dirty: false, done: Promise.resolve() };
     entry.done = (async () => {
+      let failure: unknown;
       try {
         do {
           entry.dirty = false;
-          await this.syncAcrossReplicas(promotionId);
+          try {
+            await this.syncAcrossReplicas(promotionId);
+            failure = undefined;
+          } catch (err) {
+            // Keep going for requests that arrived meanwhile; report the last failure to every waiter.
+            failure = err;
+          }
         } while (entry.dirty);
       } finally {
         this.inflight.delete(promotionId);
       }
+      if (failure !== undefined) throw failure;
     })();
     this.inflight.set(promotionId, entry);
     return entry.done;
@@ -62,53 +80,52 @@ export class Publisher implements Refresher {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight.values()].map((e) => e.done));
   }
 
+  /** Render every promotion whose messages are behind the database. Returns how many were brought up to date. */
+  async repairStale(limit = 20): Promise<number> {
+    let repaired = 0;
+    for (const id of await stalePromotions(this.deps.db, limit)) {
+      try {
+        await this.refresh(id);
+        repaired++;
+      } catch (err) {
+        this.deps.log.warn({ err, promotionId: id }, 'checklist messages still behind; will retry');
+      }
+    }
+    return repaired;
+  }
+
   private async syncAcrossReplicas(promotionId: string): Promise<void> {
     for (;;) {
-      const result = await this.deps.db.tryLock(lockKey(promotionId), () => this.syncOnce(promotionId));
-      // Another replica holds the lock: it re-checks after unlocking and will render our change.
+      const result = await this.deps.db.tryLock(lockKey(promotionId), (q) => this.syncOnce(q, promotionId));
+      // Someone else holds the lock: it re-checks after unlocking and will render our change.
       if (!result.acquired) return;
       // A change committed while we held the lock may have found it taken: re-check now that it is free.
       if (!(await isStale(this.deps.db, promotionId))) return;
     }
   }
 
-  private plan(promotionId: string, template: Template): number[][] {
-    let plan = this.plans.get(promotionId);
-    if (!plan) {
-      plan = planMessages(template);
-      if (this.plans.size >= 500) this.plans.delete(this.plans.keys().next().value!);
-      this.plans.set(promotionId, plan);
-    }
-    return plan;
-  }
-
-  private render(view: PromotionView, idx: number): RenderedMessage {
-    if (idx === 0) return renderOverview(view);
-    const sections = this.plan(view.promotion.id, view.promotion.template)[idx - 1];
-    if (!sections) throw new Error(`promotion ${view.promotion.id} has no message ${idx} in its plan`);
-    return renderSectionsMessage(view, sections);
-  }
-
-  private async syncOnce(promotionId: string): Promise<void> {
-    const { db, client, log } = this.deps;
-    const view = await loadView(db, promotionId);
+  private async syncOnce(q: Queryable, promotionId: string): Promise<void> {
+    const { client, poster, log } = this.deps;
+    const view = await loadView(q, promotionId);
     if (!view) return;
-    const messages = await listMessages(db, promotionId);
+    const messages = await listMessages(q, promotionId);
     const version = view.promotion.version;
     let threadTs = messages.find((m) => m.idx === 0)?.ts ?? null;
     for (const m of messages) {
       if (m.ts && m.renderedVersion >= version) continue;
-      const rendered = this.render(view, m.idx);
+      const rendered = m.idx === 0 ? renderOverview(view) : renderSectionsMessage(view, m.sections);
       const hash = hashOf(rendered);
       if (m.ts && m.renderedHash === hash) {
-        await markRendered(db, promotionId, m.idx, { ts: m.ts, version, hash });
+        await markRendered(q, promotionId, m.idx, { ts: m.ts, version, hash });
         continue;
       }
       let ts = m.ts;
+      // Thread messages go under the overview, never loose in the channel.
+      if (!ts && m.idx > 0 && !threadTs) throw new Error(`promotion ${promotionId}: the overview was never posted`);
       if (ts) {
         await client.chat.update({ channel: m.channelId, ts, text: rendered.text, blocks: rendered.blocks });
       } else {
-        const posted = await client.chat.postMessage({
+        const posted = await poster.chat.postMessage({
           channel: m.channelId,
           text: rendered.text,
           blocks: rendered.blocks,
@@ -120,7 +137,7 @@ export class Publisher implements Refresher {
         if (!ts) throw new Error('chat.postMessage answered without a ts');
         if (m.idx === 0) threadTs = ts;
       }
-      await markRendered(db, promotionId, m.idx, { ts, version, hash });
+      await markRendered(q, promotionId, m.idx, { ts, version, hash });
       log.debug({ promotionId, idx: m.idx, version }, 'message rendered');
     }
   }

@@ -14,10 +14,11 @@ export interface Db extends Queryable {
   /** Run a multi-statement script (migrations) inside fn's transaction. */
   txScript<T>(fn: (q: Queryable & { exec(sql: string): Promise<void> }) => Promise<T>): Promise<T>;
   /**
-   * Run fn while holding a cross-process advisory lock, or return `{ acquired: false }` at once if another
-   * process holds it. With PGlite there is one process by construction, so fn just runs.
+   * Run fn while holding an advisory lock (a bigint key, as a decimal string), or return `{ acquired: false }`
+   * at once if someone else holds it. fn gets the lock's own connection, so holding the lock never needs a
+   * second connection from the pool. With PGlite (one process) the lock is an in-process one.
    */
-  tryLock<T>(key: number, fn: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }>;
+  tryLock<T>(key: string, fn: (q: Queryable) => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -84,12 +85,12 @@ export function connectPostgres(opts: PostgresOptions): Db {
       const client = await pool.connect();
       let broken = false;
       try {
-        const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
+        const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key]);
         if (!r.rows[0]?.ok) return { acquired: false };
         try {
-          return { acquired: true, value: await fn() };
+          return { acquired: true, value: await fn(wrap(client)) };
         } finally {
-          await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => {
+          await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => {
             // A connection that cannot unlock must not go back to the pool still holding the lock.
             broken = true;
           });
@@ -111,6 +112,7 @@ export function connectPostgres(opts: PostgresOptions): Db {
 export async function openPglite(dataDir?: string): Promise<Db> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const lite = await PGlite.create(dataDir);
+  const held = new Set<string>();
   const wrap = (q: Pick<PGlite, 'query'>): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
       const r = await q.query<T>(sql, params as unknown[]);
@@ -123,8 +125,14 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     // PGlite runs one statement at a time on one connection and queues other work behind a transaction.
     tx: (fn) => lite.transaction((t) => fn(wrap(t))),
     txScript: (fn) => lite.transaction((t) => fn({ ...wrap(t), exec: async (sql: string) => void (await t.exec(sql)) })),
-    async tryLock(_key, fn) {
-      return { acquired: true, value: await fn() };
+    async tryLock(key, fn) {
+      if (held.has(key)) return { acquired: false };
+      held.add(key);
+      try {
+        return { acquired: true, value: await fn(wrap(lite)) };
+      } finally {
+        held.delete(key);
+      }
     },
     async ping() {
       await lite.query('SELECT 1');

@@ -160,17 +160,12 @@ export async function transitionItems(
   return r.rows.map((row) => row.item_id).sort();
 }
 
-/** Write an item's whole state (fields, choices, not-applicable). Returns the state before. */
-export async function writeItemState(q: Queryable, promotionId: string, s: ItemState): Promise<ItemState | undefined> {
-  const before = await q.query<ItemRow>(
-    'SELECT item_id, state, value, note, by_user, at FROM item_states WHERE promotion_id = $1 AND item_id = $2 FOR UPDATE',
-    [promotionId, s.itemId],
-  );
+/** Write an item's whole state (fields, choices, not-applicable), under the caller's promotion lock. */
+export async function writeItemState(q: Queryable, promotionId: string, s: ItemState): Promise<void> {
   await q.query(
     'UPDATE item_states SET state = $3, value = $4, note = $5, by_user = $6, at = $7 WHERE promotion_id = $1 AND item_id = $2',
     [promotionId, s.itemId, s.state, s.value, s.note, s.by, s.at],
   );
-  return before.rows[0] && toItemState(before.rows[0]);
 }
 
 /** Record that an interaction was applied. False means it was applied before: skip it. */

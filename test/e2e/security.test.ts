@@ -64,6 +64,12 @@ describe('requests that are not from Slack, or not as Slack sends them', () => {
     const before = await written();
     expect((await postSigned(h.bot.sender, 'payload=%7Bnot-json', FORM)).status).toBe(400);
     expect((await postSigned(h.bot.sender, '{"type": "block_actions"', 'application/json')).status).toBe(400);
+    // Valid JSON, correctly signed, but not shaped as Slack sends it.
+    const shapeless = interactivityBody({ type: 'block_actions', user: { id: 'U0MALLORY' }, actions: [] });
+    expect((await postSigned(h.bot.sender, shapeless, FORM)).status).toBe(400);
+    const noUser = interactivityBody({ type: 'view_submission', view: { callback_id: 'item.field.submit', state: { values: {} } } });
+    expect((await postSigned(h.bot.sender, noUser, FORM)).status).toBe(400);
+    expect((await postSigned(h.bot.sender, 'command=%2Fpromote&text=start+v9', FORM)).status).toBe(400);
     await h.settle();
     expect(await written()).toEqual(before);
   });
@@ -135,23 +141,23 @@ describe('acknowledging before slow work, and errors nobody expected', () => {
     expect(h.fake.messages(CHANNEL).map((m) => JSON.stringify(m.blocks)).join()).toContain('`abcdef1`');
   });
 
-  it('tells the person an error id that is in the log, keeps what they did, and catches up on the next click', async () => {
+  it('when Slack fails, keeps the change, says it was saved with an error id that is in the log, and catches up', async () => {
     h.fake.failNext('chat.update', 'internal_error');
     const box = findCheckbox(h.fake, 'gate-2');
     await h.toggle('U0CAROL', box.message, box.blockId, ['gate-2']);
     await h.settle();
-    const reply = await h.fake.waitFor(() => h.fake.ephemerals().find((e) => e.user === 'U0CAROL'), { what: 'the error reply' });
+    const reply = await h.fake.waitFor(() => h.fake.ephemerals().find((e) => e.user === 'U0CAROL'), { what: 'the reply' });
+    expect(reply.text).toContain('Saved, but the checklist message could not be updated just now');
     const errorId = /error id `(E-[0-9a-f]+)`/.exec(reply.text ?? '')?.[1];
     expect(errorId).toBeDefined();
     expect(h.logs.some((l) => l.includes(`"errorId":"${errorId}"`) && l.includes('internal_error'))).toBe(true);
     const promotion = (await findActive(h.bot.db, CHANNEL, 'v1.50'))!;
     expect((await listAudit(h.bot.db, promotion.id)).at(-1)).toMatchObject({ actor: 'U0CAROL', data: { ticked: ['gate-2'] } });
+    expect(findCheckbox(h.fake, 'gate-2').ticked).toBe(false);
 
-    const next = findCheckbox(h.fake, 'gate-3');
-    await h.toggle('U0CAROL', next.message, next.blockId, ['gate-3']);
-    await h.settle();
+    // Nobody needs to click again: the repair sweep (run by the scheduler) brings the message up to date.
+    expect(await h.bot.preflight.repair()).toBeGreaterThan(0);
     expect(findCheckbox(h.fake, 'gate-2').ticked).toBe(true);
-    expect(findCheckbox(h.fake, 'gate-3').ticked).toBe(true);
   });
 
   it('never writes the bot token or the signing secret to the logs or to Slack', async () => {

@@ -3,6 +3,7 @@ import { parseBlockId } from '../../ids.js';
 import { toggleChecks } from '../../services/items.js';
 import type { Deps } from '../../services/deps.js';
 import { BadPayload, parseCheckboxClick } from '../payloads.js';
+import { assertLiveMessage } from './live-message.js';
 
 /**
  * A tick or untick. Slack sends the element's whole selection as the clicker's client shows it; the
@@ -14,6 +15,7 @@ export function onToggle(deps: Deps) {
     const click = parseCheckboxClick(body, action);
     const ref = parseBlockId(click.blockId);
     if (ref?.kind !== 'chk') throw new BadPayload('checkbox block id');
+    await assertLiveMessage(deps, ref.promotionId, click.channelId, click.messageTs);
     const selected = new Set(click.selected);
     const shown = new Set(click.shown);
     await toggleChecks(deps, {

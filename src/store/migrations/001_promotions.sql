@@ -45,6 +45,9 @@ CREATE TABLE promotion_messages (
   idx              integer NOT NULL,
   channel_id       text NOT NULL,
   ts               text,
+  -- Which template sections the message shows (none for the overview), fixed when the promotion starts so
+  -- that a later change to the layout code never reshuffles a running promotion's messages.
+  sections         integer[] NOT NULL DEFAULT '{}',
   rendered_version integer NOT NULL DEFAULT -1,
   rendered_hash    text,
   PRIMARY KEY (promotion_id, idx)

@@ -1,0 +1,39 @@
+import { schedule, type ScheduledTask } from 'node-cron';
+import type { Logger } from '../logger.js';
+
+export interface Job {
+  name: string;
+  /** A six-field cron expression (seconds first). */
+  every: string;
+  run(): Promise<unknown>;
+}
+
+/**
+ * Runs background jobs on node-cron. Each job claims its own work in the database (advisory locks,
+ * conditional updates), so every replica can run the same jobs without doing anything twice.
+ */
+export class Ticker {
+  private readonly tasks: ScheduledTask[] = [];
+
+  constructor(private readonly log: Logger) {}
+
+  start(jobs: readonly Job[]): void {
+    for (const job of jobs) {
+      const task = schedule(job.every, () => this.runOnce(job), { name: job.name, noOverlap: true });
+      this.tasks.push(task);
+    }
+  }
+
+  /** Run a job now, logging (never throwing) a failure: the next tick tries again. */
+  async runOnce(job: Job): Promise<void> {
+    try {
+      await job.run();
+    } catch (err) {
+      this.log.error({ err, job: job.name }, 'background job failed; it runs again on the next tick');
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.tasks.splice(0).map((t) => t.stop()));
+  }
+}
