@@ -12,6 +12,7 @@ import { WebClient } from '@slack/web-api';
 import { Publisher } from './slack/publisher.js';
 import { guardRequests } from './slack/request-guard.js';
 import { Ticker, type Job } from './scheduler/ticker.js';
+import { pruneReceipts } from './store/promotions.js';
 import { replyPrivately } from './slack/reply.js';
 import { register as registerCommands } from '../commands/index.js';
 import { register as registerActions } from './listeners/actions/index.js';
@@ -37,6 +38,9 @@ function slackLogger(log: Logger): SlackLogger {
     setName: () => undefined,
   };
 }
+
+/** How long a click's receipt is kept to recognise a redelivery: far longer than Slack ever retries. */
+const RECEIPTS_KEPT_MS = 24 * 60 * 60 * 1000;
 
 /** How often messages that fell behind the database (Slack failed) are rendered again. */
 const REPAIR_EVERY = '*/20 * * * * *';
@@ -88,7 +92,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   };
   const logger = slackLogger(log.child({ component: 'bolt' }));
   const receiver = config.mode === 'socket'
-      ? new SocketModeReceiver({ appToken: config.slack.appToken!, logger, installerOptions: { clientOptions } as never })
+      ? new SocketModeReceiver({ appToken: config.slack.appToken!, logger, installerOptions: { clientOptions } })
       : new HTTPReceiver({
           signingSecret: config.slack.signingSecret!,
           logger,
@@ -113,6 +117,11 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   const publisher = new Publisher({ db, client: app.client, poster, log: log.child({ component: 'publisher' }) });
   const ticker = new Ticker(log.child({ component: 'ticker' }));
   const repair: Job = { name: 'repair-stale-messages', every: REPAIR_EVERY, run: () => publisher.repairStale() };
+  const prune: Job = {
+    name: 'prune-receipts',
+    every: '0 17 * * * *',
+    run: () => pruneReceipts(db, new Date(deps.clock().getTime() - RECEIPTS_KEPT_MS)),
+  };
   const deps: Deps = { db, clock: opts.clock ?? (() => new Date()), log, templates: opts.templates, publisher };
 
   // Work still running after its ack: shutdown (and tests) wait for it rather than cutting it off.
@@ -178,7 +187,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     async start(port = config.port) {
       // Catch up on anything a previous run left behind, then keep catching up.
       await ticker.runOnce(repair);
-      ticker.start([repair]);
+      ticker.start([repair, prune]);
       if (config.mode === 'socket') {
         // Socket Mode has no inbound HTTP, but orchestrators still probe health and readiness.
         healthServer = createServer((req, res) => {

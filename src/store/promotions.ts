@@ -177,3 +177,9 @@ export async function claimReceipt(q: Queryable, key: string, promotionId: strin
   ]);
   return r.rowCount > 0;
 }
+
+/** Forget receipts older than any redelivery (Slack retries within minutes). Returns how many were removed. */
+export async function pruneReceipts(q: Queryable, olderThan: Date): Promise<number> {
+  const r = await q.query('DELETE FROM interaction_receipts WHERE at < $1', [olderThan]);
+  return r.rowCount;
+}

@@ -4,7 +4,7 @@ import { firstBrokenLink } from '../../src/domain/audit.js';
 import type { Template } from '../../src/domain/template.js';
 import { appendAudit, auditHead, listAudit } from '../../src/store/audit.js';
 import { migrate } from '../../src/store/migrate.js';
-import { claimReceipt, findActive, insertPromotion, loadView, transitionItems } from '../../src/store/promotions.js';
+import { claimReceipt, findActive, insertPromotion, loadView, pruneReceipts, transitionItems } from '../../src/store/promotions.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
 
 const template = {
@@ -57,6 +57,9 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
     expect(view?.states.get('a')?.at?.toISOString()).toBe(now.toISOString());
     expect(await claimReceipt(db, 'k1', id, now)).toBe(true);
     expect(await claimReceipt(db, 'k1', id, now)).toBe(false);
+    expect(await claimReceipt(db, 'k2', id, new Date(now.getTime() + 60_000))).toBe(true);
+    expect(await pruneReceipts(db, new Date(now.getTime() + 1))).toBe(1);
+    expect(await claimReceipt(db, 'k2', id, now)).toBe(false);
   });
 
   it('chains audit events so that an edited or a removed event is detected', async () => {
