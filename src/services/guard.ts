@@ -4,14 +4,8 @@ import type { Promotion } from '../domain/promotion.js';
 import { getPromotion } from '../store/promotions.js';
 import type { Queryable } from '../store/db.js';
 
-/**
- * Load a promotion inside a transaction, locked, and insist it is still running. Every change to a
- * promotion takes this lock first, so changes to one promotion are serialised in one order: no deadlocks.
- * (FOR NO KEY UPDATE, not FOR UPDATE: rows that reference the promotion take KEY SHARE locks on it, which
- * must not conflict with ours.)
- */
-export async function lockActivePromotion(q: Queryable, promotionId: string): Promise<Promotion> {
-  const promotion = await getPromotion(q, promotionId, { forUpdate: true });
+/** A promotion that exists and is still running, or the reason it cannot change, for the person. */
+export function assertActive(promotion: Promotion | undefined): Promotion {
   if (!promotion) throw new UserError('That checklist no longer exists.', 'not_found');
   if (promotion.status !== 'active') {
     const why = promotion.endReason ? ` (${esc(promotion.endReason)})` : '';
@@ -21,4 +15,14 @@ export async function lockActivePromotion(q: Queryable, promotionId: string): Pr
     );
   }
   return promotion;
+}
+
+/**
+ * Load a promotion inside a transaction, locked, and insist it is still running. Every change to a
+ * promotion takes this lock first, so changes to one promotion are serialised in one order: no deadlocks.
+ * (FOR NO KEY UPDATE, not FOR UPDATE: rows that reference the promotion take KEY SHARE locks on it, which
+ * must not conflict with ours.)
+ */
+export async function lockActivePromotion(q: Queryable, promotionId: string): Promise<Promotion> {
+  return assertActive(await getPromotion(q, promotionId, { forUpdate: true }));
 }

@@ -137,6 +137,7 @@ describe('values, choices and not-applicable items', () => {
 
   it('refuses changes to an aborted promotion from a stale client, says so privately, and records nothing', async () => {
     const box = findCheckbox(h.fake, 'no-long-running-queries');
+    const stale = fieldBlock(h, 'change-ticket-number');
     await h.command('abort v1.50 window moved');
     await h.settle();
     const before = await auditCount();
@@ -146,5 +147,13 @@ describe('values, choices and not-applicable items', () => {
     const reply = h.fake.ephemerals().at(-1)!;
     expect(reply.user).toBe('U0ERIN');
     expect(reply.text).toContain('Promotion v1.50 was aborted (window moved), so nothing was changed');
+
+    // A stale "Set" button opens no form either.
+    const opened = h.fake.callsTo('views.open').length;
+    const { message, block } = stale;
+    await h.click('U0ERIN', message, { type: 'button', action_id: ACTION.openField, block_id: block.block_id, value: block.accessory.value, action_ts: '1795300000.000050' });
+    await h.settle();
+    expect(h.fake.callsTo('views.open')).toHaveLength(opened);
+    expect(h.fake.ephemerals().at(-1)!.text).toContain('was aborted (window moved)');
   });
 });
