@@ -7,12 +7,15 @@ export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
 }
 
+/** Inside a transaction, multi-statement scripts (migrations) can run too. */
+export interface TxQueryable extends Queryable {
+  exec(sql: string): Promise<void>;
+}
+
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Run fn in one transaction; commits if it resolves, rolls back if it throws. */
-  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
-  /** Run a multi-statement script (migrations) inside fn's transaction. */
-  txScript<T>(fn: (q: Queryable & { exec(sql: string): Promise<void> }) => Promise<T>): Promise<T>;
+  tx<T>(fn: (q: TxQueryable) => Promise<T>): Promise<T>;
   /**
    * Run fn while holding an advisory lock (a bigint key, as a decimal string), or return `{ acquired: false }`
    * at once if someone else holds it. fn gets the lock's own connection, so holding the lock never needs a
@@ -67,16 +70,8 @@ export function connectPostgres(opts: PostgresOptions): Db {
     async tx(fn) {
       const client = await pool.connect();
       try {
-        return await run(client, () => fn(wrap(client)));
-      } finally {
-        client.release();
-      }
-    },
-    async txScript(fn) {
-      const client = await pool.connect();
-      try {
-        const q = { ...wrap(client), exec: async (sql: string) => void (await client.query(sql)) };
-        return await run(client, () => fn(q));
+        // A query without parameters goes as a simple query, which may hold several statements.
+        return await run(client, () => fn({ ...wrap(client), exec: async (sql: string) => void (await client.query(sql)) }));
       } finally {
         client.release();
       }
@@ -123,8 +118,7 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     kind: 'pglite',
     ...wrap(lite),
     // PGlite runs one statement at a time on one connection and queues other work behind a transaction.
-    tx: (fn) => lite.transaction((t) => fn(wrap(t))),
-    txScript: (fn) => lite.transaction((t) => fn({ ...wrap(t), exec: async (sql: string) => void (await t.exec(sql)) })),
+    tx: (fn) => lite.transaction((t) => fn({ ...wrap(t), exec: async (sql: string) => void (await t.exec(sql)) })),
     async tryLock(key, fn) {
       if (held.has(key)) return { acquired: false };
       held.add(key);

@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/store/audit.js';
 import { findActive } from '../../src/store/promotions.js';
-import { postgresDatabase, type TestDatabase } from '../support/db.js';
-import { CHANNEL, findCheckbox, promotionMessages, startHarness, visibleText, type Harness } from '../support/harness.js';
+import { CHANNEL, findCheckbox, promotionMessages, harnessForSuite, visibleText, type Harness } from '../support/harness.js';
 
 describe('a promotion checklist, driven through signed Slack requests', () => {
-  let database: TestDatabase;
   let h: Harness;
-  beforeAll(async () => {
-    database = await postgresDatabase();
-    h = await startHarness({ database });
-  });
-  afterAll(async () => {
-    await h.close();
-    await database.drop();
-  });
+  harnessForSuite((harness) => (h = harness));
 
   it('posts the checklist for /promote start: an overview in the channel and the sections in its thread', async () => {
     const res = await h.command('start v1.50 release-train');

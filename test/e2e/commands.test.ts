@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresDatabase, type TestDatabase } from '../support/db.js';
-import { CHANNEL, promotionMessages, startHarness, visibleText, type Harness } from '../support/harness.js';
+import { CHANNEL, promotionMessages, harnessForSuite, startHarness, visibleText, type Harness } from '../support/harness.js';
 
 /**
  * What the person who typed the command saw, only them: the acknowledgement's text, or the private replies
@@ -24,16 +24,8 @@ async function answer(h: Harness, send: Promise<{ status: number; body: string; 
 }
 
 describe('/promote subcommands', () => {
-  let database: TestDatabase;
   let h: Harness;
-  beforeAll(async () => {
-    database = await postgresDatabase();
-    h = await startHarness({ database });
-  });
-  afterAll(async () => {
-    await h.close();
-    await database.drop();
-  });
+  harnessForSuite((harness) => (h = harness));
 
   it('answers help and empty input with the usage', async () => {
     expect(await answer(h, h.command('help'))).toContain('/promote start <release> [template]');

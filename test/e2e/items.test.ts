@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTION, INPUT, VIEW } from '../../src/ids.js';
 import { listAudit } from '../../src/store/audit.js';
 import { findActive, loadView } from '../../src/store/promotions.js';
 import type { FakeMessage } from '../../src/playground/fake-slack.js';
-import { postgresDatabase, type TestDatabase } from '../support/db.js';
-import { CHANNEL, findCheckbox, startHarness, visibleText, type Harness } from '../support/harness.js';
+import { CHANNEL, findCheckbox, harnessForSuite, visibleText, type Harness } from '../support/harness.js';
 
 function findBlock(h: Harness, predicate: (b: any) => boolean): { message: FakeMessage; block: any } {
   for (const message of h.fake.messages(CHANNEL)) {
@@ -18,7 +17,6 @@ const fieldBlock = (h: Harness, itemId: string) => findBlock(h, (b) => typeof b.
 const choiceBlock = (h: Harness, itemId: string) => findBlock(h, (b) => typeof b.block_id === 'string' && b.block_id.startsWith('choice|') && b.block_id.includes(`|${itemId}|`));
 
 describe('values, choices and not-applicable items', () => {
-  let database: TestDatabase;
   let h: Harness;
   let promotionId: string;
   const auditCount = async () => (await listAudit(h.bot.db, promotionId)).length;
@@ -40,16 +38,11 @@ describe('values, choices and not-applicable items', () => {
     return res;
   }
 
+  harnessForSuite((harness) => (h = harness));
   beforeAll(async () => {
-    database = await postgresDatabase();
-    h = await startHarness({ database });
     await h.command('start v1.50 db-housekeeping');
     await h.settle();
     promotionId = (await findActive(h.bot.db, CHANNEL, 'v1.50'))!.id;
-  });
-  afterAll(async () => {
-    await h.close();
-    await database.drop();
   });
 
   it('keeps a value that is not a SHA out, explaining why in the modal, and records nothing', async () => {

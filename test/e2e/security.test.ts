@@ -1,23 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTION, INPUT } from '../../src/ids.js';
 import { listAudit } from '../../src/store/audit.js';
 import { findActive } from '../../src/store/promotions.js';
 import { blockActionsPayload, interactivityBody, postSigned, sign, slashCommandBody, toggleCheckboxes } from '../support/slack-requests.js';
-import { postgresDatabase, type TestDatabase } from '../support/db.js';
-import { BOT_TOKEN, CHANNEL, findCheckbox, SIGNING_SECRET, startHarness, type Harness } from '../support/harness.js';
+import { BOT_TOKEN, CHANNEL, findCheckbox, harnessForSuite, SIGNING_SECRET, type Harness } from '../support/harness.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
 describe('requests that are not from Slack, or not as Slack sends them', () => {
-  let database: TestDatabase;
   let h: Harness;
   let promotionId: string;
   let clickBody: string;
   const written = async () => ({ audit: (await listAudit(h.bot.db, promotionId)).length, calls: h.fake.calls.length });
 
+  harnessForSuite((harness) => (h = harness), { templatesDir: 'test/fixtures/checklists' });
   beforeAll(async () => {
-    database = await postgresDatabase();
-    h = await startHarness({ database, templatesDir: 'test/fixtures/checklists' });
     await h.command('start v1.50');
     await h.settle();
     promotionId = (await findActive(h.bot.db, CHANNEL, 'v1.50'))!.id;
@@ -31,10 +28,6 @@ describe('requests that are not from Slack, or not as Slack sends them', () => {
         responseUrl: h.fake.responseUrl(),
       }),
     );
-  });
-  afterAll(async () => {
-    await h.close();
-    await database.drop();
   });
 
   it('refuses a forged signature with 401 and writes nothing', async () => {
@@ -85,16 +78,8 @@ describe('requests that are not from Slack, or not as Slack sends them', () => {
 });
 
 describe('acknowledging before slow work, and errors nobody expected', () => {
-  let database: TestDatabase;
   let h: Harness;
-  beforeAll(async () => {
-    database = await postgresDatabase();
-    h = await startHarness({ database, templatesDir: 'test/fixtures/checklists' });
-  });
-  afterAll(async () => {
-    await h.close();
-    await database.drop();
-  });
+  harnessForSuite((harness) => (h = harness), { templatesDir: 'test/fixtures/checklists' });
 
   it('acknowledges /promote start before posting anything', async () => {
     h.fake.hold('chat.postMessage');

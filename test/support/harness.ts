@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { afterAll, beforeAll } from 'vitest';
 import { createPreflight, type Preflight } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -15,7 +16,7 @@ import {
   type SlackHttpResult,
   type SlackSender,
 } from './slack-requests.js';
-import type { TestDatabase } from './db.js';
+import { postgresDatabase, type TestDatabase } from './db.js';
 
 export const BOT_TOKEN = 'xoxb-test-0000-secret-bot-token';
 export const SIGNING_SECRET = 'test-signing-secret-do-not-log';
@@ -179,4 +180,22 @@ export function visibleText(message: FakeMessage): string {
   };
   walk(message.blocks);
   return out.join('\n');
+}
+
+/**
+ * One harness on a fresh PostgreSQL schema for a whole describe block: started before its tests, closed
+ * and dropped after. `use` receives it (and the database) once it is up.
+ */
+export function harnessForSuite(use: (h: Harness, database: TestDatabase) => void, opts: Omit<HarnessOptions, 'database'> = {}): void {
+  let database: TestDatabase | undefined;
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    database = await postgresDatabase();
+    h = await startHarness({ ...opts, database });
+    use(h, database);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await database?.drop();
+  });
 }
