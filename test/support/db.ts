@@ -8,6 +8,8 @@ export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres:/
 
 export interface TestDatabase {
   kind: 'postgres' | 'pglite';
+  /** For PostgreSQL: a DATABASE_URL that puts a separate process in this database's schema. */
+  url?: string;
   /** Opens another connection (pool) to the same database: a second bot process, or the same one restarted. */
   open(): Promise<Db>;
   drop(): Promise<void>;
@@ -24,8 +26,11 @@ export async function postgresDatabase(): Promise<TestDatabase> {
     await admin.end();
   }
   const opened: Db[] = [];
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
   return {
     kind: 'postgres',
+    url: url.toString(),
     async open() {
       const db = connectPostgres({ connectionString: TEST_DATABASE_URL, schema });
       opened.push(db);
