@@ -14,7 +14,10 @@ const slug = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes, at most 40 characters');
 
-/** `T-24h`, `T-5m`, `T0`, `T+2m`, `T+1d`: an offset from the start of the maintenance window. */
+/**
+ * `T-24h`, `T-5m`, `T0`, `T+2m`, `T+1d`: an offset from T0, the planned start of the deployment. The
+ * maintenance window usually opens at T0, or earlier (`window.opens`).
+ */
 export const OFFSET_PATTERN = /^T(?:0|[+-]\d{1,4}[mhd])$/;
 const offset = z.string().regex(OFFSET_PATTERN, 'must be an offset like T-24h, T-5m, T0, T+2m or T+1d');
 const duration = z.string().regex(/^\d{1,4}[mhd]$/, 'must be a duration like 15m, 4h or 1d');
@@ -209,7 +212,11 @@ export const templateSchema = z
       .default([]),
     /** The role whose members press GO / NO-GO. */
     decider: slug.optional(),
-    window: z.object({ duration: duration.default('30m') }).strict().default({ duration: '30m' }),
+    /** The maintenance window: how long it lasts, and when it opens relative to T0 (default at T0). */
+    window: z
+      .object({ duration: duration.default('30m'), opens: offset.default('T0') })
+      .strict()
+      .default({ duration: '30m', opens: 'T0' }),
     timeline: z.array(timelineEntry).default([]),
     announce: z.object({ channels: z.array(z.string().regex(/^[CG][A-Z0-9]{2,}$/)).default([]) }).strict().optional(),
     rollback: z
