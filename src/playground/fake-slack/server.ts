@@ -1,0 +1,296 @@
+/**
+ * The fake's HTTP server: routes `/api/<method>` to the method handlers and `/respond/<id>` to response_urls,
+ * records every call, and lets a test steer it (hold/release, failNext, waitFor) and inspect the state.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { decodeArgs, readBody, sendJson, sendText } from './http.js';
+import { findMessage } from './messages.js';
+import { callMethod } from './methods/index.js';
+import { issueTriggerId } from './methods/views.js';
+import { handleResponseUrl, issueResponseUrl } from './response-url.js';
+import { FakeSlackState } from './state.js';
+import type {
+  FakeEphemeral,
+  FakeMessage,
+  FakeResponse,
+  FakeSlack,
+  FakeSlackOptions,
+  FakeView,
+  RecordedCall,
+  ResponseUrlContext,
+} from './types.js';
+import { clone, isObject, type Json, SlackApiError, str } from './util.js';
+
+interface HeldCall {
+  run: () => void;
+  drop: () => void;
+}
+
+class FakeSlackServer implements FakeSlack {
+  apiUrl = '';
+  baseUrl = '';
+  readonly calls: RecordedCall[] = [];
+
+  private readonly server: Server;
+  private readonly state: FakeSlackState;
+
+  private readonly held = new Map<string, HeldCall[]>();
+  private readonly failures = new Map<string, string[]>();
+  private readonly listeners = new Set<() => void>();
+
+  private seq = 0;
+  private closed = false;
+
+  constructor(opts: FakeSlackOptions) {
+    this.state = new FakeSlackState(opts);
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        // Never crash the server: answer what Slack answers when something breaks on its side.
+        sendJson(res, 200, { ok: false, error: 'fatal_error', detail: String(err) });
+      });
+    });
+    this.server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+    });
+  }
+
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    const { port: actual } = this.server.address() as AddressInfo;
+    this.baseUrl = `http://127.0.0.1:${actual}`;
+    this.apiUrl = `${this.baseUrl}/api/`;
+  }
+
+  // ----- inspection ------------------------------------------------------------------------------------------
+
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  message(channel: string, ts: string): FakeMessage | undefined {
+    const m = findMessage(this.state, channel, ts);
+    return m ? clone(m) : undefined;
+  }
+
+  messages(channel?: string): FakeMessage[] {
+    return this.state.msgs.filter((m) => channel === undefined || m.channel === channel).map((m) => clone(m));
+  }
+
+  responseUrl(context: ResponseUrlContext = {}): string {
+    return issueResponseUrl(this.state, this.baseUrl, context);
+  }
+
+  responses(url?: string): FakeResponse[] {
+    return this.state.responseList.filter((r) => url === undefined || r.url === url).map((r) => clone(r));
+  }
+
+  ephemerals(): FakeEphemeral[] {
+    return this.state.ephemeralList.map((e) => clone(e));
+  }
+
+  views(): FakeView[] {
+    return [...this.state.viewMap.values()].map((v) => clone(v));
+  }
+
+  triggerId(): string {
+    return issueTriggerId(this.state);
+  }
+
+  // ----- steering --------------------------------------------------------------------------------------------
+
+  hold(method: string): void {
+    if (!this.held.has(method)) this.held.set(method, []);
+  }
+
+  release(method: string): void {
+    const queue = this.held.get(method);
+    this.held.delete(method);
+    for (const call of queue ?? []) call.run();
+  }
+
+  pending(method: string): number {
+    return this.held.get(method)?.length ?? 0;
+  }
+
+  failNext(method: string, error: string): void {
+    const queue = this.failures.get(method) ?? [];
+    queue.push(error);
+    this.failures.set(method, queue);
+  }
+
+  waitFor<T>(check: () => T | undefined | null | false, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+    const timeoutMs = opts.timeoutMs ?? 2000;
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const listener = (): void => {
+        let value: T | undefined | null | false;
+        try {
+          value = check();
+        } catch (err) {
+          this.listeners.delete(listener);
+          clearTimeout(timer);
+          reject(err);
+          return;
+        }
+        if (value !== undefined && value !== null && value !== false) {
+          this.listeners.delete(listener);
+          clearTimeout(timer);
+          resolve(value);
+        }
+      };
+      timer = setTimeout(() => {
+        this.listeners.delete(listener);
+        reject(new Error(`fake Slack: waitFor${opts.what ? ` (${opts.what})` : ''} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.listeners.add(listener);
+      listener();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const queue of this.held.values()) for (const call of queue) call.drop();
+    this.held.clear();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  // ----- HTTP ------------------------------------------------------------------------------------------------
+
+  private changed(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    if (req.method === 'GET' && (path === '/api/_state' || path === '/_state')) {
+      sendJson(res, 200, this.stateDump());
+      return;
+    }
+    if (path.startsWith('/api/')) {
+      await this.handleApi(req, res, url);
+      return;
+    }
+    if (path.startsWith('/respond/')) {
+      await handleResponseUrl(this.state, req, res, path.slice('/respond/'.length), () => this.changed());
+      return;
+    }
+    sendText(res, 404, 'not_found');
+  }
+
+  private async handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    let method: string;
+    try {
+      method = decodeURIComponent(url.pathname.slice('/api/'.length));
+    } catch {
+      method = url.pathname.slice('/api/'.length);
+    }
+    const raw = await readBody(req);
+    if (raw === undefined) {
+      sendJson(res, 413, { ok: false, error: 'request_too_large' });
+      return;
+    }
+    let args: Json = {};
+    let parseError: string | undefined;
+    for (const [k, v] of url.searchParams) args[k] = v;
+    if (req.method === 'POST' && raw.length > 0) {
+      const contentType = (req.headers['content-type'] ?? '').toLowerCase();
+      try {
+        if (contentType.startsWith('application/json')) {
+          const parsed: unknown = JSON.parse(raw.toString('utf8'));
+          if (!isObject(parsed)) parseError = 'invalid_json';
+          else args = { ...args, ...parsed };
+        } else if (contentType.startsWith('multipart/form-data')) {
+          const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
+          for (const [k, v] of form) args[k] = typeof v === 'string' ? v : { filename: v.name, size: v.size };
+        } else {
+          for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) args[k] = v;
+        }
+      } catch {
+        parseError = contentType.startsWith('application/json') ? 'invalid_json' : 'invalid_form_data';
+      }
+    }
+    args = decodeArgs(args);
+    const auth = req.headers.authorization;
+    const bearer = auth?.match(/^Bearer\s+(\S+)/i)?.[1];
+    const token = bearer ?? str(args.token) ?? undefined;
+    delete args.token;
+
+    const call: RecordedCall = { method, args, token: token === '' ? undefined : token, seq: ++this.seq };
+    this.calls.push(call);
+    this.changed();
+
+    const run = (): void => {
+      let body: Json;
+      try {
+        body = this.process(call, parseError);
+      } catch (err) {
+        body =
+          err instanceof SlackApiError
+            ? {
+                ok: false,
+                error: err.code,
+                ...(err.messages.length > 0 ? { response_metadata: { messages: err.messages } } : {}),
+              }
+            : { ok: false, error: 'fatal_error' };
+      }
+      sendJson(res, 200, body);
+      this.changed();
+    };
+    const queue = this.held.get(method);
+    if (queue) {
+      queue.push({ run, drop: () => res.destroy() });
+      this.changed();
+    } else {
+      run();
+    }
+  }
+
+  private process(call: RecordedCall, parseError: string | undefined): Json {
+    const failures = this.failures.get(call.method);
+    const failure = failures?.shift();
+    if (failures && failures.length === 0) this.failures.delete(call.method);
+    if (failure !== undefined) throw new SlackApiError(failure);
+    if (parseError) throw new SlackApiError(parseError);
+    if (!call.token) throw new SlackApiError('not_authed');
+    return callMethod(this.state, call.method, call.args);
+  }
+
+  // ----- debugging -------------------------------------------------------------------------------------------
+
+  private stateDump(): Json {
+    const held: Record<string, number> = {};
+    for (const [method, queue] of this.held) held[method] = queue.length;
+    return {
+      ok: true,
+      apiUrl: this.apiUrl,
+      team_id: this.state.teamId,
+      bot_user_id: this.state.botUserId,
+      calls: this.calls.map((c) => ({ ...c, token: c.token ? `${c.token.slice(0, 5)}...` : undefined })),
+      messages: this.state.msgs,
+      ephemerals: this.state.ephemeralList,
+      responses: this.state.responseList,
+      views: [...this.state.viewMap.values()],
+      held,
+    };
+  }
+}
+
+/** Start a fake Slack Web API server on 127.0.0.1. Close it with `close()`. */
+export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
+  const fake = new FakeSlackServer(opts);
+  await fake.listen(opts.port ?? 0);
+  return fake;
+}

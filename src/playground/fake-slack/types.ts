@@ -1,0 +1,130 @@
+/** The fake's public types: its options, what it records, and the `FakeSlack` handle a test steers it with. */
+
+export interface FakeUser {
+  id: string;
+  name: string;
+  real_name?: string;
+  /** IANA time zone; default America/Los_Angeles. */
+  tz?: string;
+}
+
+export interface FakeChannel {
+  id: string;
+  name: string;
+  is_private?: boolean;
+}
+
+export interface FakeSlackOptions {
+  /** 0 (default) picks a free port. The server listens on 127.0.0.1 only. */
+  port?: number;
+  botUserId?: string;
+  botId?: string;
+  teamId?: string;
+  /** Workspace subdomain used in auth.test `url` and permalinks; default "preflight-test". */
+  teamDomain?: string;
+  /** The app's ID (`app_id` in messages and views); default "A0PREFLIGHT". */
+  appId?: string;
+  users?: FakeUser[];
+  /** usergroup ID -> user IDs, for usergroups.users.list. */
+  usergroups?: Record<string, string[]>;
+  /** When given, the only channels that exist (see the module comment). */
+  channels?: FakeChannel[];
+  /** Refuse payloads beyond Block Kit limits like Slack does (default true). */
+  validateBlocks?: boolean;
+  /** Store blocks the way Slack returns them (generated block_ids, emoji/verbatim flags); default true. */
+  normalizeBlocks?: boolean;
+}
+
+export interface RecordedCall {
+  method: string;
+  args: Record<string, unknown>;
+  token: string | undefined;
+  /** 1-based arrival order, shared by all methods. */
+  seq: number;
+}
+
+export interface FakeMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text?: string;
+  blocks: any[];
+  /** Author: the bot user for messages the app posted. */
+  user: string;
+  /** How many times the message was changed (chat.update, or replace_original through a response_url). */
+  updates: number;
+  bot_id?: string;
+  /** Set when a response_url post said delete_original. */
+  deleted?: boolean;
+}
+
+/** Where a response_url came from: lets the fake apply its answers like Slack would. */
+export interface ResponseUrlContext {
+  channel?: string;
+  user?: string;
+  /** The message a block_actions response_url belongs to (for replace_original / delete_original). */
+  messageTs?: string;
+}
+
+export interface FakeResponse {
+  url: string;
+  body: Record<string, unknown>;
+}
+
+export interface FakeEphemeral {
+  channel: string;
+  user: string;
+  text?: string;
+  blocks?: any[];
+  /** 'chat.postEphemeral' or 'response_url'. */
+  via: string;
+  /** chat.postEphemeral's message_ts. */
+  message_ts?: string;
+}
+
+export interface FakeView {
+  id: string;
+  view: any;
+  trigger_id?: string;
+  user_id?: string;
+  /** The method that created the view: views.open, views.push or views.publish. */
+  method: string;
+}
+
+export interface FakeSlack {
+  /** e.g. http://127.0.0.1:PORT/api/ (what Bolt's clientOptions.slackApiUrl takes). */
+  apiUrl: string;
+  /** http://127.0.0.1:PORT */
+  baseUrl: string;
+  /** Every Web API call, in arrival order (live array: do not mutate). */
+  calls: RecordedCall[];
+  callsTo(method: string): RecordedCall[];
+  /** The message's current state (a copy), after updates. */
+  message(channel: string, ts: string): FakeMessage | undefined;
+  /** Messages (copies) in post order, optionally of one channel. */
+  messages(channel?: string): FakeMessage[];
+  /** A fresh response_url pointing back at this server: POST http://127.0.0.1:PORT/respond/<id>. */
+  responseUrl(context?: ResponseUrlContext): string;
+  /** Bodies POSTed (and accepted) to response_urls, optionally of one url. */
+  responses(url?: string): FakeResponse[];
+  /** From chat.postEphemeral and from ephemeral response_url posts. */
+  ephemerals(): FakeEphemeral[];
+  /** Opened, pushed and published views, current state. */
+  views(): FakeView[];
+  /** A trigger_id that views.open/views.push accept once within 3 s. */
+  triggerId(): string;
+  /** Answer nothing for this method until release(method); calls queue up. */
+  hold(method: string): void;
+  release(method: string): void;
+  /** How many calls of this method are being held right now. */
+  pending(method: string): number;
+  /** The next call of method answers { ok: false, error } (queued when called several times). */
+  failNext(method: string, error: string): void;
+  /**
+   * Resolves with the first truthy value of check(), evaluated now and after every change of the fake's state
+   * (a call arriving or being answered, a response_url post). Rejects after timeoutMs (default 2000).
+   */
+  waitFor<T>(check: () => T | undefined | null | false, opts?: { timeoutMs?: number; what?: string }): Promise<T>;
+  close(): Promise<void>;
+}
+
