@@ -10,7 +10,7 @@ import type { Template } from './domain/template.js';
 import type { Deps } from './services/deps.js';
 import { WebClient } from '@slack/web-api';
 import { Publisher } from './slack/publisher.js';
-import { guardRequests } from './slack/request-guard.js';
+import { EVENTS_PATH, guardRequests } from './slack/request-guard.js';
 import { Ticker, type Job } from './scheduler/ticker.js';
 import { pruneReceipts } from './store/promotions.js';
 import { replyPrivately } from './slack/reply.js';
@@ -96,7 +96,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
       : new HTTPReceiver({
           signingSecret: config.slack.signingSecret!,
           logger,
-          endpoints: '/slack/events',
+          endpoints: EVENTS_PATH,
           customRoutes: [
             { path: '/healthz', method: 'GET', handler: (req, res) => void health(db, req, res) },
             { path: '/readyz', method: 'GET', handler: (req, res) => void health(db, req, res) },
@@ -180,27 +180,35 @@ export function createPreflight(opts: PreflightOptions): Preflight {
 
   let healthServer: Server | undefined;
   let httpServer: Server | undefined;
+  /** Starts listening (HTTP) or connecting (Socket Mode, plus a server for the health probes). */
+  const listen = async (port: number): Promise<{ port: number }> => {
+    if (config.mode === 'socket') {
+      // Socket Mode has no inbound HTTP, but orchestrators still probe health and readiness.
+      healthServer = createServer((req, res) => {
+        void health(db, req, res).then((handled) => {
+          if (!handled) res.writeHead(404).end();
+        });
+      });
+      await new Promise<void>((resolve) => healthServer!.listen(port, resolve));
+      await app.start();
+      return { port: (healthServer.address() as AddressInfo).port };
+    }
+    httpServer = (await app.start(port)) as Server;
+    return { port: (httpServer.address() as AddressInfo).port };
+  };
+
   return {
     app,
     deps,
     publisher,
     async start(port = config.port) {
-      // Catch up on anything a previous run left behind, then keep catching up.
-      await ticker.runOnce(repair);
+      const listening = await listen(port);
+      // Catch up on anything a previous run left behind (tracked, so stop waits for it), then keep catching up.
+      const first = ticker.runOnce(repair);
+      inflight.add(first);
+      void first.finally(() => inflight.delete(first));
       ticker.start([repair, prune]);
-      if (config.mode === 'socket') {
-        // Socket Mode has no inbound HTTP, but orchestrators still probe health and readiness.
-        healthServer = createServer((req, res) => {
-          void health(db, req, res).then((handled) => {
-            if (!handled) res.writeHead(404).end();
-          });
-        });
-        await new Promise<void>((resolve) => healthServer!.listen(port, resolve));
-        await app.start();
-        return { port: (healthServer.address() as AddressInfo).port };
-      }
-      httpServer = (await app.start(port)) as Server;
-      return { port: (httpServer.address() as AddressInfo).port };
+      return listening;
     },
     async stop() {
       await ticker.stop();

@@ -9,8 +9,9 @@ export interface Job {
 }
 
 /**
- * Runs background jobs on node-cron. Each job claims its own work in the database (advisory locks,
- * conditional updates), so every replica can run the same jobs without doing anything twice.
+ * Runs background jobs on node-cron. Every replica runs the same jobs; each job is safe to run anywhere at
+ * once: re-rendering a promotion takes that promotion's advisory lock, and pruning old receipts twice
+ * deletes nothing twice.
  */
 export class Ticker {
   private readonly tasks: ScheduledTask[] = [];

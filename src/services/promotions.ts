@@ -3,6 +3,7 @@ import { newErrorId, UserError } from '../errors.js';
 import { RELEASE_PATTERN, type Promotion, type PromotionView } from '../domain/promotion.js';
 import { allItems, type Template } from '../domain/template.js';
 import { planMessages } from '../../blocks/layout.js';
+import { slackErrorCode } from '../slack/publisher.js';
 import { messageLink } from '../../blocks/text.js';
 import { appendAudit } from '../store/audit.js';
 import { insertMessages, isStale, overviewTs } from '../store/messages.js';
@@ -86,7 +87,7 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
   try {
     await deps.publisher.refresh(id);
   } catch (err) {
-    const code = (err as { data?: { error?: string } }).data?.error;
+    const code = slackErrorCode(err);
     const overviewPosted = (await overviewTs(deps.db, id)) !== null;
     if (code && CANNOT_POST.has(code) && !overviewPosted) {
       await abortById(deps, id, SYSTEM_ACTOR, `could not post in the channel (${code})`);
@@ -95,12 +96,12 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
         'cannot_post',
       );
     }
-    if (!overviewPosted) throw err;
-    // The checklist is there but part of it is not yet: the repair sweep posts the rest.
+    // The promotion is started; what Slack did not take yet, the repair sweep posts.
     const errorId = newErrorId();
     deps.log.error({ err, errorId, promotionId: id }, 'promotion started, but not all of its messages could be posted');
+    const what = overviewPosted ? 'part of its checklist' : 'its checklist';
     throw new UserError(
-      `Promotion ${input.release} started, but part of its checklist could not be posted just now (error id \`${errorId}\`). It is posted by itself within a minute; no need to start it again.`,
+      `Promotion ${input.release} started, but ${what} could not be posted just now (error id \`${errorId}\`). It is posted by itself shortly; no need to start it again.`,
       'display_behind',
     );
   }

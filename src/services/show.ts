@@ -1,19 +1,28 @@
 import { newErrorId, UserError } from '../errors.js';
+import { slackErrorCode, TERMINAL_ERRORS } from '../slack/publisher.js';
 import type { Deps } from './deps.js';
 
 /**
- * Bring the checklist messages up to date after a saved change. If Slack fails, the change is still saved
- * and the repair sweep renders it shortly; the person is told exactly that, with an id for the log line,
- * rather than to try again (which would change nothing, or undo their change).
+ * Bring the checklist messages up to date after a saved change. If Slack fails, the change is still saved:
+ * the person is told exactly that, with an id for the log line, rather than to try again (which would change
+ * nothing, or undo their change). A passing failure is retried by the repair sweep; a message Slack will
+ * never accept again (deleted, say) is not, and they are told where the state can still be seen.
  */
 export async function showChange(deps: Deps, promotionId: string): Promise<void> {
   try {
     await deps.publisher.refresh(promotionId);
   } catch (err) {
     const errorId = newErrorId();
+    const code = slackErrorCode(err);
     deps.log.error({ err, errorId, promotionId }, 'change saved, but the checklist messages could not be updated');
+    if (code && TERMINAL_ERRORS.has(code)) {
+      throw new UserError(
+        `Saved, but Slack no longer accepts updates to part of this checklist (\`${code}\`, error id \`${errorId}\`). \`/promote status\` shows the current state.`,
+        'display_broken',
+      );
+    }
     throw new UserError(
-      `Saved, but the checklist message could not be updated just now (error id \`${errorId}\`). It catches up by itself within a minute; no need to do it again.`,
+      `Saved, but the checklist message could not be updated just now (error id \`${errorId}\`). It catches up by itself shortly; no need to do it again.`,
       'display_behind',
     );
   }

@@ -5,7 +5,8 @@ import type { Db, Queryable } from '../store/db.js';
 import { renderSectionsMessage, type RenderedMessage } from '../../blocks/checklist.js';
 import { renderOverview } from '../../blocks/overview.js';
 import { loadView } from '../store/promotions.js';
-import { isStale, listMessages, markRendered, stalePromotions } from '../store/messages.js';
+import { isStale, listMessages, markRendered, recordRenderFailure, stalePromotions, type MessageRow } from '../store/messages.js';
+import type { PromotionView } from '../domain/promotion.js';
 import type { Refresher } from '../services/deps.js';
 
 /**
@@ -14,6 +15,29 @@ import type { Refresher } from '../services/deps.js';
  */
 function lockKey(promotionId: string): string {
   return BigInt.asIntN(64, BigInt(`0x${promotionId.replace(/-/g, '').slice(0, 16)}`)).toString();
+}
+
+/**
+ * Slack errors after which a message will never be accepted: retrying them only costs rate limit. (Token
+ * errors are not here: they break everything, and fixing the token should let every message catch up.)
+ */
+export const TERMINAL_ERRORS = new Set([
+  'message_not_found',
+  'channel_not_found',
+  'is_archived',
+  'not_in_channel',
+  'cant_update_message',
+  'edit_window_closed',
+  'msg_too_long',
+  'msg_blocks_too_long',
+  'invalid_blocks',
+  'restricted_action',
+]);
+
+/** The `error` of a Slack Web API failure, if that is what it is. */
+export function slackErrorCode(err: unknown): string | undefined {
+  const code = (err as { data?: { error?: unknown } } | null)?.data?.error;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function hashOf(m: RenderedMessage): string {
@@ -105,40 +129,60 @@ export class Publisher implements Refresher {
   }
 
   private async syncOnce(q: Queryable, promotionId: string): Promise<void> {
-    const { client, poster, log } = this.deps;
+    const { log } = this.deps;
     const view = await loadView(q, promotionId);
     if (!view) return;
     const messages = await listMessages(q, promotionId);
     const version = view.promotion.version;
-    let threadTs = messages.find((m) => m.idx === 0)?.ts ?? null;
+    const threadTs = { value: messages.find((m) => m.idx === 0)?.ts ?? null };
+    let failure: unknown;
     for (const m of messages) {
-      if (m.ts && m.renderedVersion >= version) continue;
-      const rendered = m.idx === 0 ? renderOverview(view) : renderSectionsMessage(view, m.sections);
-      const hash = hashOf(rendered);
-      if (m.ts && m.renderedHash === hash) {
-        await markRendered(q, promotionId, m.idx, { ts: m.ts, version, hash });
-        continue;
+      if (m.broken || (m.ts && m.renderedVersion >= version)) continue;
+      try {
+        await this.syncMessage(q, view, m, threadTs);
+      } catch (err) {
+        const code = slackErrorCode(err);
+        const terminal = code !== undefined && TERMINAL_ERRORS.has(code);
+        await recordRenderFailure(q, promotionId, m.idx, { error: code ?? (err as Error).message ?? String(err), terminal });
+        if (terminal) log.error({ err, promotionId, idx: m.idx }, 'Slack will not accept this checklist message any more; it is no longer updated');
+        failure ??= err;
+        // A post that failed stops the posts after it, so the thread keeps the template's order (and without
+        // the overview there is no thread at all). Updates of messages already posted go on regardless.
+        if (!m.ts) break;
       }
-      let ts = m.ts;
-      // Thread messages go under the overview, never loose in the channel.
-      if (!ts && m.idx > 0 && !threadTs) throw new Error(`promotion ${promotionId}: the overview was never posted`);
-      if (ts) {
-        await client.chat.update({ channel: m.channelId, ts, text: rendered.text, blocks: rendered.blocks });
-      } else {
-        const posted = await poster.chat.postMessage({
-          channel: m.channelId,
-          text: rendered.text,
-          blocks: rendered.blocks,
-          unfurl_links: false,
-          unfurl_media: false,
-          ...(m.idx > 0 && threadTs ? { thread_ts: threadTs } : {}),
-        });
-        ts = posted.ts ?? null;
-        if (!ts) throw new Error('chat.postMessage answered without a ts');
-        if (m.idx === 0) threadTs = ts;
-      }
-      await markRendered(q, promotionId, m.idx, { ts, version, hash });
-      log.debug({ promotionId, idx: m.idx, version }, 'message rendered');
     }
+    if (failure !== undefined) throw failure;
+  }
+
+  private async syncMessage(q: Queryable, view: PromotionView, m: MessageRow, threadTs: { value: string | null }): Promise<void> {
+    const { client, poster, log } = this.deps;
+    const promotionId = view.promotion.id;
+    const version = view.promotion.version;
+    const rendered = m.idx === 0 ? renderOverview(view) : renderSectionsMessage(view, m.sections);
+    const hash = hashOf(rendered);
+    if (m.ts && m.renderedHash === hash) {
+      await markRendered(q, promotionId, m.idx, { ts: m.ts, version, hash });
+      return;
+    }
+    let ts = m.ts;
+    if (ts) {
+      await client.chat.update({ channel: m.channelId, ts, text: rendered.text, blocks: rendered.blocks });
+    } else {
+      // Thread messages go under the overview, never loose in the channel.
+      if (m.idx > 0 && !threadTs.value) throw new Error(`promotion ${promotionId}: the overview was never posted`);
+      const posted = await poster.chat.postMessage({
+        channel: m.channelId,
+        text: rendered.text,
+        blocks: rendered.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+        ...(m.idx > 0 && threadTs.value ? { thread_ts: threadTs.value } : {}),
+      });
+      ts = posted.ts ?? null;
+      if (!ts) throw new Error('chat.postMessage answered without a ts');
+      if (m.idx === 0) threadTs.value = ts;
+    }
+    await markRendered(q, promotionId, m.idx, { ts, version, hash });
+    log.debug({ promotionId, idx: m.idx, version }, 'message rendered');
   }
 }

@@ -4,6 +4,8 @@ import { z } from 'zod';
 
 /** How far ahead of our clock a request's timestamp may be: the same window Bolt allows behind it. */
 const MAX_CLOCK_SKEW_S = 5 * 60;
+/** The one path Slack posts to. */
+export const EVENTS_PATH = '/slack/events';
 /** Slack's own bodies are a few kilobytes; Bolt's default limit is far larger than anything legitimate. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -38,6 +40,7 @@ export function wellFormed(rawBody: string, contentType: string | undefined): bo
   }
 }
 
+/** The whole body, or undefined once it passes MAX_BODY_BYTES (the rest is then not kept). */
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -45,13 +48,22 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        chunks.length = 0;
         resolve(undefined);
-        req.destroy();
       } else chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** Bolt throws synchronously for a path it does not serve; its own server answered that with 404. */
+function handOver(inner: (req: IncomingMessage, res: ServerResponse) => void, req: IncomingMessage, res: ServerResponse): void {
+  try {
+    inner(req, res);
+  } catch {
+    if (!res.headersSent) res.writeHead(404).end();
+  }
 }
 
 /**
@@ -65,7 +77,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 export function guardRequests(receiver: InstanceType<typeof HTTPReceiver>, signingSecret: string): void {
   const inner = receiver.requestListener;
   receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'POST') return inner(req, res);
+    if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== EVENTS_PATH) return handOver(inner, req, res);
     const stamp = Number(req.headers['x-slack-request-timestamp']);
     if (Number.isFinite(stamp) && stamp > Date.now() / 1000 + MAX_CLOCK_SKEW_S) {
       res.writeHead(401).end();
@@ -74,7 +86,7 @@ export function guardRequests(receiver: InstanceType<typeof HTTPReceiver>, signi
     readBody(req).then(
       (body) => {
         if (!body) {
-          res.writeHead(413).end();
+          res.writeHead(413, { connection: 'close' }).end(() => req.destroy());
           return;
         }
         const raw = body.toString('utf8');
@@ -92,11 +104,14 @@ export function guardRequests(receiver: InstanceType<typeof HTTPReceiver>, signi
         }
         // Bolt reads a request whose body was already read from `rawBody`.
         (req as IncomingMessage & { rawBody: Buffer }).rawBody = body;
-        inner(req, res);
+        handOver(inner, req, res);
       },
       () => {
         if (!res.headersSent) res.writeHead(400).end();
       },
-    );
+    )
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+      });
   };
 }

@@ -34,17 +34,29 @@ export interface PostgresOptions {
   /** Optional schema to put first on the search_path (tests isolate themselves this way). */
   schema?: string;
   max?: number;
+  /** Connections for renders holding their advisory lock (default 4): at most this many render at once. */
+  lockMax?: number;
 }
 
 export function connectPostgres(opts: PostgresOptions): Db {
   const pool = new pg.Pool({
     connectionString: opts.connectionString,
     max: opts.max ?? 10,
-    connectionTimeoutMillis: 10_000,
+    // Clicks and modal submissions must answer within Slack's 3 seconds: fail fast rather than queue.
+    connectionTimeoutMillis: 2_000,
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+  });
+  // Renders hold their lock's connection while Slack answers (seconds, under rate limiting): a small pool of
+  // their own, so they can never take the connections that clicks and modal submissions need.
+  const lockPool = new pg.Pool({
+    connectionString: opts.connectionString,
+    max: opts.lockMax ?? 4,
+    connectionTimeoutMillis: 60_000,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  lockPool.on('error', () => undefined);
 
   const run = async <T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> => {
     await client.query('BEGIN');
@@ -77,7 +89,7 @@ export function connectPostgres(opts: PostgresOptions): Db {
       }
     },
     async tryLock(key, fn) {
-      const client = await pool.connect();
+      const client = await lockPool.connect();
       let broken = false;
       try {
         const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key]);
@@ -98,7 +110,7 @@ export function connectPostgres(opts: PostgresOptions): Db {
       await pool.query('SELECT 1');
     },
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), lockPool.end()]);
     },
   };
 }

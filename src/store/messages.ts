@@ -8,6 +8,8 @@ export interface MessageRow {
   sections: number[];
   renderedVersion: number;
   renderedHash: string | null;
+  /** Slack will never accept this message's updates (deleted, channel archived...): left alone. */
+  broken: boolean;
 }
 
 /** The overview (idx 0) and one row per planned thread message, with the sections each shows. */
@@ -21,8 +23,16 @@ export async function insertMessages(q: Queryable, promotionId: string, channelI
 }
 
 export async function listMessages(q: Queryable, promotionId: string): Promise<MessageRow[]> {
-  const r = await q.query<{ idx: number; channel_id: string; ts: string | null; sections: number[]; rendered_version: number; rendered_hash: string | null }>(
-    'SELECT idx, channel_id, ts, sections, rendered_version, rendered_hash FROM promotion_messages WHERE promotion_id = $1 ORDER BY idx',
+  const r = await q.query<{
+    idx: number;
+    channel_id: string;
+    ts: string | null;
+    sections: number[];
+    rendered_version: number;
+    rendered_hash: string | null;
+    broken: boolean;
+  }>(
+    'SELECT idx, channel_id, ts, sections, rendered_version, rendered_hash, broken FROM promotion_messages WHERE promotion_id = $1 ORDER BY idx',
     [promotionId],
   );
   return r.rows.map((m) => ({
@@ -32,6 +42,7 @@ export async function listMessages(q: Queryable, promotionId: string): Promise<M
     sections: m.sections.map(Number),
     renderedVersion: m.rendered_version,
     renderedHash: m.rendered_hash,
+    broken: m.broken,
   }));
 }
 
@@ -42,18 +53,42 @@ export async function markRendered(
   m: { ts: string; version: number; hash: string },
 ): Promise<void> {
   await q.query(
-    'UPDATE promotion_messages SET ts = $3, rendered_version = GREATEST(rendered_version, $4), rendered_hash = $5 WHERE promotion_id = $1 AND idx = $2',
+    `UPDATE promotion_messages
+     SET ts = $3, rendered_version = GREATEST(rendered_version, $4), rendered_hash = $5, attempts = 0, last_error = NULL, next_attempt_at = NULL
+     WHERE promotion_id = $1 AND idx = $2`,
     [promotionId, idx, m.ts, m.version, m.hash],
   );
 }
 
-/** True when some message of the promotion shows an older version than the stored one, or was never posted. */
+/** Retries right away this many times before backing off. */
+const QUICK_RETRIES = 2;
+/** After this many failures in a row a message is given up on (marked broken). */
+export const MAX_ATTEMPTS = 12;
+
+/**
+ * Record a failed render. Transient failures are retried by the sweep, first at once, then after 10 s,
+ * 20 s, 40 s... up to 30 minutes; a terminal one (or too many in a row) marks the message broken.
+ */
+export async function recordRenderFailure(q: Queryable, promotionId: string, idx: number, f: { error: string; terminal: boolean }): Promise<void> {
+  await q.query(
+    `UPDATE promotion_messages
+     SET attempts = attempts + 1,
+         last_error = $3,
+         broken = broken OR $4 OR attempts + 1 >= $5,
+         next_attempt_at = CASE WHEN attempts + 1 <= $6 THEN NULL
+                                ELSE now() + LEAST(interval '30 minutes', interval '10 seconds' * power(2, attempts + 1 - $6 - 1)) END
+     WHERE promotion_id = $1 AND idx = $2`,
+    [promotionId, idx, f.error.slice(0, 500), f.terminal, MAX_ATTEMPTS, QUICK_RETRIES],
+  );
+}
+
+/** A message that should be rendered now: behind the database, not given up on, not waiting out a backoff. */
+const DUE = `(m.ts IS NULL OR m.rendered_version < p.version) AND NOT m.broken AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= now())`;
+
+/** True when some message of the promotion is due: older than the stored state, or never posted. */
 export async function isStale(q: Queryable, promotionId: string): Promise<boolean> {
   const r = await q.query<{ stale: boolean }>(
-    `SELECT EXISTS (
-       SELECT 1 FROM promotion_messages m JOIN promotions p ON p.id = m.promotion_id
-       WHERE m.promotion_id = $1 AND (m.ts IS NULL OR m.rendered_version < p.version)
-     ) AS stale`,
+    `SELECT EXISTS (SELECT 1 FROM promotion_messages m JOIN promotions p ON p.id = m.promotion_id WHERE m.promotion_id = $1 AND ${DUE}) AS stale`,
     [promotionId],
   );
   return r.rows[0]?.stale ?? false;
@@ -74,15 +109,18 @@ export async function overviewTs(q: Queryable, promotionId: string): Promise<str
 }
 
 /**
- * Promotions whose messages are behind the database (a render failed, a process died mid-post), oldest
- * change first. Ended promotions whose overview was never posted are left alone: there is nothing to repair.
+ * Promotions with messages due (see DUE), those waiting longest first. A promotion nobody has tried to post
+ * yet is left to its starter for half a minute; ended promotions whose overview was never posted are left
+ * alone: there is nothing to repair.
  */
 export async function stalePromotions(q: Queryable, limit: number): Promise<string[]> {
   const r = await q.query<{ id: string }>(
-    `SELECT p.id FROM promotions p
-     WHERE EXISTS (SELECT 1 FROM promotion_messages m WHERE m.promotion_id = p.id AND (m.ts IS NULL OR m.rendered_version < p.version))
+    `SELECT p.id FROM promotions p JOIN promotion_messages m ON m.promotion_id = p.id
+     WHERE ${DUE}
+       AND (m.attempts > 0 OR m.ts IS NOT NULL OR p.created_at < now() - interval '30 seconds')
        AND (p.status = 'active' OR EXISTS (SELECT 1 FROM promotion_messages o WHERE o.promotion_id = p.id AND o.idx = 0 AND o.ts IS NOT NULL))
-     ORDER BY p.created_at
+     GROUP BY p.id
+     ORDER BY min(m.next_attempt_at) NULLS FIRST, min(p.created_at)
      LIMIT $1`,
     [limit],
   );

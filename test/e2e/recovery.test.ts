@@ -68,6 +68,33 @@ describe('recovering when Slack fails part way', () => {
     expect(findCheckbox(h.fake, 'safe-0').ticked).toBe(true);
   });
 
+  it('stops updating a message Slack no longer has, says so once, and keeps the rest of the checklist live', async () => {
+    await begin();
+    await h.command('start v1.50');
+    await h.settle();
+    const box = findCheckbox(h.fake, 'gate-0');
+    // Someone deleted the overview: Slack answers message_not_found to its update.
+    h.fake.failNext('chat.update', 'message_not_found');
+    await h.toggle('U0A', box.message, box.blockId, ['gate-0']);
+    await h.settle();
+    const reply = h.fake.ephemerals().at(-1)!;
+    expect(reply.text).toContain('Saved, but Slack no longer accepts updates to part of this checklist (`message_not_found`');
+    expect(reply.text).toContain('/promote status');
+    expect(findCheckbox(h.fake, 'gate-0').ticked).toBe(true);
+
+    const overviewTs = promotionMessages(h.fake)[0]!.overview.ts;
+    const overviewUpdates = () => h.fake.callsTo('chat.update').filter((c) => c.args['ts'] === overviewTs).length;
+    const tried = overviewUpdates();
+    await h.bot.preflight.repair();
+    await h.bot.preflight.repair();
+    const next = findCheckbox(h.fake, 'gate-1');
+    await h.toggle('U0B', next.message, next.blockId, ['gate-1']);
+    await h.settle();
+    expect(overviewUpdates()).toBe(tried);
+    expect(findCheckbox(h.fake, 'gate-1').ticked).toBe(true);
+    expect(h.fake.ephemerals().filter((e) => e.user === 'U0B')).toHaveLength(0);
+  });
+
   it('refuses clicks on a stray copy of the checklist and points at the live one', async () => {
     await begin();
     await h.command('start v1.50');

@@ -3,7 +3,7 @@ import { ACTION, INPUT } from '../../src/ids.js';
 import { listAudit } from '../../src/store/audit.js';
 import { findActive } from '../../src/store/promotions.js';
 import { blockActionsPayload, interactivityBody, postSigned, sign, slashCommandBody, toggleCheckboxes } from '../support/slack-requests.js';
-import { BOT_TOKEN, CHANNEL, findCheckbox, harnessForSuite, SIGNING_SECRET, type Harness } from '../support/harness.js';
+import { BOT_TOKEN, CHANNEL, findCheckbox, harnessForSuite, promotionMessages, SIGNING_SECRET, visibleText, type Harness } from '../support/harness.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -67,6 +67,16 @@ describe('requests that are not from Slack, or not as Slack sends them', () => {
     expect(await written()).toEqual(before);
   });
 
+  it('answers 404 to other paths and 413 to an oversized body, and keeps serving', async () => {
+    const base = h.bot.sender.url.replace('/slack/events', '');
+    expect((await fetch(`${base}/nope`, { method: 'POST', body: 'x' })).status).toBe(404);
+    expect((await fetch(`${base}/healthz`, { method: 'POST', body: 'x' })).status).toBe(404);
+    const huge = `payload=${'x'.repeat(1024 * 1024 + 10)}`;
+    expect((await postSigned(h.bot.sender, huge, FORM)).status).toBe(413);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await h.command('help')).status).toBe(200);
+  });
+
   it('answers a readiness probe from the database and a liveness probe', async () => {
     const base = h.bot.sender.url.replace('/slack/events', '');
     const health = await fetch(`${base}/healthz`);
@@ -127,6 +137,9 @@ describe('acknowledging before slow work, and errors nobody expected', () => {
   });
 
   it('when Slack fails, keeps the change, says it was saved with an error id that is in the log, and catches up', async () => {
+    const overview = () => promotionMessages(h.fake).find((p) => visibleText(p.overview).includes('Promotion v1.50'))!.overview;
+    const progressBefore = /(\d+) of \d+ items/.exec(visibleText(overview()))![1];
+    // The first update of a tick is the overview's.
     h.fake.failNext('chat.update', 'internal_error');
     const box = findCheckbox(h.fake, 'gate-2');
     await h.toggle('U0CAROL', box.message, box.blockId, ['gate-2']);
@@ -138,11 +151,13 @@ describe('acknowledging before slow work, and errors nobody expected', () => {
     expect(h.logs.some((l) => l.includes(`"errorId":"${errorId}"`) && l.includes('internal_error'))).toBe(true);
     const promotion = (await findActive(h.bot.db, CHANNEL, 'v1.50'))!;
     expect((await listAudit(h.bot.db, promotion.id)).at(-1)).toMatchObject({ actor: 'U0CAROL', data: { ticked: ['gate-2'] } });
-    expect(findCheckbox(h.fake, 'gate-2').ticked).toBe(false);
-
-    // Nobody needs to click again: the repair sweep (run by the scheduler) brings the message up to date.
-    expect(await h.bot.preflight.repair()).toBeGreaterThan(0);
+    // The section message still took the tick; the overview missed it.
     expect(findCheckbox(h.fake, 'gate-2').ticked).toBe(true);
+    expect(/(\d+) of \d+ items/.exec(visibleText(overview()))![1]).toBe(progressBefore);
+
+    // Nobody needs to click again: the repair sweep (run by the scheduler) brings the overview up to date.
+    expect(await h.bot.preflight.repair()).toBeGreaterThan(0);
+    expect(/(\d+) of \d+ items/.exec(visibleText(overview()))![1]).toBe(String(Number(progressBefore) + 1));
   });
 
   it('never writes the bot token or the signing secret to the logs or to Slack', async () => {

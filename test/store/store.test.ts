@@ -4,6 +4,7 @@ import { firstBrokenLink } from '../../src/domain/audit.js';
 import type { Template } from '../../src/domain/template.js';
 import { appendAudit, auditHead, listAudit } from '../../src/store/audit.js';
 import { migrate } from '../../src/store/migrate.js';
+import { insertMessages, isStale, listMessages, markRendered, recordRenderFailure, stalePromotions } from '../../src/store/messages.js';
 import { claimReceipt, findActive, insertPromotion, loadView, pruneReceipts, transitionItems } from '../../src/store/promotions.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
 
@@ -60,6 +61,31 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
     expect(await claimReceipt(db, 'k2', id, new Date(now.getTime() + 60_000))).toBe(true);
     expect(await pruneReceipts(db, new Date(now.getTime() + 1))).toBe(1);
     expect(await claimReceipt(db, 'k2', id, now)).toBe(false);
+  });
+
+  it('retries a failed render at once twice, then backs off, and gives up on a message Slack refuses for good', async () => {
+    t = await create();
+    const db = await migrated(t);
+    const id = randomUUID();
+    const now = new Date('2026-11-21T10:00:00Z');
+    await db.tx(async (q) => {
+      await insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: now }, ['a', 'b']);
+      await insertMessages(q, id, 'C1', [[0]]);
+    });
+    const due = async () => (await stalePromotions(db, 10)).includes(id);
+    expect(await isStale(db, id)).toBe(true);
+    // The thread message is up to date; only the overview keeps failing.
+    await markRendered(db, id, 1, { ts: '1700000000.000200', version: 0, hash: 'h' });
+    await recordRenderFailure(db, id, 0, { error: 'internal_error', terminal: false });
+    await recordRenderFailure(db, id, 0, { error: 'internal_error', terminal: false });
+    expect(await due()).toBe(true);
+    await recordRenderFailure(db, id, 0, { error: 'internal_error', terminal: false });
+    expect(await due()).toBe(false);
+    expect(await isStale(db, id)).toBe(false);
+    await db.query('UPDATE promotion_messages SET next_attempt_at = now() - interval \'1 second\' WHERE promotion_id = $1', [id]);
+    expect(await due()).toBe(true);
+    await recordRenderFailure(db, id, 1, { error: 'message_not_found', terminal: true });
+    expect((await listMessages(db, id)).map((m) => m.broken)).toEqual([false, true]);
   });
 
   it('chains audit events so that an edited or a removed event is detected', async () => {

@@ -3,7 +3,7 @@ import { parseBlockId } from '../../ids.js';
 import { chooseOption } from '../../services/items.js';
 import type { Deps } from '../../services/deps.js';
 import { BadPayload, parseSelectClick } from '../payloads.js';
-import { assertLiveMessage } from './live-message.js';
+import { assertLiveMessage } from '../../services/live-message.js';
 
 /** A choose-one item (e.g. ingest behaviour) picked from its menu. */
 export function onChoose(deps: Deps) {

@@ -3,7 +3,7 @@ import { parseBlockId } from '../../ids.js';
 import { toggleChecks } from '../../services/items.js';
 import type { Deps } from '../../services/deps.js';
 import { BadPayload, parseCheckboxClick } from '../payloads.js';
-import { assertLiveMessage } from './live-message.js';
+import { assertLiveMessage } from '../../services/live-message.js';
 
 /**
  * A tick or untick. Slack sends the element's whole selection as the clicker's client shows it; the

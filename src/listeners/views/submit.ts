@@ -26,7 +26,8 @@ export async function saveThenClose(
     await ack();
     throw err;
   }
-  await ack();
+  // Saved whatever happens to the acknowledgement (Slack may have given up waiting): show it regardless.
+  await ack().catch((err: unknown) => deps.log.warn({ err, promotionId }, 'modal acknowledged too late; the change is saved'));
   if (changed) await showChange(deps, promotionId);
 }
 

@@ -50,6 +50,12 @@ CREATE TABLE promotion_messages (
   sections         integer[] NOT NULL DEFAULT '{}',
   rendered_version integer NOT NULL DEFAULT -1,
   rendered_hash    text,
+  -- Failed renders: retried at once twice, then with growing delays; a message Slack will never accept
+  -- (deleted, channel archived) is marked broken and left alone.
+  attempts         integer NOT NULL DEFAULT 0,
+  last_error       text,
+  next_attempt_at  timestamptz,
+  broken           boolean NOT NULL DEFAULT false,
   PRIMARY KEY (promotion_id, idx)
 );
 CREATE UNIQUE INDEX promotion_messages_ts ON promotion_messages (channel_id, ts) WHERE ts IS NOT NULL;

@@ -1,7 +1,7 @@
-import { UserError } from '../../errors.js';
-import { messageLink } from '../../../blocks/text.js';
-import { overviewTs, promotionByMessage } from '../../store/messages.js';
-import type { Deps } from '../../services/deps.js';
+import { UserError } from '../errors.js';
+import { messageLink } from '../../blocks/text.js';
+import { overviewTs, promotionByMessage } from '../store/messages.js';
+import type { Deps } from './deps.js';
 
 /**
  * A click must come from one of the promotion's own messages. A stray copy (a post Slack accepted twice, say)
