@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/store/audit.js';
 import { findActive } from '../../src/store/promotions.js';
-import { CHANNEL, findCheckbox, promotionMessages, harnessForSuite, visibleText, type Harness } from '../support/harness.js';
+import { CHANNEL, findCheckbox, promotionMessages, visibleText, type Harness } from '../support/harness.js';
+import { harnessForSuite } from '../support/suite.js';
 
 describe('a promotion checklist, driven through signed Slack requests', () => {
   let h: Harness;

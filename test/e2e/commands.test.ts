@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresDatabase, type TestDatabase } from '../support/db.js';
-import { CHANNEL, promotionMessages, harnessForSuite, startHarness, visibleText, type Harness } from '../support/harness.js';
+import { CHANNEL, promotionMessages, startHarness, visibleText, type Harness } from '../support/harness.js';
+import { harnessForSuite } from '../support/suite.js';
 
 /**
  * What the person who typed the command saw, only them: the acknowledgement's text, or the private replies

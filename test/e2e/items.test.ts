@@ -3,7 +3,8 @@ import { ACTION, INPUT, VIEW } from '../../src/ids.js';
 import { listAudit } from '../../src/store/audit.js';
 import { findActive, loadView } from '../../src/store/promotions.js';
 import type { FakeMessage } from '../../src/playground/fake-slack.js';
-import { CHANNEL, findCheckbox, harnessForSuite, visibleText, type Harness } from '../support/harness.js';
+import { CHANNEL, findCheckbox, visibleText, type Harness } from '../support/harness.js';
+import { harnessForSuite } from '../support/suite.js';
 
 function findBlock(h: Harness, predicate: (b: any) => boolean): { message: FakeMessage; block: any } {
   for (const message of h.fake.messages(CHANNEL)) {

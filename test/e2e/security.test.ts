@@ -3,7 +3,8 @@ import { ACTION, INPUT } from '../../src/ids.js';
 import { listAudit } from '../../src/store/audit.js';
 import { findActive } from '../../src/store/promotions.js';
 import { blockActionsPayload, interactivityBody, postSigned, sign, slashCommandBody, toggleCheckboxes } from '../support/slack-requests.js';
-import { BOT_TOKEN, CHANNEL, findCheckbox, harnessForSuite, promotionMessages, SIGNING_SECRET, visibleText, type Harness } from '../support/harness.js';
+import { BOT_TOKEN, CHANNEL, findCheckbox, promotionMessages, SIGNING_SECRET, visibleText, type Harness } from '../support/harness.js';
+import { harnessForSuite } from '../support/suite.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 

@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll } from 'vitest';
 import { createPreflight, type Preflight } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -16,7 +15,7 @@ import {
   type SlackHttpResult,
   type SlackSender,
 } from './slack-requests.js';
-import { postgresDatabase, type TestDatabase } from './db.js';
+import type { TestDatabase } from './db.js';
 
 export const BOT_TOKEN = 'xoxb-test-0000-secret-bot-token';
 export const SIGNING_SECRET = 'test-signing-secret-do-not-log';
@@ -182,20 +181,3 @@ export function visibleText(message: FakeMessage): string {
   return out.join('\n');
 }
 
-/**
- * One harness on a fresh PostgreSQL schema for a whole describe block: started before its tests, closed
- * and dropped after. `use` receives it (and the database) once it is up.
- */
-export function harnessForSuite(use: (h: Harness, database: TestDatabase) => void, opts: Omit<HarnessOptions, 'database'> = {}): void {
-  let database: TestDatabase | undefined;
-  let h: Harness | undefined;
-  beforeAll(async () => {
-    database = await postgresDatabase();
-    h = await startHarness({ ...opts, database });
-    use(h, database);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await database?.drop();
-  });
-}
