@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { connectPostgres, openPglite, type Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
-import { loadTemplates, TemplateError } from './templates/loader.js';
+import { formatProblem, loadTemplates, TemplateError, type TemplateProblem } from './templates/loader.js';
 import { createPreflight } from './app.js';
 
 /** Start the bot: configuration, templates and database are checked before anything listens. */
@@ -21,7 +21,16 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   let templates;
   try {
-    templates = await loadTemplates(config.checklistsDir);
+    const warnings: TemplateProblem[] = [];
+    templates = await loadTemplates(config.checklistsDir, (w) => warnings.push(w));
+    // One line per file, not one per setting: the full list is what `npm run validate-templates` prints.
+    for (const file of new Set(warnings.map((w) => w.file))) {
+      const mine = warnings.filter((w) => w.file === file);
+      log.warn(
+        { template: file, count: mine.length },
+        `template ${file}: ${mine.length} probe setting(s) look like placeholders, e.g. ${formatProblem(mine[0]!)}; \`npm run validate-templates\` lists them`,
+      );
+    }
   } catch (err) {
     if (err instanceof TemplateError) {
       log.fatal({ problems: err.problems }, err.message);

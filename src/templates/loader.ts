@@ -49,11 +49,32 @@ function lineOf(doc: Document, source: string, pathParts: readonly PropertyKey[]
   return source.slice(0, range[0]).split('\n').length;
 }
 
-/** Parse and validate one template's YAML text. Returns the template or every problem found. */
+/** Probe settings that look like the placeholders a template is shipped with rather than real targets. */
+const PLACEHOLDER = /REPLACE_ME|\bexample\.(com|org|net)\b|\.example\b/i;
+
+/** Placeholders left in probe specs: valid, but the probe cannot check anything real until they are set. */
+function placeholderWarnings(file: string, doc: Document, source: string, template: Template): TemplateProblem[] {
+  const warnings: TemplateProblem[] = [];
+  const visit = (value: unknown, at: (string | number)[]): void => {
+    if (typeof value === 'string' && PLACEHOLDER.test(value)) {
+      warnings.push({ file, key: keyPath(at), line: lineOf(doc, source, at), message: `"${value}" looks like a placeholder: set it for your environment` });
+    } else if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...at, i]));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) visit(v, [...at, k]);
+  };
+  template.sections.forEach((section, si) =>
+    section.items.forEach((item, ii) => item.probe && visit(item.probe, ['sections', si, 'items', ii, 'probe'])),
+  );
+  return warnings;
+}
+
+/**
+ * Parse and validate one template's YAML text. Returns the template (with warnings about things that are
+ * valid but probably not meant, such as placeholder probe targets) or every problem found.
+ */
 export function parseTemplate(
   file: string,
   source: string,
-): { template: Template; problems: [] } | { template?: undefined; problems: TemplateProblem[] } {
+): { template: Template; problems: []; warnings: TemplateProblem[] } | { template?: undefined; problems: TemplateProblem[]; warnings?: undefined } {
   const id = path.basename(file).replace(/\.ya?ml$/, '');
   if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(id)) {
     return {
@@ -85,11 +106,14 @@ export function parseTemplate(
   const template: Template = { id, ...parsed.data };
   const layout = layoutProblems(template);
   if (layout.length > 0) return { problems: layout.map((p) => ({ file, ...p })) };
-  return { template, problems: [] };
+  return { template, problems: [], warnings: placeholderWarnings(file, doc, source, template) };
 }
 
-/** Load every `*.yml` / `*.yaml` in a directory. Throws a TemplateError listing every problem in every file. */
-export async function loadTemplates(dir: string): Promise<Map<string, Template>> {
+/**
+ * Load every `*.yml` / `*.yaml` in a directory. Throws a TemplateError listing every problem in every file;
+ * warnings (valid but probably unintended) go to `onWarning`.
+ */
+export async function loadTemplates(dir: string, onWarning?: (w: TemplateProblem) => void): Promise<Map<string, Template>> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
@@ -105,6 +129,7 @@ export async function loadTemplates(dir: string): Promise<Map<string, Template>>
     const file = path.join(dir, name);
     const result = parseTemplate(file, await readFile(file, 'utf8'));
     if (result.template) {
+      result.warnings.forEach((w) => onWarning?.(w));
       if (templates.has(result.template.id)) {
         problems.push({ file, key: '', message: `template id "${result.template.id}" is defined twice` });
       }

@@ -272,6 +272,19 @@ describe('validate-templates CLI', () => {
     expect(run.stdout).not.toContain('ok ');
   });
 
+  it('warns, without failing, about probe targets left as placeholders, naming the line and the key', async () => {
+    const file = path.join(dir, 'probes.yml');
+    await writeFile(file, VALID.replace('        label: CI is green\n', '        label: CI is green\n        probe: { type: http, url: "https://api.example.com/health" }\n'));
+    const direct = parseTemplate(file, await import('node:fs/promises').then((fs) => fs.readFile(file, 'utf8')));
+    expect(direct.warnings).toEqual([
+      { file, key: 'sections[0].items[0].probe.url', line: 20, message: '"https://api.example.com/health" looks like a placeholder: set it for your environment' },
+    ]);
+    const run = cli(file);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`WARN ${file}:20: sections[0].items[0].probe.url: "https://api.example.com/health" looks like a placeholder`);
+    expect(parseTemplate('checklists/small.yml', VALID).warnings).toEqual([]);
+  });
+
   it('exits 0 and prints an ok line for every built-in template', () => {
     const run = cli('checklists');
     expect(run.stderr).not.toContain('FAIL');
