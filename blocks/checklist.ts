@@ -3,7 +3,7 @@ import type { ActionsBlock, ContextBlock, KnownBlock, MrkdwnOption, PlainTextOpt
 import { ACTION, blockId, refValue } from '../src/ids.js';
 import { itemKind, type Item, type Section } from '../src/domain/template.js';
 import { progressOf, type ItemState, type PromotionView } from '../src/domain/promotion.js';
-import { byLine, esc, escCapped, formatFieldValue, LIMITS, SHOWN_MAX, truncate } from './text.js';
+import { byLine, esc, escCapped, formatFieldValue, LIMITS, mention, SHOWN_MAX, truncate } from './text.js';
 
 export interface RenderedMessage {
   /** Notification and screen-reader fallback. */
@@ -69,7 +69,7 @@ function optionText(label: string): MrkdwnOption['text'] | PlainTextOption['text
 function doneDescription(s: ItemState): string {
   const full = byLine(s.by, s.at);
   if (full.length <= LIMITS.optionText) return full;
-  return truncate(s.by ? `<@${s.by}>` : 'done', LIMITS.optionText);
+  return truncate(s.by ? mention(s.by) : 'done', LIMITS.optionText);
 }
 
 function checkOption(item: Item, s: ItemState): MrkdwnOption | PlainTextOption {

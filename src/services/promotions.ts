@@ -4,7 +4,7 @@ import { RELEASE_PATTERN, type Promotion, type PromotionView } from '../domain/p
 import { allItems, type Template } from '../domain/template.js';
 import { planMessages } from '../../blocks/layout.js';
 import { slackErrorCode } from '../slack/publisher.js';
-import { messageLink } from '../../blocks/text.js';
+import { mention, messageLink } from '../../blocks/text.js';
 import { appendAudit } from '../store/audit.js';
 import { insertMessages, isStale, overviewTs } from '../store/messages.js';
 import { endPromotion, findActive, getPromotion, insertPromotion, listActive, loadView } from '../store/promotions.js';
@@ -43,11 +43,16 @@ export interface StartInput {
 
 async function alreadyActive(deps: Deps, existing: Promotion): Promise<UserError> {
   // If its messages fell behind (Slack failed while it started), asking again is a good moment to catch up.
-  if (await isStale(deps.db, existing.id)) await deps.publisher.refresh(existing.id).catch(() => undefined);
+  if (await isStale(deps.db, existing.id)) {
+    await deps.publisher.refresh(existing.id).catch((err: unknown) => {
+      // The answer below still holds; the repair sweep keeps trying.
+      deps.log.warn({ err, promotionId: existing.id }, 'checklist still behind after a second start');
+    });
+  }
   const ts = await overviewTs(deps.db, existing.id);
   const where = ts ? `: <${messageLink(existing.channelId, ts)}|open its checklist>` : '';
   return new UserError(
-    `${existing.release} already has an active promotion in this channel, started by <@${existing.requestedBy}>${where}. Finish or abort it (\`/promote abort ${existing.release} <reason>\`) before starting another.`,
+    `${existing.release} already has an active promotion in this channel, started by ${mention(existing.requestedBy)}${where}. Finish or abort it (\`/promote abort ${existing.release} <reason>\`) before starting another.`,
     'already_active',
   );
 }

@@ -79,15 +79,6 @@ export async function findActive(q: Queryable, channelId: string, release: strin
   return r.rows[0] && toPromotion(r.rows[0]);
 }
 
-/** The most recent promotion of a release in a channel, whatever its status. */
-export async function findLatest(q: Queryable, channelId: string, release: string): Promise<Promotion | undefined> {
-  const r = await q.query<PromotionRow>(
-    `SELECT ${COLUMNS} FROM promotions WHERE channel_id = $1 AND release = $2 ORDER BY created_at DESC LIMIT 1`,
-    [channelId, release],
-  );
-  return r.rows[0] && toPromotion(r.rows[0]);
-}
-
 export async function listActive(q: Queryable, channelId: string): Promise<Promotion[]> {
   const r = await q.query<PromotionRow>(
     `SELECT ${COLUMNS} FROM promotions WHERE channel_id = $1 AND status = 'active' ORDER BY created_at`,
