@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RELEASE_PATTERN } from '../src/domain/promotion.js';
+import { RELEASE_PATTERN } from '../src/domain/names.js';
 
 export const USAGE = [
   '*Preflight* runs a promotion as a live checklist in this channel.',

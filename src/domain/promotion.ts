@@ -36,7 +36,6 @@ export interface PromotionView {
   states: Map<string, ItemState>;
 }
 
-export const RELEASE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/+]{0,63}$/;
 
 export interface Progress {
   total: number;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { slugSchema } from './names.js';
 
 /**
  * The checklist template: one YAML file in `checklists/` per runbook.
@@ -10,9 +11,7 @@ import { z } from 'zod';
  * Lengths are Slack's: an item label is a checkbox option's text (75 chars), a section title a header (150).
  */
 
-const slug = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes, at most 40 characters');
+const slug = slugSchema;
 
 /**
  * `T-24h`, `T-5m`, `T0`, `T+2m`, `T+1d`: an offset from T0, the planned start of the deployment. The

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { newErrorId, UserError } from '../errors.js';
-import { RELEASE_PATTERN, type Promotion, type PromotionView } from '../domain/promotion.js';
+import { RELEASE_PATTERN, RELEASE_RULE } from '../domain/names.js';
+import { type Promotion, type PromotionView } from '../domain/promotion.js';
 import { allItems, type Template } from '../domain/template.js';
 import { planMessages } from '../../blocks/layout.js';
 import { slackErrorCode } from '../slack/publisher.js';
@@ -59,7 +60,7 @@ async function alreadyActive(deps: Deps, existing: Promotion): Promise<UserError
 
 export async function startPromotion(deps: Deps, input: StartInput): Promise<Promotion> {
   if (!RELEASE_PATTERN.test(input.release)) {
-    throw new UserError('A release is letters, digits and . _ - / + (at most 64), e.g. `v1.50`.', 'bad_release');
+    throw new UserError(RELEASE_RULE, 'bad_release');
   }
   const existing = await findActive(deps.db, input.channelId, input.release);
   if (existing) throw await alreadyActive(deps, existing);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { templateSchema, type Template } from '../domain/template.js';
+import { SLUG_PATTERN } from '../domain/names.js';
 import { layoutProblems } from '../../blocks/layout.js';
 
 /** One thing wrong with one template file, named by file and key path so the author can find it. */
@@ -76,7 +77,7 @@ export function parseTemplate(
   source: string,
 ): { template: Template; problems: []; warnings: TemplateProblem[] } | { template?: undefined; problems: TemplateProblem[]; warnings?: undefined } {
   const id = path.basename(file).replace(/\.ya?ml$/, '');
-  if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(id)) {
+  if (!SLUG_PATTERN.test(id)) {
     return {
       problems: [{ file, key: '', message: 'file name must be lower-case letters, digits and dashes (it is the template id)' }],
     };
