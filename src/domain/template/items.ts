@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { slugSchema } from '../names.js';
+import { probeSpecSchema } from './probes.js';
+import { offsetSchema } from './timeline.js';
+
+// Lengths are Slack's: an item label is a checkbox option's text (75 chars), a section title a header (150).
+
+export const FIELD_TYPES = ['text', 'sha', 'number', 'url', 'datetime', 'user', 'ticket', 'path'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+export const SECTION_KINDS = [
+  'gates',
+  'safety',
+  'change',
+  'comms',
+  'deploy',
+  'monitor',
+  'verify',
+  'rollback',
+  'signoff',
+  'notes',
+] as const;
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const fieldSpecSchema = z
+  .object({
+    type: z.enum(FIELD_TYPES),
+    /** A regular expression the value must match (anchored by the author), e.g. a ticket format. */
+    pattern: z.string().max(200).refine(compiles, 'is not a valid regular expression').optional(),
+    /** Shown after a number, e.g. `GB` or `minutes`. */
+    unit: z.string().max(20).optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    placeholder: z.string().max(150).optional(),
+  })
+  .strict();
+
+const choiceOptionSchema = z
+  .object({
+    id: slugSchema,
+    label: z.string().min(1).max(75),
+  })
+  .strict();
+
+const choiceSpecSchema = z
+  .object({
+    options: z
+      .array(choiceOptionSchema)
+      .min(2)
+      .max(10)
+      .refine((opts) => new Set(opts.map((o) => o.id)).size === opts.length, 'option ids must be unique'),
+  })
+  .strict();
+
+const itemSchema = z
+  .object({
+    id: slugSchema,
+    label: z.string().min(1).max(75),
+    /** A short line shown under the label while the item is open (a checkbox option description: 75 chars). */
+    hint: z.string().max(75).optional(),
+    field: fieldSpecSchema.optional(),
+    choice: choiceSpecSchema.optional(),
+    /** When in the window this item is due (used by reminders). */
+    at: offsetSchema.optional(),
+    probe: probeSpecSchema.optional(),
+  })
+  .strict()
+  .refine((i) => !(i.field && i.choice), { message: 'an item is a field or a choice, not both', path: ['field'] })
+  .refine((i) => !(i.probe && (i.field || i.choice)), {
+    message: 'a probe belongs on a check item, not on a field or a choice',
+    path: ['probe'],
+  });
+
+const sectionSchema = z
+  .object({
+    id: slugSchema,
+    title: z.string().min(1).max(140),
+    kind: z.enum(SECTION_KINDS),
+    /** Markdown shown at the top of the section's message: commands, expected results, context. */
+    notes: z.string().max(2900).optional(),
+    items: z.array(itemSchema).max(60).default([]),
+  })
+  .strict();
+
+export const sectionsSchema = z.array(sectionSchema).min(1).max(40);

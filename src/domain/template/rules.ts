@@ -1,0 +1,171 @@
+import { countOccurrences, MAX_OCCURRENCES, OffsetError, readOffset } from '../offsets.js';
+
+/**
+ * What one key cannot say alone: ids unique across sections, roles and probe targets that exist, repeats that
+ * end. These read an outline of the raw input rather than the parsed template, because they must run even when
+ * other keys are invalid: an author fixing a file should see every problem in one run.
+ */
+
+export type KeyPath = (string | number)[];
+export interface Issue {
+  path: KeyPath;
+  message: string;
+}
+
+/** A string found in the input, and where, so an issue about it points at the right line. */
+export interface Located {
+  value: string;
+  path: KeyPath;
+}
+
+export interface ItemOutline {
+  id?: Located;
+  /** The item ids a probe's `records` writes evidence to. */
+  records: Located[];
+}
+
+export interface SectionOutline {
+  id?: Located;
+  items: ItemOutline[];
+}
+
+export interface TimelineOutline {
+  at?: Located;
+  every?: Located;
+  until?: Located;
+}
+
+export interface Outline {
+  sections: SectionOutline[];
+  /** Role ids defined under `roles`. */
+  roles: ReadonlySet<string>;
+  /** Every place a role is named: approvals, the decider, timeline mentions. */
+  roleRefs: Located[];
+  timeline: TimelineOutline[];
+}
+
+export type Rule = (outline: Outline) => Issue[];
+
+type Raw = Record<string, unknown>;
+const isRaw = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const keyOf = (v: unknown, key: string): unknown => (isRaw(v) ? v[key] : undefined);
+const listAt = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const textAt = (v: unknown, path: KeyPath): Located | undefined => (typeof v === 'string' ? { value: v, path } : undefined);
+const defined = <T>(v: T | undefined): v is T => v !== undefined;
+
+/** Reads what the rules need from any input at all; whatever has the wrong shape is simply left out. */
+export function readOutline(raw: unknown): Outline {
+  const roles = keyOf(raw, 'roles');
+  return {
+    sections: listAt(keyOf(raw, 'sections')).map(readSection),
+    // Own keys only: `decider: constructor` must not pass because every object has a constructor.
+    roles: new Set(isRaw(roles) ? Object.keys(roles) : []),
+    roleRefs: readRoleRefs(raw),
+    timeline: listAt(keyOf(raw, 'timeline')).map(readTimelineEntry),
+  };
+}
+
+function readSection(section: unknown, si: number): SectionOutline {
+  return {
+    id: textAt(keyOf(section, 'id'), ['sections', si, 'id']),
+    items: listAt(keyOf(section, 'items')).map((item, ii): ItemOutline => {
+      const path = ['sections', si, 'items', ii];
+      const records = keyOf(keyOf(item, 'probe'), 'records');
+      return {
+        id: textAt(keyOf(item, 'id'), [...path, 'id']),
+        records: ['run_id', 'sha'].map((key) => textAt(keyOf(records, key), [...path, 'probe', 'records', key])).filter(defined),
+      };
+    }),
+  };
+}
+
+function readRoleRefs(raw: unknown): Located[] {
+  return [
+    ...listAt(keyOf(raw, 'approvals')).map((a, i) => textAt(keyOf(a, 'role'), ['approvals', i, 'role'])),
+    textAt(keyOf(raw, 'decider'), ['decider']),
+    ...listAt(keyOf(raw, 'timeline')).flatMap((e, i) => listAt(keyOf(e, 'mention')).map((r, j) => textAt(r, ['timeline', i, 'mention', j]))),
+  ].filter(defined);
+}
+
+function readTimelineEntry(entry: unknown, i: number): TimelineOutline {
+  const repeat = keyOf(entry, 'repeat');
+  return {
+    at: textAt(keyOf(entry, 'at'), ['timeline', i, 'at']),
+    every: textAt(keyOf(repeat, 'every'), ['timeline', i, 'repeat', 'every']),
+    until: textAt(keyOf(repeat, 'until'), ['timeline', i, 'repeat', 'until']),
+  };
+}
+
+export const sectionIdsAreUnique: Rule = ({ sections }) => {
+  const seen = new Set<string>();
+  return sections.flatMap(({ id }) => {
+    if (!id) return [];
+    if (seen.has(id.value)) return [{ path: id.path, message: `section id "${id.value}" is used twice` }];
+    seen.add(id.value);
+    return [];
+  });
+};
+
+/** Item ids name items in actions and stored state, so they must be unique across the whole template. */
+export const itemIdsAreUnique: Rule = ({ sections }) => {
+  const firstSection = new Map<string, string>();
+  return sections.flatMap((section, si) =>
+    section.items.flatMap(({ id }) => {
+      if (!id) return [];
+      const first = firstSection.get(id.value);
+      if (first !== undefined) return [{ path: id.path, message: `item id "${id.value}" is already used in ${first}` }];
+      firstSection.set(id.value, section.id ? `section "${section.id.value}"` : `sections[${si}]`);
+      return [];
+    }),
+  );
+};
+
+export const rolesAreDefined: Rule = ({ roles, roleRefs }) =>
+  roleRefs.filter((ref) => !roles.has(ref.value)).map((ref) => ({ path: ref.path, message: `role "${ref.value}" is not defined under roles` }));
+
+export const recordTargetsExist: Rule = ({ sections }) => {
+  const items = new Set(sections.flatMap((s) => s.items.flatMap((i) => (i.id ? [i.id.value] : []))));
+  return sections.flatMap((s) =>
+    s.items.flatMap((i) => i.records.filter((r) => !items.has(r.value)).map((r) => ({ path: r.path, message: `item "${r.value}" does not exist` }))),
+  );
+};
+
+/** An `until` at or before `at` is a typo; it would fire once, silently, instead of repeating. */
+export const repeatEndsAfterStart: Rule = ({ timeline }) =>
+  timeline.flatMap(({ at, until }) => {
+    if (!at || !until) return [];
+    const start = readOffset(at.value);
+    const end = readOffset(until.value);
+    if (!start.ok || !end.ok || end.ms > start.ms) return [];
+    return [{ path: until.path, message: `must be later than at (${at.value})` }];
+  });
+
+/** A repeat the scheduler would refuse must fail when the template loads, not at T0. */
+export const repeatsAreBounded: Rule = ({ timeline }) =>
+  timeline.flatMap(({ at, every, until }) => {
+    if (!at || !every || !until) return [];
+    let count: number;
+    try {
+      count = countOccurrences({ at: at.value, repeat: { every: every.value, until: until.value } });
+    } catch (err) {
+      // Bad syntax, a zero interval or a backwards range: each is reported at its own key by another check.
+      if (err instanceof OffsetError) return [];
+      throw err;
+    }
+    if (count <= MAX_OCCURRENCES) return [];
+    return [{ path: every.path, message: `repeats ${count} times from ${at.value} until ${until.value}; at most ${MAX_OCCURRENCES}: use a longer interval` }];
+  });
+
+export const RULES = {
+  sectionIdsAreUnique,
+  itemIdsAreUnique,
+  rolesAreDefined,
+  recordTargetsExist,
+  repeatEndsAfterStart,
+  repeatsAreBounded,
+} satisfies Record<string, Rule>;
+
+export function checkRules(raw: unknown): Issue[] {
+  const outline = readOutline(raw);
+  return Object.values(RULES).flatMap((rule) => rule(outline));
+}

@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import { SLUG_RULE } from '../../src/domain/names.js';
+import { templateSchema } from '../../src/domain/template.js';
+import { checkRules, readOutline, RULES, type Rule } from '../../src/domain/template/rules.js';
+import { parseTemplate } from '../../src/templates/loader.js';
+
+/** A valid template that touches every rule; each test breaks one thing in a fresh copy. */
+function valid() {
+  return {
+    name: 'Rules',
+    environment: 'production' as string | undefined,
+    roles: { owner: { label: 'Owner' }, 'on-call': { label: 'On call' } } as Record<string, { label: string }>,
+    approvals: [{ role: 'owner', label: 'Owner sign-off' }],
+    decider: 'owner',
+    timeline: [
+      { at: 'T-5m', say: 'Starting soon', mention: ['owner', 'on-call'] },
+      { at: 'T+1h', say: 'Hourly check', mention: ['on-call'], repeat: { every: '1h', until: 'T+4h' } },
+    ],
+    sections: [
+      {
+        id: 'gates',
+        title: 'Gates',
+        kind: 'gates',
+        items: [
+          { id: 'ci-run', label: 'CI run id', field: { type: 'text' } },
+          { id: 'ci-sha', label: 'CI head SHA', field: { type: 'sha' } },
+          { id: 'ci-green', label: 'CI is green', probe: { type: 'github-actions', workflow: 'ci.yml', records: { run_id: 'ci-run', sha: 'ci-sha' } } },
+        ],
+      },
+      { id: 'deploy', title: 'Deploy', kind: 'deploy', items: [{ id: 'deployed', label: 'Deployed', at: 'T0' }] },
+    ],
+  };
+}
+type Input = ReturnType<typeof valid>;
+
+const ciRecords = (t: Input) => (t.sections[0]!.items[2] as { probe: { records: Record<string, string> } }).probe.records;
+
+function issuesOf(input: unknown): { path: PropertyKey[]; message: string }[] {
+  const parsed = templateSchema.safeParse(input);
+  return parsed.success ? [] : parsed.error.issues.map(({ path, message }) => ({ path, message }));
+}
+
+function broken(change: (t: Input) => void): Input {
+  const t = valid();
+  change(t);
+  return t;
+}
+
+/** The one issue a change causes, checked both through the schema and through the rule named for it. */
+function onlyIssue(rule: Rule, input: Input) {
+  const issues = issuesOf(input);
+  expect(issues).toHaveLength(1);
+  expect(rule(readOutline(input))).toEqual(issues);
+  return issues[0]!;
+}
+
+describe('the template rules', () => {
+  it('accept the valid template', () => {
+    expect(issuesOf(valid())).toEqual([]);
+    expect(checkRules(valid())).toEqual([]);
+  });
+
+  it('are each a named function', () => {
+    expect(Object.keys(RULES)).toEqual([
+      'sectionIdsAreUnique',
+      'itemIdsAreUnique',
+      'rolesAreDefined',
+      'recordTargetsExist',
+      'repeatEndsAfterStart',
+      'repeatsAreBounded',
+    ]);
+  });
+
+  describe('sectionIdsAreUnique', () => {
+    it('refuses a section id used twice, at the second one', () => {
+      const input = broken((t) => (t.sections[1]!.id = 'gates'));
+      expect(onlyIssue(RULES.sectionIdsAreUnique, input)).toEqual({ path: ['sections', 1, 'id'], message: 'section id "gates" is used twice' });
+    });
+
+    it('says nothing about sections that have no id (zod already says the id is missing)', () => {
+      const input = broken((t) => t.sections.forEach((s) => delete (s as { id?: string }).id));
+      expect(RULES.sectionIdsAreUnique(readOutline(input))).toEqual([]);
+      expect(issuesOf(input).map((i) => i.path)).toEqual([
+        ['sections', 0, 'id'],
+        ['sections', 1, 'id'],
+      ]);
+    });
+  });
+
+  describe('itemIdsAreUnique', () => {
+    it('refuses an item id used in another section, naming the section that has it first', () => {
+      const input = broken((t) => (t.sections[1]!.items[0]!.id = 'ci-run'));
+      expect(onlyIssue(RULES.itemIdsAreUnique, input)).toEqual({
+        path: ['sections', 1, 'items', 0, 'id'],
+        message: 'item id "ci-run" is already used in section "gates"',
+      });
+    });
+
+    it('keeps naming the first section when an id is used three times', () => {
+      const input = broken((t) => {
+        t.sections[1]!.items[0]!.id = 'ci-run';
+        t.sections.push({ id: 'verify', title: 'Verify', kind: 'verify', items: [{ id: 'ci-run', label: 'Again', at: 'T0' }] });
+      });
+      expect(RULES.itemIdsAreUnique(readOutline(input)).map((i) => i.message)).toEqual([
+        'item id "ci-run" is already used in section "gates"',
+        'item id "ci-run" is already used in section "gates"',
+      ]);
+    });
+
+    it('refuses an item id used twice in one section', () => {
+      const input = broken((t) => (t.sections[0]!.items[2]!.id = 'ci-run'));
+      expect(onlyIssue(RULES.itemIdsAreUnique, input)).toMatchObject({ path: ['sections', 0, 'items', 2, 'id'] });
+    });
+  });
+
+  describe('rolesAreDefined', () => {
+    it.each([
+      ['an approval', (t: Input) => (t.approvals[0]!.role = 'qa-lead'), ['approvals', 0, 'role']],
+      ['the decider', (t: Input) => (t.decider = 'qa-lead'), ['decider']],
+      ['a timeline mention', (t: Input) => t.timeline[0]!.mention.push('qa-lead'), ['timeline', 0, 'mention', 2]],
+    ])('refuses an unknown role in %s', (_where, change, path) => {
+      expect(onlyIssue(RULES.rolesAreDefined, broken(change))).toEqual({ path, message: 'role "qa-lead" is not defined under roles' });
+    });
+
+    it('does not mistake an object property for a role', () => {
+      const input = broken((t) => (t.decider = 'constructor'));
+      expect(onlyIssue(RULES.rolesAreDefined, input)).toMatchObject({ path: ['decider'] });
+    });
+
+    it('reports every reference when there are no roles at all', () => {
+      const input = broken((t) => delete (t as { roles?: unknown }).roles);
+      expect(RULES.rolesAreDefined(readOutline(input)).map((i) => i.path)).toEqual([
+        ['approvals', 0, 'role'],
+        ['decider'],
+        ['timeline', 0, 'mention', 0],
+        ['timeline', 0, 'mention', 1],
+        ['timeline', 1, 'mention', 0],
+      ]);
+    });
+  });
+
+  describe('recordTargetsExist', () => {
+    it.each(['run_id', 'sha'] as const)('refuses a probe that records its %s into an item that does not exist', (key) => {
+      const input = broken((t) => (ciRecords(t)[key] = 'nope'));
+      expect(onlyIssue(RULES.recordTargetsExist, input)).toEqual({
+        path: ['sections', 0, 'items', 2, 'probe', 'records', key],
+        message: 'item "nope" does not exist',
+      });
+    });
+
+    it('accepts a target in a later section', () => {
+      const input = broken((t) => (ciRecords(t).sha = 'deployed'));
+      expect(issuesOf(input)).toEqual([]);
+    });
+  });
+
+  describe('repeatEndsAfterStart', () => {
+    it.each(['T+1h', 'T+30m', 'T-1d'])('refuses repeat.until %s when at is T+1h', (until) => {
+      const input = broken((t) => (t.timeline[1]!.repeat!.until = until));
+      expect(onlyIssue(RULES.repeatEndsAfterStart, input)).toEqual({
+        path: ['timeline', 1, 'repeat', 'until'],
+        message: 'must be later than at (T+1h)',
+      });
+    });
+
+    it('compares times, not text: T+60m is not later than T+1h', () => {
+      const input = broken((t) => (t.timeline[1]!.repeat!.until = 'T+60m'));
+      expect(onlyIssue(RULES.repeatEndsAfterStart, input)).toMatchObject({ path: ['timeline', 1, 'repeat', 'until'] });
+    });
+
+    it('leaves a badly written until to the offset check', () => {
+      const input = broken((t) => (t.timeline[1]!.repeat!.until = 'T+4x'));
+      expect(RULES.repeatEndsAfterStart(readOutline(input))).toEqual([]);
+      expect(issuesOf(input)).toEqual([{ path: ['timeline', 1, 'repeat', 'until'], message: expect.stringContaining('must be an offset like T-24h') }]);
+    });
+  });
+
+  describe('repeatsAreBounded', () => {
+    it('refuses a repeat that would fire more than 1000 times, saying how many', () => {
+      const input = broken((t) => (t.timeline[1]!.repeat = { every: '1m', until: 'T+1d' }));
+      expect(onlyIssue(RULES.repeatsAreBounded, input)).toEqual({
+        path: ['timeline', 1, 'repeat', 'every'],
+        message: 'repeats 1381 times from T+1h until T+1d; at most 1000: use a longer interval',
+      });
+    });
+
+    it('refuses an interval of 0m at the interval itself', () => {
+      const input = broken((t) => (t.timeline[1]!.repeat!.every = '0m'));
+      expect(RULES.repeatsAreBounded(readOutline(input))).toEqual([]);
+      expect(issuesOf(input)).toEqual([{ path: ['timeline', 1, 'repeat', 'every'], message: 'must be longer than 0m' }]);
+    });
+  });
+
+  it('all run even when other keys are invalid, so an author sees every problem at once', () => {
+    const input = broken((t) => {
+      (t as { name?: unknown }).name = 42;
+      t.sections[1]!.id = 'gates';
+      t.decider = 'nobody';
+      t.timeline[1]!.repeat!.until = 'T0';
+    });
+    expect(issuesOf(input).map((i) => i.path.join('.')).sort()).toEqual(['decider', 'name', 'sections.1.id', 'timeline.1.repeat.until']);
+  });
+
+  it.each([null, 42, 'text', [], { sections: 'x' }, { sections: [null, 7, { items: 5 }, { items: [null, { probe: 3 }] }] }, { timeline: [{ repeat: 1 }], roles: [] }])(
+    'read any input without throwing: %j',
+    (raw) => {
+      expect(() => readOutline(raw)).not.toThrow();
+      expect(checkRules(raw)).toEqual([]);
+    },
+  );
+});
+
+describe('environment', () => {
+  it('is optional', () => {
+    const parsed = templateSchema.parse(broken((t) => delete t.environment));
+    expect(parsed.environment).toBeUndefined();
+  });
+
+  it('accepts a slug such as production', () => {
+    expect(templateSchema.parse(valid()).environment).toBe('production');
+    expect(templateSchema.parse(broken((t) => (t.environment = 'eu-staging-2'))).environment).toBe('eu-staging-2');
+  });
+
+  it.each(['Production', 'prod env', '', 'p'.repeat(41)])('refuses %j, saying what a slug is', (environment) => {
+    expect(issuesOf(broken((t) => (t.environment = environment)))).toEqual([{ path: ['environment'], message: SLUG_RULE }]);
+  });
+
+  it('is reported at its line by the loader', () => {
+    const source = 'name: Env\nenvironment: Prod\nsections:\n  - id: a\n    title: A\n    kind: notes\n';
+    expect(parseTemplate('checklists/env.yml', source).problems).toEqual([{ file: 'checklists/env.yml', key: 'environment', line: 2, message: SLUG_RULE }]);
+    expect(parseTemplate('checklists/env.yml', source.replace('Prod', 'production')).template?.environment).toBe('production');
+  });
+});
