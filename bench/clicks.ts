@@ -1,14 +1,18 @@
 /**
  * How fast a click is acknowledged and shown, and how many chat.update calls bursts cost: the real Bolt app
- * on loopback, a real PostgreSQL (TEST_DATABASE_URL) or embedded PGlite, and the fake Slack Web API.
+ * on loopback, a real PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) or embedded
+ * PGlite, and the fake Slack Web API: the local stack of src/playground/stack.ts.
  *   npm run bench            (both stores)
  * Prints figures; asserts nothing. Bounded: a fixed number of clicks, then it stops.
  */
 import { performance } from 'node:perf_hooks';
 import { loadTemplates } from '../src/templates/loader.js';
 import { planMessages } from '../blocks/layout.js';
-import { pgliteDatabase, postgresDatabase, type TestDatabase } from '../test/support/db.js';
-import { checkboxBlocks, promotionMessages, startHarness } from '../test/support/harness.js';
+import { pgliteDatabase, postgresDatabase, type LocalDatabase } from '../src/playground/databases.js';
+import { checkboxBlocks, promotionMessages } from '../src/playground/slack-client/index.js';
+import { startLocalStack } from '../src/playground/stack.js';
+
+const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const SEQUENTIAL = 100;
 const BURST = 40;
@@ -19,8 +23,8 @@ function pct(values: number[], p: number): number {
 }
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
-async function clicks(label: string, database: TestDatabase, bots: number): Promise<void> {
-  const h = await startHarness({ database, bots, templatesDir: 'checklists' });
+async function clicks(label: string, database: LocalDatabase, bots: number): Promise<void> {
+  const h = await startLocalStack({ database, bots, templatesDir: 'checklists' });
   try {
     await h.command('start v1.50 rls-rollout');
     await h.settle();
@@ -71,6 +75,6 @@ async function layout(): Promise<void> {
 }
 
 await layout();
-await clicks('PostgreSQL, one bot process', await postgresDatabase(), 1);
-await clicks('PostgreSQL, two bot processes', await postgresDatabase(), 2);
+await clicks('PostgreSQL, one bot process', await postgresDatabase(DATABASE_URL), 1);
+await clicks('PostgreSQL, two bot processes', await postgresDatabase(DATABASE_URL), 2);
 await clicks('PGlite, one bot process', await pgliteDatabase(), 1);

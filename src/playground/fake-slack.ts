@@ -50,6 +50,10 @@
  * The pieces live in ./fake-slack/: the server and its steering (server.ts), the Web API methods by family
  * (methods/), response_urls (response-url.ts), the stored state (state.ts, channels.ts, messages.ts) and the
  * Block Kit checks (block-checker.ts).
+ *
+ * The other side lives next to it: the Slack client simulator (signed slash commands, block_actions, view_submission,
+ * checkbox toggles, reading a channel) in ./slack-client/, and the fake plus N real bot processes plus that client
+ * in ./stack.ts (`startLocalStack`), on a database from ./databases.ts.
  */
 export { MESSAGE_BLOCK_TEXT_LIMIT } from './fake-slack/block-checker.js';
 export { startFakeSlack } from './fake-slack/server.js';

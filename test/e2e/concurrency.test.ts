@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/store/audit.js';
 import { findActive, loadView } from '../../src/store/promotions.js';
 import type { Db } from '../../src/store/db.js';
-import { blockActionsPayload, postInteractivity, toggleCheckboxes } from '../support/slack-requests.js';
+import { blockActionsPayload, postInteractivity, toggleCheckboxes } from '../../src/playground/slack-client/index.js';
 import { BACKENDS, type TestDatabase } from '../support/db.js';
 import { CHANNEL, checkboxBlocks, findCheckbox, promotionMessages, startHarness, type Harness } from '../support/harness.js';
 

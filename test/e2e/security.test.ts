@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTION, INPUT } from '../../src/ids.js';
 import { listAudit } from '../../src/store/audit.js';
 import { findActive } from '../../src/store/promotions.js';
-import { blockActionsPayload, interactivityBody, postSigned, sign, slashCommandBody, toggleCheckboxes } from '../support/slack-requests.js';
+import { blockActionsPayload, interactivityBody, postSigned, sign, slashCommandBody, toggleCheckboxes } from '../../src/playground/slack-client/index.js';
 import { BOT_TOKEN, CHANNEL, findCheckbox, promotionMessages, SIGNING_SECRET, visibleText, type Harness } from '../support/harness.js';
 import { harnessForSuite } from '../support/suite.js';
 

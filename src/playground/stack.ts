@@ -1,0 +1,152 @@
+/**
+ * A local stack: the fake Slack Web API (./fake-slack.ts), N real bot processes (`createPreflight`, each on a
+ * loopback port with its own pool on one shared database) and a simulated Slack client (./slack-client/) bound to
+ * them, so a caller can type a command, tick a checkbox, click or submit as a given user would and watch what the
+ * channel shows. Used by the end-to-end tests, the bench and the playground.
+ */
+import { Writable } from 'node:stream';
+import { createPreflight, type Preflight } from '../app.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import type { Db } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
+import { loadTemplates } from '../templates/loader.js';
+import type { LocalDatabase } from './databases.js';
+import { startFakeSlack, type FakeMessage, type FakeSlack } from './fake-slack.js';
+import {
+  blockActions,
+  DEFAULT_CHANNEL,
+  slashCommand,
+  toggleCheckboxes,
+  viewSubmission,
+  type SignedRequestOptions,
+  type SlackHttpResult,
+  type SlackSender,
+  type SubmittedView,
+} from './slack-client/index.js';
+
+/** The bot token every bot process of the stack uses (the fake accepts any). */
+export const DEFAULT_BOT_TOKEN = 'xoxb-test-0000-secret-bot-token';
+/** The signing secret the bots verify and the simulated client signs with. */
+export const DEFAULT_SIGNING_SECRET = 'test-signing-secret-do-not-log';
+
+/** One bot process: the real Bolt app on a loopback port, its own database pool, the shared fake Slack. */
+export interface BotProcess {
+  preflight: Preflight;
+  db: Db;
+  sender: SlackSender;
+  stop(): Promise<void>;
+}
+
+export interface LocalStack {
+  fake: FakeSlack;
+  bots: BotProcess[];
+  /** The first bot: where requests go unless a caller says otherwise. */
+  bot: BotProcess;
+  /** Everything the bots logged, as JSON lines. */
+  logs: string[];
+  /** `/promote <text>` as `user` (default U0ALICE) in `channel` (default DEFAULT_CHANNEL). */
+  command(text: string, opts?: { user?: string; channel?: string; bot?: BotProcess; signed?: SignedRequestOptions }): Promise<SlackHttpResult>;
+  /** Tick/untick checkbox options as a user who sees `message` (possibly stale) would. */
+  toggle(user: string, message: FakeMessage, blockId: string, values: string[], bot?: BotProcess): Promise<SlackHttpResult>;
+  click(user: string, message: FakeMessage, action: Record<string, unknown>, bot?: BotProcess): Promise<SlackHttpResult>;
+  submit(user: string, view: SubmittedView, bot?: BotProcess): Promise<SlackHttpResult>;
+  /** Wait until every bot has finished what it acknowledged. */
+  settle(): Promise<void>;
+  /** Start one more bot process on the same database (a replica, or the restarted bot). */
+  addBot(): Promise<BotProcess>;
+  /** Stops every bot and the fake Slack; the database is the caller's to drop. */
+  close(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  database: LocalDatabase;
+  /** Default `checklists` (relative to the working directory). */
+  templatesDir?: string;
+  /** How many bot processes to start; default 1. */
+  bots?: number;
+  clock?: () => Date;
+}
+
+export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
+  const fake = await startFakeSlack();
+  const templates = await loadTemplates(opts.templatesDir ?? 'checklists');
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: DEFAULT_BOT_TOKEN,
+    SLACK_SIGNING_SECRET: DEFAULT_SIGNING_SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PORT: '0',
+    LOG_LEVEL: 'debug',
+  });
+  const bots: BotProcess[] = [];
+
+  const addBot = async (): Promise<BotProcess> => {
+    const db = await opts.database.open();
+    await migrate(db);
+    const preflight = createPreflight({ config, db, templates, log: createLogger('debug', sink), clock: opts.clock });
+    const { port } = await preflight.start(0);
+    const bot: BotProcess = {
+      preflight,
+      db,
+      sender: { url: `http://127.0.0.1:${port}/slack/events`, signingSecret: DEFAULT_SIGNING_SECRET },
+      async stop() {
+        await preflight.stop();
+        await db.close();
+        bots.splice(bots.indexOf(bot), 1);
+      },
+    };
+    bots.push(bot);
+    return bot;
+  };
+  for (let i = 0; i < (opts.bots ?? 1); i++) await addBot();
+
+  const pick = (bot?: BotProcess) => bot ?? bots[0]!;
+  return {
+    fake,
+    bots,
+    get bot() {
+      return bots[0]!;
+    },
+    logs,
+    command: (text, o = {}) =>
+      slashCommand(
+        pick(o.bot).sender,
+        { text, userId: o.user ?? 'U0ALICE', channelId: o.channel ?? DEFAULT_CHANNEL, responseUrl: fake.responseUrl({ channel: o.channel ?? DEFAULT_CHANNEL, user: o.user ?? 'U0ALICE' }) },
+        o.signed,
+      ),
+    toggle: (user, message, blockId, values, bot) =>
+      blockActions(pick(bot).sender, {
+        userId: user,
+        channelId: message.channel,
+        message,
+        action: toggleCheckboxes(message, blockId, values),
+        responseUrl: fake.responseUrl({ channel: message.channel, user, messageTs: message.ts }),
+        triggerId: fake.triggerId(),
+      }),
+    click: (user, message, action, bot) =>
+      blockActions(pick(bot).sender, {
+        userId: user,
+        channelId: message.channel,
+        message,
+        action,
+        responseUrl: fake.responseUrl({ channel: message.channel, user, messageTs: message.ts }),
+        triggerId: fake.triggerId(),
+      }),
+    submit: (user, view, bot) => viewSubmission(pick(bot).sender, { userId: user, view }),
+    async settle() {
+      await Promise.all(bots.map((b) => b.preflight.idle()));
+    },
+    addBot,
+    async close() {
+      for (const b of [...bots]) await b.stop();
+      await fake.close();
+    },
+  };
+}
