@@ -19,3 +19,27 @@ export function newErrorId(): string {
 export function unexpectedErrorText(errorId: string): string {
   return `:warning: Something went wrong on our side (error id \`${errorId}\`). Please try again; if it keeps happening, give this id to whoever runs Preflight.`;
 }
+
+/**
+ * A refusal that belongs to one input of a modal (a value that does not parse, a reason left empty): the view
+ * listener shows it next to that input (`response_action: errors`), so nothing the person typed is lost.
+ * Anywhere else it is an ordinary UserError.
+ */
+export class InputError extends UserError {
+  constructor(
+    /** The block_id of the input to show it beside. */
+    readonly input: string,
+    message: string,
+    code = 'invalid_input',
+  ) {
+    super(message, code);
+    this.name = 'InputError';
+  }
+}
+
+/** A payload that does not have the shape Slack sends: refused, and nothing is written. */
+export class BadPayload extends UserError {
+  constructor(what: string) {
+    super(`Slack sent something I could not read (${what}); nothing was changed. Please try again.`, 'bad_payload');
+  }
+}

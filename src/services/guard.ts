@@ -23,6 +23,12 @@ export function assertActive(promotion: Promotion | undefined): Promotion {
  * (FOR NO KEY UPDATE, not FOR UPDATE: rows that reference the promotion take KEY SHARE locks on it, which
  * must not conflict with ours.)
  */
-export async function lockActivePromotion(q: Queryable, promotionId: string): Promise<Promotion> {
-  return assertActive(await getPromotion(q, promotionId, { forUpdate: true }));
+export async function lockActivePromotion(
+  q: Queryable,
+  promotionId: string,
+  refuseEnded?: (promotion: Promotion) => Error,
+): Promise<Promotion> {
+  const promotion = await getPromotion(q, promotionId, { forUpdate: true });
+  if (promotion && promotion.status !== 'active' && refuseEnded) throw refuseEnded(promotion);
+  return assertActive(promotion);
 }

@@ -9,6 +9,7 @@ import { mention, messageLink } from '../../blocks/text.js';
 import { appendAudit } from '../store/audit.js';
 import { insertMessages, isStale, overviewTs } from '../store/messages.js';
 import { endPromotion, findActive, getPromotion, insertPromotion, listActive, loadView } from '../store/promotions.js';
+import { commitChange } from './change.js';
 import type { Deps } from './deps.js';
 import { showChange } from './show.js';
 
@@ -44,7 +45,7 @@ export interface StartInput {
 
 async function alreadyActive(deps: Deps, existing: Promotion): Promise<UserError> {
   // If its messages fell behind (Slack failed while it started), asking again is a good moment to catch up.
-  if (await isStale(deps.db, existing.id)) {
+  if (await isStale(deps.db, existing.id, deps.clock())) {
     await deps.publisher.refresh(existing.id).catch((err: unknown) => {
       // The answer below still holds; the repair sweep keeps trying.
       deps.log.warn({ err, promotionId: existing.id }, 'checklist still behind after a second start');
@@ -114,12 +115,10 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
   return (await getPromotion(deps.db, id))!;
 }
 
-async function abortById(deps: Deps, id: string, userId: string, reason: string): Promise<boolean> {
-  const now = deps.clock();
-  return deps.db.tx(async (q) => {
-    if (!(await endPromotion(q, id, { status: 'aborted', by: userId, reason, at: now }))) return false;
-    await appendAudit(q, { promotionId: id, actor: userId, action: 'promotion.aborted', data: { reason }, at: now });
-    return true;
+function abortById(deps: Deps, id: string, userId: string, reason: string, refuseEnded?: () => Error): Promise<{ changed: boolean }> {
+  return commitChange(deps, { promotionId: id, actor: userId, refuseEnded }, async ({ q, now }) => {
+    await endPromotion(q, id, { status: 'aborted', by: userId, reason, at: now });
+    return { action: 'promotion.aborted', data: { reason } };
   });
 }
 
@@ -129,9 +128,9 @@ export async function abortPromotion(
 ): Promise<Promotion> {
   const promotion = await findActive(deps.db, input.channelId, input.release);
   if (!promotion) throw new UserError(`There is no active promotion of ${input.release} in this channel. \`/promote list\` shows the active ones.`, 'not_found');
-  if (!(await abortById(deps, promotion.id, input.userId, input.reason))) {
-    throw new UserError(`Promotion ${input.release} has already ended.`, 'not_active');
-  }
+  // Someone may end it between the look-up and the lock.
+  const alreadyEnded = () => new UserError(`Promotion ${input.release} has already ended.`, 'not_active');
+  await abortById(deps, promotion.id, input.userId, input.reason, alreadyEnded);
   await showChange(deps, promotion.id);
   return (await getPromotion(deps.db, promotion.id))!;
 }

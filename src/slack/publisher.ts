@@ -51,6 +51,7 @@ export interface PublisherDeps {
   /** For chat.postMessage: never retried by the client, since a retried post can post twice. */
   poster: WebClient;
   log: Logger;
+  clock: () => Date;
 }
 
 /**
@@ -107,7 +108,7 @@ export class Publisher implements Refresher {
   /** Render every promotion whose messages are behind the database. Returns how many were brought up to date. */
   async repairStale(limit = 20): Promise<number> {
     let repaired = 0;
-    for (const id of await stalePromotions(this.deps.db, limit)) {
+    for (const id of await stalePromotions(this.deps.db, limit, this.deps.clock())) {
       try {
         await this.refresh(id);
         repaired++;
@@ -124,7 +125,7 @@ export class Publisher implements Refresher {
       // Someone else holds the lock: it re-checks after unlocking and will render our change.
       if (!result.acquired) return;
       // A change committed while we held the lock may have found it taken: re-check now that it is free.
-      if (!(await isStale(this.deps.db, promotionId))) return;
+      if (!(await isStale(this.deps.db, promotionId, this.deps.clock()))) return;
     }
   }
 
@@ -143,7 +144,7 @@ export class Publisher implements Refresher {
       } catch (err) {
         const code = slackErrorCode(err);
         const terminal = code !== undefined && TERMINAL_ERRORS.has(code);
-        await recordRenderFailure(q, promotionId, m.idx, { error: code ?? (err as Error).message ?? String(err), terminal });
+        await recordRenderFailure(q, promotionId, m.idx, { error: code ?? (err as Error).message ?? String(err), terminal, now: this.deps.clock() });
         if (terminal) log.error({ err, promotionId, idx: m.idx }, 'Slack will not accept this checklist message any more; it is no longer updated');
         failure ??= err;
         // A post that failed stops the posts after it, so the thread keeps the template's order (and without

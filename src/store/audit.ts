@@ -1,19 +1,20 @@
 import { auditHash } from '../domain/audit.js';
+import { parseAuditEvent, type AuditEvent } from '../domain/audit-events.js';
 import type { Queryable } from './db.js';
 
-export interface AuditInput {
+export type AuditInput = AuditEvent & {
   promotionId: string;
   actor: string;
-  action: string;
-  data: unknown;
   at: Date;
-}
+};
 
 /**
- * Append an audit event and bump the promotion's version, inside the caller's transaction.
+ * Append an audit event and bump the promotion's version, inside the caller's transaction. The event is
+ * checked against its kind's schema first: the trail holds only kinds the report knows how to show.
  * Locks the promotion row, which also serialises concurrent changes to one promotion's audit chain.
  */
-export async function appendAudit(q: Queryable, e: AuditInput): Promise<{ seq: number; version: number }> {
+export async function appendAudit(q: Queryable, input: AuditInput): Promise<{ seq: number; version: number }> {
+  const e = { ...input, ...parseAuditEvent(input.action, input.data) };
   const head = await q.query<{ audit_seq: number; audit_hash: string }>(
     'SELECT audit_seq, audit_hash FROM promotions WHERE id = $1 FOR NO KEY UPDATE',
     [e.promotionId],

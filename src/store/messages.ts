@@ -69,27 +69,36 @@ export const MAX_ATTEMPTS = 12;
  * Record a failed render. Transient failures are retried by the sweep, first at once, then after 10 s,
  * 20 s, 40 s... up to 30 minutes; a terminal one (or too many in a row) marks the message broken.
  */
-export async function recordRenderFailure(q: Queryable, promotionId: string, idx: number, f: { error: string; terminal: boolean }): Promise<void> {
+export async function recordRenderFailure(
+  q: Queryable,
+  promotionId: string,
+  idx: number,
+  f: { error: string; terminal: boolean; now: Date },
+): Promise<void> {
   await q.query(
     `UPDATE promotion_messages
      SET attempts = attempts + 1,
          last_error = $3,
          broken = broken OR $4 OR attempts + 1 >= $5,
          next_attempt_at = CASE WHEN attempts + 1 <= $6 THEN NULL
-                                ELSE now() + LEAST(interval '30 minutes', interval '10 seconds' * power(2, attempts + 1 - $6 - 1)) END
+                                ELSE $7::timestamptz + LEAST(interval '30 minutes', interval '10 seconds' * power(2, attempts + 1 - $6 - 1)) END
      WHERE promotion_id = $1 AND idx = $2`,
-    [promotionId, idx, f.error.slice(0, 500), f.terminal, MAX_ATTEMPTS, QUICK_RETRIES],
+    [promotionId, idx, f.error.slice(0, 500), f.terminal, MAX_ATTEMPTS, QUICK_RETRIES, f.now],
   );
 }
 
-/** A message that should be rendered now: behind the database, not given up on, not waiting out a backoff. */
-const DUE = `(m.ts IS NULL OR m.rendered_version < p.version) AND NOT m.broken AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= now())`;
+/**
+ * A message that should be rendered now: behind the database, not given up on, not waiting out a backoff.
+ * `now` names the parameter holding the injected clock's time, so a fake clock drives the backoff.
+ */
+const due = (now: string) =>
+  `(m.ts IS NULL OR m.rendered_version < p.version) AND NOT m.broken AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= ${now}::timestamptz)`;
 
 /** True when some message of the promotion is due: older than the stored state, or never posted. */
-export async function isStale(q: Queryable, promotionId: string): Promise<boolean> {
+export async function isStale(q: Queryable, promotionId: string, now: Date): Promise<boolean> {
   const r = await q.query<{ stale: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM promotion_messages m JOIN promotions p ON p.id = m.promotion_id WHERE m.promotion_id = $1 AND ${DUE}) AS stale`,
-    [promotionId],
+    `SELECT EXISTS (SELECT 1 FROM promotion_messages m JOIN promotions p ON p.id = m.promotion_id WHERE m.promotion_id = $1 AND ${due('$2')}) AS stale`,
+    [promotionId, now],
   );
   return r.rows[0]?.stale ?? false;
 }
@@ -109,20 +118,20 @@ export async function overviewTs(q: Queryable, promotionId: string): Promise<str
 }
 
 /**
- * Promotions with messages due (see DUE), those waiting longest first. A promotion nobody has tried to post
+ * Promotions with messages due (see `due`), those waiting longest first. A promotion nobody has tried to post
  * yet is left to its starter for half a minute; ended promotions whose overview was never posted are left
  * alone: there is nothing to repair.
  */
-export async function stalePromotions(q: Queryable, limit: number): Promise<string[]> {
+export async function stalePromotions(q: Queryable, limit: number, now: Date): Promise<string[]> {
   const r = await q.query<{ id: string }>(
     `SELECT p.id FROM promotions p JOIN promotion_messages m ON m.promotion_id = p.id
-     WHERE ${DUE}
-       AND (m.attempts > 0 OR m.ts IS NOT NULL OR p.created_at < now() - interval '30 seconds')
+     WHERE ${due('$2')}
+       AND (m.attempts > 0 OR m.ts IS NOT NULL OR p.created_at < $2::timestamptz - interval '30 seconds')
        AND (p.status = 'active' OR EXISTS (SELECT 1 FROM promotion_messages o WHERE o.promotion_id = p.id AND o.idx = 0 AND o.ts IS NOT NULL))
      GROUP BY p.id
      ORDER BY min(m.next_attempt_at) NULLS FIRST, min(p.created_at)
      LIMIT $1`,
-    [limit],
+    [limit, now],
   );
   return r.rows.map((row) => row.id);
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { firstBrokenLink } from '../../src/domain/audit.js';
 import type { Template } from '../../src/domain/template.js';
 import { appendAudit, auditHead, listAudit } from '../../src/store/audit.js';
+import type { AuditEvent } from '../../src/domain/audit-events.js';
 import { migrate } from '../../src/store/migrate.js';
 import { insertMessages, isStale, listMessages, markRendered, recordRenderFailure, stalePromotions } from '../../src/store/messages.js';
 import { claimReceipt, findActive, insertPromotion, loadView, pruneReceipts, transitionItems } from '../../src/store/promotions.js';
@@ -72,19 +73,20 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
       await insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: now }, ['a', 'b']);
       await insertMessages(q, id, 'C1', [[0]]);
     });
-    const due = async () => (await stalePromotions(db, 10)).includes(id);
-    expect(await isStale(db, id)).toBe(true);
+    const due = async (at = now) => (await stalePromotions(db, 10, at)).includes(id);
+    expect(await isStale(db, id, now)).toBe(true);
     // The thread message is up to date; only the overview keeps failing.
     await markRendered(db, id, 1, { ts: '1700000000.000200', version: 0, hash: 'h' });
-    await recordRenderFailure(db, id, 0, { error: 'internal_error', terminal: false });
-    await recordRenderFailure(db, id, 0, { error: 'internal_error', terminal: false });
+    await recordRenderFailure(db, id, 0, { error: 'internal_error', terminal: false, now });
+    await recordRenderFailure(db, id, 0, { error: 'internal_error', terminal: false, now });
     expect(await due()).toBe(true);
-    await recordRenderFailure(db, id, 0, { error: 'internal_error', terminal: false });
+    await recordRenderFailure(db, id, 0, { error: 'internal_error', terminal: false, now });
     expect(await due()).toBe(false);
-    expect(await isStale(db, id)).toBe(false);
-    await db.query('UPDATE promotion_messages SET next_attempt_at = now() - interval \'1 second\' WHERE promotion_id = $1', [id]);
-    expect(await due()).toBe(true);
-    await recordRenderFailure(db, id, 1, { error: 'message_not_found', terminal: true });
+    expect(await isStale(db, id, now)).toBe(false);
+    // The first backoff is 10 seconds, by the injected clock.
+    expect(await due(new Date(now.getTime() + 9_000))).toBe(false);
+    expect(await due(new Date(now.getTime() + 10_000))).toBe(true);
+    await recordRenderFailure(db, id, 1, { error: 'message_not_found', terminal: true, now });
     expect((await listMessages(db, id)).map((m) => m.broken)).toEqual([false, true]);
   });
 
@@ -94,9 +96,12 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
     const id = randomUUID();
     const at = new Date('2026-11-21T10:00:00Z');
     await db.tx((q) => insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: at }, ['a']));
-    for (const action of ['promotion.started', 'items.toggled', 'field.set']) {
-      await db.tx((q) => appendAudit(q, { promotionId: id, actor: 'U1', action, data: { item: 'a', nested: { z: 1, a: [1, 2] } }, at }));
-    }
+    const events3: AuditEvent[] = [
+      { action: 'promotion.started', data: { release: 'v1', template: 't', channel: 'C1' } },
+      { action: 'items.toggled', data: { ticked: ['a'], unticked: [] } },
+      { action: 'field.set', data: { item: 'a', before: null, after: 'abc1234' } },
+    ];
+    for (const event of events3) await db.tx((q) => appendAudit(q, { promotionId: id, actor: 'U1', at, ...event }));
     const events = await listAudit(db, id);
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(firstBrokenLink(events)).toBeUndefined();

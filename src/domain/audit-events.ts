@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/**
+ * Every kind of audit event, with the shape of its data. An event is checked against its schema when it is
+ * written (`parseAuditEvent`), so the trail only ever holds kinds and shapes listed here, and the report can
+ * render all of them (`describeEvent` must handle every key of AUDIT_EVENTS or the build fails).
+ *
+ * The data is hashed into the chain exactly as stored: changing a kind's shape means adding a new kind (or an
+ * optional key), never rewriting what old events hold.
+ */
+const itemState = z.enum(['open', 'done', 'na']);
+/** An item's whole state before a change; null when it had never been touched. */
+const stateBefore = z.object({ state: itemState, value: z.string().nullable(), note: z.string().nullable() }).strict().nullable();
+const itemId = z.string().min(1);
+
+export const AUDIT_EVENTS = {
+  'promotion.started': z.object({ release: z.string(), template: z.string(), channel: z.string() }).strict(),
+  'promotion.aborted': z.object({ reason: z.string() }).strict(),
+  'items.toggled': z.object({ ticked: z.array(itemId), unticked: z.array(itemId) }).strict(),
+  'item.chosen': z.object({ item: itemId, before: stateBefore, after: z.string() }).strict(),
+  'field.set': z.object({ item: itemId, before: z.string().nullable(), after: z.string() }).strict(),
+  'field.cleared': z.object({ item: itemId, before: z.string().nullable(), after: z.null() }).strict(),
+  'item.not_applicable': z
+    .object({ item: itemId, kind: z.enum(['check', 'field', 'choice']), before: stateBefore, reason: z.string() })
+    .strict(),
+  'item.applicable': z
+    .object({ item: itemId, kind: z.enum(['check', 'field', 'choice']), before: stateBefore, reason: z.null() })
+    .strict(),
+} as const;
+
+export type AuditAction = keyof typeof AUDIT_EVENTS;
+export type AuditData<A extends AuditAction> = z.infer<(typeof AUDIT_EVENTS)[A]>;
+/** One event: its kind and that kind's data. */
+export type AuditEvent = { [A in AuditAction]: { action: A; data: AuditData<A> } }[AuditAction];
+
+export const AUDIT_ACTIONS = Object.keys(AUDIT_EVENTS) as AuditAction[];
+
+function isAction(action: string): action is AuditAction {
+  return Object.hasOwn(AUDIT_EVENTS, action);
+}
+
+/** An event as stored (or about to be), checked against its kind's schema; throws naming what is wrong. */
+export function parseAuditEvent(action: string, data: unknown): AuditEvent {
+  if (!isAction(action)) throw new Error(`unknown audit event kind "${action}"`);
+  const parsed = AUDIT_EVENTS[action].safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`audit event ${action}: ${issue.path.join('.') || '(data)'}: ${issue.message}`);
+  }
+  return { action, data: parsed.data } as AuditEvent;
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { createLogger } from '../../src/logger.js';
+import type { AuditEvent } from '../../src/domain/audit-events.js';
+import type { Template } from '../../src/domain/template.js';
+import { applyChange, commitChange, type Change } from '../../src/services/change.js';
+import type { Deps } from '../../src/services/deps.js';
+import { listAudit } from '../../src/store/audit.js';
+import type { Db } from '../../src/store/db.js';
+import { endPromotion, getItemState, getPromotion, insertPromotion, writeItemState } from '../../src/store/promotions.js';
+import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
+
+const template = {
+  id: 'tiny',
+  name: 'Tiny',
+  roles: {},
+  approvals: [],
+  window: { duration: '30m', opens: 'T0' },
+  timeline: [],
+  sections: [{ id: 's', title: 'S', kind: 'gates', items: [{ id: 'a', label: 'A' }] }],
+} as unknown as Template;
+
+const NOW = new Date('2026-11-21T10:00:00Z');
+
+/** Marks item `a` done and says so: the smallest real change. */
+const tickA: Change = async ({ q, promotion, now }) => {
+  await writeItemState(q, promotion.id, { itemId: 'a', state: 'done', value: null, note: null, by: 'U1', at: now });
+  return { action: 'items.toggled', data: { ticked: ['a'], unticked: [] } };
+};
+
+for (const [name, create] of BACKENDS) {
+  describe(`the unit of change on ${name}`, () => {
+    let t: TestDatabase;
+    let db: Db;
+    beforeAll(async () => {
+      t = await create();
+      db = await migrated(t);
+    });
+    afterAll(() => t.drop());
+
+    /** A new running promotion, and deps whose refreshes are recorded. */
+    async function setUp(): Promise<{ db: Db; deps: Deps; id: string; refreshed: string[] }> {
+      const id = randomUUID();
+      await db.tx((q) => insertPromotion(q, { id, release: 'v1', template, channelId: `C${id.slice(0, 8)}`, teamId: null, requestedBy: 'U1', createdAt: NOW }, ['a']));
+      const refreshed: string[] = [];
+      const deps: Deps = {
+        db,
+        clock: () => NOW,
+        log: createLogger('silent'),
+        templates: new Map(),
+        publisher: { refresh: async (promotionId) => void refreshed.push(promotionId) },
+      };
+      return { db, deps, id, refreshed };
+    }
+
+    it('writes the change, its audit event and a new version together, then refreshes the messages', async () => {
+      const { db, deps, id, refreshed } = await setUp();
+      expect(await applyChange(deps, { promotionId: id, actor: 'U1' }, tickA)).toEqual({ changed: true });
+      expect((await getItemState(db, id, 'a'))?.state).toBe('done');
+      expect(await listAudit(db, id)).toMatchObject([{ seq: 1, actor: 'U1', action: 'items.toggled', at: NOW, data: { ticked: ['a'], unticked: [] } }]);
+      expect((await getPromotion(db, id))?.version).toBe(1);
+      expect(refreshed).toEqual([id]);
+    });
+
+    it('writes nothing when the change is refused part way, and the person gets the refusal', async () => {
+      const { db, deps, id, refreshed } = await setUp();
+      const refused: Change = async (scope) => {
+        await tickA(scope);
+        throw new UserError('not like that', 'refused');
+      };
+      await expect(applyChange(deps, { promotionId: id, actor: 'U1' }, refused)).rejects.toThrow('not like that');
+      expect((await getItemState(db, id, 'a'))?.state).toBe('open');
+      expect(await listAudit(db, id)).toEqual([]);
+      expect((await getPromotion(db, id))?.version).toBe(0);
+      expect(refreshed).toEqual([]);
+    });
+
+    it('writes nothing when the audit event does not have its kind\'s shape', async () => {
+      const { db, deps, id } = await setUp();
+      const malformed: Change = async (scope) => {
+        await tickA(scope);
+        return { action: 'items.toggled', data: { ticked: 'a' } } as unknown as AuditEvent;
+      };
+      await expect(commitChange(deps, { promotionId: id, actor: 'U1' }, malformed)).rejects.toThrow('audit event items.toggled: ticked');
+      expect((await getItemState(db, id, 'a'))?.state).toBe('open');
+      expect(await listAudit(db, id)).toEqual([]);
+    });
+
+    it('applies a redelivered click once: the second delivery never runs the change', async () => {
+      const { db, deps, id, refreshed } = await setUp();
+      let runs = 0;
+      const counted: Change = async (scope) => {
+        runs++;
+        return tickA(scope);
+      };
+      const click = { promotionId: id, actor: 'U1', receiptKey: 'toggle:U1:1700000000.000100:blk' };
+      expect(await applyChange(deps, click, counted)).toEqual({ changed: true });
+      expect(await applyChange(deps, click, counted)).toEqual({ changed: false });
+      expect(runs).toBe(1);
+      expect(await listAudit(db, id)).toHaveLength(1);
+      expect(refreshed).toEqual([id]);
+    });
+
+    it('records nothing and refreshes nothing when the change finds nothing to do', async () => {
+      const { db, deps, id, refreshed } = await setUp();
+      expect(await applyChange(deps, { promotionId: id, actor: 'U1' }, async () => null)).toEqual({ changed: false });
+      expect(await listAudit(db, id)).toEqual([]);
+      expect((await getPromotion(db, id))?.version).toBe(0);
+      expect(refreshed).toEqual([]);
+    });
+
+    it('refuses a change to an ended promotion without running it, in the words the caller chose', async () => {
+      const { db, deps, id } = await setUp();
+      await db.tx((q) => endPromotion(q, id, { status: 'aborted', by: 'U2', reason: 'moved to Friday', at: NOW }));
+      let ran = false;
+      const change: Change = async (scope) => {
+        ran = true;
+        return tickA(scope);
+      };
+      await expect(commitChange(deps, { promotionId: id, actor: 'U1' }, change)).rejects.toThrow('was aborted (moved to Friday)');
+      const custom = () => new UserError('already over', 'not_active');
+      await expect(commitChange(deps, { promotionId: id, actor: 'U1', refuseEnded: custom }, change)).rejects.toThrow('already over');
+      expect(ran).toBe(false);
+      expect(await listAudit(db, id)).toEqual([]);
+    });
+
+    it('commits without refreshing, so a modal can answer Slack first', async () => {
+      const { deps, id, refreshed } = await setUp();
+      expect(await commitChange(deps, { promotionId: id, actor: 'U1' }, tickA)).toEqual({ changed: true });
+      expect(refreshed).toEqual([]);
+    });
+  });
+}

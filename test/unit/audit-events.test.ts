@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { AUDIT_ACTIONS, parseAuditEvent, type AuditAction, type AuditData, type AuditEvent } from '../../src/domain/audit-events.js';
+import { describeEvent, type AuditRenderers } from '../../src/domain/audit-text.js';
+
+/** One event of every kind, as the services write them. Typed so that a new kind needs a sample here too. */
+const SAMPLES: { [A in AuditAction]: AuditData<A> } = {
+  'promotion.started': { release: 'v1.50', template: 'release-train', channel: 'C0DEPLOYS' },
+  'promotion.aborted': { reason: 'staging CI is red' },
+  'items.toggled': { ticked: ['ci-green', 'backup'], unticked: ['smoke'] },
+  'item.chosen': { item: 'ingest', before: { state: 'done', value: 'off', note: null }, after: 'ten' },
+  'field.set': { item: 'commit-sha', before: null, after: 'abc1234' },
+  'field.cleared': { item: 'commit-sha', before: 'abc1234', after: null },
+  'item.not_applicable': { item: 'smoke', kind: 'check', before: null, reason: 'no UI change' },
+  'item.applicable': { item: 'smoke', kind: 'check', before: { state: 'na', value: null, note: 'no UI change' }, reason: null },
+};
+
+const event = <A extends AuditAction>(action: A): AuditEvent => ({ action, data: SAMPLES[action] }) as AuditEvent;
+
+describe('audit events', () => {
+  it('renders every kind as one line of text that says who did what', () => {
+    for (const action of AUDIT_ACTIONS) {
+      const line = describeEvent('U0ALICE', event(action));
+      expect(line, action).toMatch(/^U0ALICE \S/);
+      expect(line, action).not.toContain('\n');
+    }
+  });
+
+  it('says what changed, in words a reader of the record understands', () => {
+    expect(describeEvent('U0ALICE', event('items.toggled'))).toBe('U0ALICE ticked ci-green, backup; unticked smoke');
+    expect(describeEvent('U0BOB', event('field.cleared'))).toBe('U0BOB cleared commit-sha (was "abc1234")');
+    expect(describeEvent('U0BOB', event('item.chosen'))).toBe('U0BOB chose "ten" for ingest (was "off")');
+    expect(describeEvent('U0CAROL', event('item.not_applicable'))).toBe('U0CAROL marked smoke not applicable: no UI change');
+  });
+
+  it('names items by the labels it is given', () => {
+    const labels: Record<string, string> = { 'commit-sha': 'Deployed commit SHA' };
+    expect(describeEvent('U0BOB', event('field.set'), { itemLabel: (id) => labels[id] ?? id })).toBe('U0BOB set Deployed commit SHA to "abc1234"');
+  });
+
+  it('has a renderer for every kind: a table missing one does not compile', () => {
+    const { 'promotion.aborted': _dropped, ...incomplete } = {} as AuditRenderers;
+    // @ts-expect-error a renderer table without 'promotion.aborted' is not an AuditRenderers
+    const table: AuditRenderers = incomplete;
+    expect(table).toBeDefined();
+  });
+
+  it('accepts every kind in its own shape', () => {
+    for (const action of AUDIT_ACTIONS) expect(parseAuditEvent(action, SAMPLES[action])).toEqual(event(action));
+  });
+
+  it('refuses a kind it does not know, and data not in its kind\'s shape, naming the key', () => {
+    expect(() => parseAuditEvent('item.frobbed', {})).toThrow('unknown audit event kind "item.frobbed"');
+    expect(() => parseAuditEvent('field.set', { item: 'x', before: null })).toThrow('audit event field.set: after');
+    expect(() => parseAuditEvent('promotion.aborted', { reason: 'r', extra: 1 })).toThrow('audit event promotion.aborted');
+  });
+});
