@@ -4,19 +4,7 @@ import { fieldHint, FIELD_MAX_LENGTH, NA_REASON_MAX } from '../src/domain/fields
 import type { ItemState } from '../src/domain/promotion.js';
 import type { FieldSpec, Item, Section } from '../src/domain/template.js';
 import { esc, LIMITS, truncate } from './text.js';
-
-/** What a modal carries back in private_metadata: ids only, plus the field spec so its value can be checked at once. */
-export interface FieldModalMeta {
-  p: string;
-  i: string;
-  c: string;
-  spec: FieldSpec;
-}
-export interface NaModalMeta {
-  p: string;
-  s: string;
-  c: string;
-}
+import { fieldModalMetadata, naModalMetadata, writeMetadata } from '../src/slack/modal-metadata.js';
 
 function title(release: string): ModalView['title'] {
   return { type: 'plain_text', text: truncate(release, LIMITS.modalTitle) };
@@ -44,7 +32,6 @@ function fieldElement(spec: FieldSpec, current: string | null): InputBlock['elem
 export function fieldModal(args: { promotionId: string; release: string; channelId: string; item: Item; state: ItemState | undefined }): ModalView {
   const spec = args.item.field;
   if (!spec) throw new Error(`item ${args.item.id} is not a field`);
-  const meta: FieldModalMeta = { p: args.promotionId, i: args.item.id, c: args.channelId, spec };
   const current = args.state?.state === 'done' ? args.state.value : null;
   const blocks: KnownBlock[] = [
     {
@@ -63,7 +50,7 @@ export function fieldModal(args: { promotionId: string; release: string; channel
     title: title(args.release),
     submit: { type: 'plain_text', text: 'Save' },
     close: { type: 'plain_text', text: 'Cancel' },
-    private_metadata: JSON.stringify(meta),
+    private_metadata: writeMetadata(fieldModalMetadata, { promotion: args.promotionId, item: args.item.id, channel: args.channelId }),
     blocks,
   };
 }
@@ -76,7 +63,6 @@ export function naModal(args: {
   section: Section;
   states: Map<string, ItemState>;
 }): ModalView {
-  const meta: NaModalMeta = { p: args.promotionId, s: args.section.id, c: args.channelId };
   const options: PlainTextOption[] = args.section.items.map((item) => {
     const na = args.states.get(item.id)?.state === 'na';
     return { text: { type: 'plain_text', text: truncate(`${na ? '(not applicable) ' : ''}${item.label}`, LIMITS.optionText) }, value: item.id };
@@ -89,7 +75,7 @@ export function naModal(args: {
     title: { type: 'plain_text', text: 'Not applicable' },
     submit: { type: 'plain_text', text: 'Save' },
     close: { type: 'plain_text', text: 'Cancel' },
-    private_metadata: JSON.stringify(meta),
+    private_metadata: writeMetadata(naModalMetadata, { promotion: args.promotionId, section: args.section.id, channel: args.channelId }),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `*${esc(args.section.title)}* · promotion ${esc(args.release)}` } },
       {

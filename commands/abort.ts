@@ -1,8 +1,26 @@
+import { z } from 'zod';
+import { releaseSchema } from '../src/domain/names.js';
 import { abortPromotion } from '../src/services/promotions.js';
-import type { CommandContext, CommandResult } from './context.js';
+import { defineSubcommand } from './subcommand.js';
 
-/** `/promote abort <release> <reason>`: the checklist shows who aborted it and why. */
-export async function abort(ctx: CommandContext, args: { release: string; reason: string }): Promise<CommandResult> {
-  await abortPromotion(ctx.deps, { channelId: ctx.channelId, release: args.release, userId: ctx.userId, reason: args.reason });
-  return undefined;
-}
+/** A longer reason is cut to this many characters rather than refused. */
+const MAX_REASON_LENGTH = 500;
+
+/** `/promote abort <release> <reason>`: the checklist shows who aborted it and why, so nothing is replied. */
+export const abort = defineSubcommand({
+  name: 'abort',
+  usage: '`/promote abort <release> <reason>`',
+  example: '`/promote abort v1.50 staging CI is red`',
+  summary: 'end one that will not go ahead',
+  args: z
+    .array(z.string())
+    // A lone word is most likely a release whose reason was forgotten; with no words the usage line says it all.
+    .min(2, { error: (issue) => (issue.input?.length === 1 ? 'Say why you abort it.' : undefined) })
+    .pipe(z.tuple([releaseSchema], z.string()))
+    // The reason is every word after the release; the words came split on whitespace, so this collapses it.
+    .transform(([release, ...reason]) => ({ release, reason: reason.join(' ').slice(0, MAX_REASON_LENGTH) })),
+  async run(ctx, args) {
+    await abortPromotion(ctx.deps, { channelId: ctx.channelId, release: args.release, userId: ctx.userId, reason: args.reason });
+    return undefined;
+  },
+});

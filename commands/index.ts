@@ -1,32 +1,37 @@
-import type { App } from '@slack/bolt';
-import type { Deps } from '../src/services/deps.js';
+import type { SlashCommand } from '@slack/bolt';
+import type { PreflightApp, RequestContext } from '../src/listeners/context.js';
 import { replyPrivately } from '../src/slack/reply.js';
 import { abort } from './abort.js';
-import type { CommandContext, CommandResult } from './context.js';
-import { help } from './help.js';
+import type { CommandContext } from './context.js';
 import { list } from './list.js';
-import { parsePromote, type PromoteCommand } from './parse.js';
+import { createRegistry, type ParseResult as ParseResultOf } from './registry.js';
 import { start } from './start.js';
 import { status } from './status.js';
 import { templates } from './templates.js';
 
 export const COMMAND = '/promote';
 
-export function dispatch(ctx: CommandContext, cmd: PromoteCommand): Promise<CommandResult> {
-  switch (cmd.sub) {
-    case 'help':
-      return help();
-    case 'start':
-      return start(ctx, cmd);
-    case 'status':
-      return status(ctx, cmd);
-    case 'list':
-      return list(ctx);
-    case 'abort':
-      return abort(ctx, cmd);
-    case 'templates':
-      return templates(ctx);
-  }
+/** Every `/promote` subcommand, in the order help lists them (`help` itself comes last). A new one goes here. */
+export const SUBCOMMANDS = [start, status, list, abort, templates] as const;
+
+export const promote = createRegistry(SUBCOMMANDS);
+
+export type PromoteCommand = ReturnType<typeof promote.parse> extends ParseResultOf<infer Command> ? Command : never;
+export type ParseResult = ParseResultOf<PromoteCommand>;
+
+/** The whole `/promote` help. */
+export const USAGE = promote.help;
+
+export function parsePromote(text: string): ParseResult {
+  return promote.parse(text);
+}
+
+/**
+ * Who ran the command, where, and what handlers use to act on it: the request's dependencies, whose logger
+ * carries the request's ids. The one place the dependencies reach the subcommands.
+ */
+function commandContext(context: RequestContext, command: SlashCommand): CommandContext {
+  return { deps: context.deps, userId: command.user_id, channelId: command.channel_id, teamId: command.team_id ?? null };
 }
 
 /**
@@ -34,18 +39,15 @@ export function dispatch(ctx: CommandContext, cmd: PromoteCommand): Promise<Comm
  * input is acknowledged at once and answered privately once done. Errors go to the app's error handler,
  * which tells the person.
  */
-export function register(app: App, deps: Deps): void {
-  app.command(COMMAND, async ({ command, ack, client, body }) => {
-    const parsed = parsePromote(command.text ?? '');
+export function register(app: PreflightApp): void {
+  app.command(COMMAND, async ({ command, ack, client, body, context }) => {
+    const parsed = promote.parse(command.text ?? '');
     if (!parsed.ok) {
       await ack({ response_type: 'ephemeral', text: parsed.message });
       return;
     }
     await ack();
-    const result = await dispatch(
-      { deps, userId: command.user_id, channelId: command.channel_id, teamId: command.team_id ?? null },
-      parsed.command,
-    );
+    const result = await promote.dispatch(commandContext(context, command), parsed.command);
     if (result) await replyPrivately(client, body, result);
   });
 }

@@ -1,8 +1,15 @@
 import { listReply } from '../blocks/replies.js';
 import { activePromotions } from '../src/services/promotions.js';
-import type { CommandContext, CommandResult } from './context.js';
+import { defineSubcommand, nothingAfter } from './subcommand.js';
 
 /** `/promote list`: active promotions in this channel. */
-export async function list(ctx: CommandContext): Promise<CommandResult> {
-  return listReply(await activePromotions(ctx.deps, ctx.channelId));
-}
+export const list = defineSubcommand({
+  name: 'list',
+  usage: '`/promote list`',
+  note: 'it takes nothing after it',
+  summary: 'the active promotions in this channel',
+  args: nothingAfter,
+  async run(ctx) {
+    return listReply(await activePromotions(ctx.deps, ctx.channelId));
+  },
+});

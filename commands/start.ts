@@ -1,14 +1,28 @@
+import { z } from 'zod';
+import { releaseSchema, SLUG_PATTERN } from '../src/domain/names.js';
 import { startPromotion } from '../src/services/promotions.js';
-import type { CommandContext, CommandResult } from './context.js';
+import { defineSubcommand } from './subcommand.js';
 
-/** `/promote start <release> [template]`: the checklist itself appears in the channel. */
-export async function start(ctx: CommandContext, args: { release: string; template?: string }): Promise<CommandResult> {
-  await startPromotion(ctx.deps, {
-    release: args.release,
-    templateId: args.template,
-    channelId: ctx.channelId,
-    teamId: ctx.teamId,
-    userId: ctx.userId,
-  });
-  return undefined;
-}
+// A template's id is a slug; the message points at where the ids are listed rather than at the slug rule.
+const templateId = z.string().regex(SLUG_PATTERN, 'A template name is lower-case letters, digits and dashes; `/promote templates` lists them.');
+
+/** `/promote start <release> [template]`: the checklist itself appears in the channel, so nothing is replied. */
+export const start = defineSubcommand({
+  name: 'start',
+  usage: '`/promote start <release> [template]`',
+  example: '`/promote start v1.50`',
+  summary: 'start a promotion, e.g. `/promote start v1.50`',
+  args: z
+    .tuple([releaseSchema, templateId.optional()])
+    .transform(([release, template]): { release: string; template?: string } => (template === undefined ? { release } : { release, template })),
+  async run(ctx, args) {
+    await startPromotion(ctx.deps, {
+      release: args.release,
+      templateId: args.template,
+      channelId: ctx.channelId,
+      teamId: ctx.teamId,
+      userId: ctx.userId,
+    });
+    return undefined;
+  },
+});

@@ -1,7 +1,14 @@
 import { templatesReply } from '../blocks/replies.js';
-import type { CommandContext, CommandResult } from './context.js';
+import { defineSubcommand, nothingAfter } from './subcommand.js';
 
 /** `/promote templates`: the checklists that can be started. */
-export async function templates(ctx: CommandContext): Promise<CommandResult> {
-  return templatesReply(ctx.deps.templates.values());
-}
+export const templates = defineSubcommand({
+  name: 'templates',
+  usage: '`/promote templates`',
+  note: 'it takes nothing after it',
+  summary: 'the checklists you can start',
+  args: nothingAfter,
+  async run(ctx) {
+    return templatesReply(ctx.deps.templates.values());
+  },
+});

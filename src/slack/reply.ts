@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
+import { modalChannel } from './modal-metadata.js';
 
 export interface PrivateMessage {
   text: string;
@@ -16,16 +17,6 @@ const replyTarget = z.object({
   channel: z.object({ id: z.string() }).optional(),
   view: z.object({ private_metadata: z.string().optional() }).optional(),
 });
-
-function metadataChannel(raw: string | undefined): string | undefined {
-  if (!raw) return undefined;
-  try {
-    const c = (JSON.parse(raw) as { c?: unknown }).c;
-    return typeof c === 'string' ? c : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Answer the person behind an interaction, visible only to them: through the response_url when Slack gave
@@ -48,7 +39,7 @@ export async function replyPrivately(client: WebClient, body: unknown, message: 
   }
   const user = t.user?.id ?? t.user_id;
   if (!user) throw new Error('cannot tell who to answer');
-  const channel = metadataChannel(t.view?.private_metadata) ?? t.channel?.id ?? t.channel_id;
+  const channel = modalChannel(t.view?.private_metadata) ?? t.channel?.id ?? t.channel_id;
   if (channel) {
     await client.chat.postEphemeral({ channel, user, ...message });
     return;

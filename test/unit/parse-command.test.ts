@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePromote, USAGE, type ParseResult } from '../../commands/parse.js';
+import { parsePromote, USAGE, type ParseResult } from '../../commands/index.js';
 
 function refusal(result: ParseResult): string {
   if (result.ok) throw new Error(`expected a refusal, got ${result.command.sub}`);

@@ -1,14 +1,19 @@
-import type { App } from '@slack/bolt';
 import { ACTION } from '../../ids.js';
-import type { Deps } from '../../services/deps.js';
+import type { PreflightApp } from '../context.js';
+import { resolveClick } from '../middleware.js';
+import { parseCheckboxClick, parseChoiceClick, parseRefButtonClick } from '../payloads.js';
 import { onChoose } from './choose.js';
 import { onOpenField } from './open-field.js';
 import { onOpenNa } from './open-na.js';
 import { onToggle } from './toggle.js';
 
-export function register(app: App, deps: Deps): void {
-  app.action({ type: 'block_actions', action_id: ACTION.toggle }, onToggle(deps));
-  app.action({ type: 'block_actions', action_id: ACTION.choose }, onChoose(deps));
-  app.action({ type: 'block_actions', action_id: ACTION.openField }, onOpenField(deps));
-  app.action({ type: 'block_actions', action_id: ACTION.openNa }, onOpenNa(deps));
+/**
+ * Every click: its action id, the middleware that acknowledges it and resolves what it is about (which parser,
+ * which act the person needs the right for), and its listener.
+ */
+export function register(app: PreflightApp): void {
+  app.action({ type: 'block_actions', action_id: ACTION.toggle }, resolveClick(parseCheckboxClick, 'tick'), onToggle);
+  app.action({ type: 'block_actions', action_id: ACTION.choose }, resolveClick(parseChoiceClick, 'choose'), onChoose);
+  app.action({ type: 'block_actions', action_id: ACTION.openField }, resolveClick(parseRefButtonClick, 'fill'), onOpenField);
+  app.action({ type: 'block_actions', action_id: ACTION.openNa }, resolveClick(parseRefButtonClick, 'mark-not-applicable'), onOpenNa);
 }

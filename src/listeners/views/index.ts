@@ -1,10 +1,11 @@
-import type { App } from '@slack/bolt';
 import { VIEW } from '../../ids.js';
-import type { Deps } from '../../services/deps.js';
-import { onFieldSubmit } from './field.js';
-import { onNaSubmit } from './na.js';
+import type { PreflightApp } from '../context.js';
+import { resolveSubmission } from '../middleware.js';
+import { FIELD_MODAL, onFieldSubmit } from './field.js';
+import { NA_MODAL, onNaSubmit } from './na.js';
 
-export function register(app: App, deps: Deps): void {
-  app.view({ type: 'view_submission', callback_id: VIEW.field }, onFieldSubmit(deps));
-  app.view({ type: 'view_submission', callback_id: VIEW.na }, onNaSubmit(deps));
+/** Every modal submission: its callback id, the middleware that resolves its promotion and right, its listener. */
+export function register(app: PreflightApp): void {
+  app.view({ type: 'view_submission', callback_id: VIEW.field }, resolveSubmission(FIELD_MODAL, 'fill'), onFieldSubmit);
+  app.view({ type: 'view_submission', callback_id: VIEW.na }, resolveSubmission(NA_MODAL, 'mark-not-applicable'), onNaSubmit);
 }

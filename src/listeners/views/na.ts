@@ -1,27 +1,30 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { InputError } from '../../errors.js';
 import { INPUT } from '../../ids.js';
 import { saveApplicability } from '../../services/items.js';
-import type { Deps } from '../../services/deps.js';
-import { parseNaSubmission } from '../payloads.js';
-import { parseOrClose, saveThenClose } from './submit.js';
+import { MODAL_METADATA, type NaModalMetadata } from '../../slack/modal-metadata.js';
+import type { SubmissionContext } from '../context.js';
+import type { ModalSpec } from '../middleware.js';
+import { inputValue, type Submission } from './submissions.js';
+import { saveThenClose } from './submit.js';
 
-const REASON_ERRORS = new Set(['reason_required', 'reason_too_long']);
+export const NA_MODAL: ModalSpec<NaModalMetadata> = { metadata: MODAL_METADATA.na, mainInput: INPUT.naItem };
+
+type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs<SubmissionContext<Submission<NaModalMetadata>>>;
 
 /** Not applicable (with its reason) or applicable again, saved from the section's modal. */
-export function onNaSubmit(deps: Deps) {
-  return async ({ ack, body }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
-    const s = await parseOrClose(ack, () => parseNaSubmission(body));
-    const itemId = s.itemId;
-    if (!itemId) {
-      await ack({ response_action: 'errors', errors: { [INPUT.naItem]: 'Choose an item.' } });
-      return;
-    }
-    await saveThenClose(
-      deps,
-      ack,
-      s.meta.p,
-      () => saveApplicability(deps, { promotionId: s.meta.p, sectionId: s.meta.s, itemId, userId: s.userId, action: s.action, reason: s.reason }),
-      (err) => (REASON_ERRORS.has(err.code) ? INPUT.naReason : INPUT.naItem),
-    );
-  };
+export async function onNaSubmit({ ack, context }: Args): Promise<void> {
+  const { submission: s, deps } = context;
+  await saveThenClose(context, ack, NA_MODAL.mainInput, async () => {
+    const itemId = inputValue(s.values, INPUT.naItem);
+    if (!itemId) throw new InputError(INPUT.naItem, 'Choose an item.', 'item_required');
+    return saveApplicability(deps, {
+      promotionId: s.metadata.promotion,
+      sectionId: s.metadata.section,
+      itemId,
+      userId: s.userId,
+      action: inputValue(s.values, INPUT.naAction) === 'restore' ? 'restore' : 'mark',
+      reason: inputValue(s.values, INPUT.naReason),
+    });
+  });
 }

@@ -1,0 +1,22 @@
+import type { Promotion } from './promotion.js';
+
+/**
+ * Who may do what to a promotion: the one place interactions are authorised, asked by the listener middleware
+ * before any handler runs (src/listeners/middleware.ts) and by services for commands.
+ *
+ * Working the checklist is open to everyone in the channel, as the runbooks have it: whoever does a step ticks
+ * it. Acts reserved to named roles (approve, decide, roll back) are added here with the roles they need.
+ */
+export type Act = 'tick' | 'choose' | 'fill' | 'mark-not-applicable';
+
+export type Verdict = { allowed: true } | { allowed: false; why: string };
+
+export function mayAct(_promotion: Promotion, _userId: string, act: Act): Verdict {
+  switch (act) {
+    case 'tick':
+    case 'choose':
+    case 'fill':
+    case 'mark-not-applicable':
+      return { allowed: true };
+  }
+}
