@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ActionsBlock, ContextBlock, KnownBlock, MrkdwnOption, PlainTextOption, SectionBlock } from '@slack/types';
 import { ACTION, blockId, refValue } from '../src/ids.js';
 import { itemKind, type Item, type Section } from '../src/domain/template.js';
-import { progressOf, type ItemState, type PromotionView } from '../src/domain/promotion.js';
+import { sectionProgress, type ItemState, type PromotionView } from '../src/domain/promotion.js';
 import { byLine, esc, escCapped, formatFieldValue, LIMITS, mention, SHOWN_MAX, truncate } from './text.js';
 
 export interface RenderedMessage {
@@ -188,10 +188,7 @@ function choiceBlock(view: PromotionView, item: Item, interactive: boolean): Sec
 /** The blocks of one section: header, progress, notes, its items, and the not-applicable button. */
 export function sectionBlocks(view: PromotionView, section: Section): KnownBlock[] {
   const interactive = view.promotion.status === 'active';
-  const p = progressOf(
-    section.items.map((i) => i.id),
-    view.states,
-  );
+  const p = sectionProgress(section, view.states);
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(section.title, LIMITS.headerText), emoji: true } },
   ];
@@ -232,10 +229,7 @@ export function renderSectionsMessage(view: PromotionView, sectionIndexes: reado
   });
   const summary = sections
     .map((s) => {
-      const p = progressOf(
-        s.items.map((i) => i.id),
-        view.states,
-      );
+      const p = sectionProgress(s, view.states);
       return `${s.title}: ${p.done + p.na}/${p.total}`;
     })
     .join(' · ');

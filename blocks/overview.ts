@@ -1,5 +1,5 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
-import { percentSettled, progressOf, promotionProgress, type PromotionView } from '../src/domain/promotion.js';
+import { percentSettled, sectionProgress, promotionProgress, type PromotionView } from '../src/domain/promotion.js';
 import { KIND_EMOJI, type RenderedMessage } from './checklist.js';
 import { esc, escCapped, LIMITS, mention, progressBar, SHOWN_MAX, slackDate, truncate } from './text.js';
 
@@ -40,10 +40,7 @@ export function renderOverview(view: PromotionView): RenderedMessage {
   const fields = t.sections
     .filter((s) => s.items.length > 0)
     .map((s) => {
-      const sp = progressOf(
-        s.items.map((i) => i.id),
-        view.states,
-      );
+      const sp = sectionProgress(s, view.states);
       const mark = sp.open === 0 ? ' :white_check_mark:' : '';
       return { type: 'mrkdwn' as const, text: truncate(`${KIND_EMOJI[s.kind]} *${esc(s.title)}*\n${sp.done + sp.na}/${sp.total}${mark}`, LIMITS.fieldText) };
     });

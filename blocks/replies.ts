@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { percentSettled, progressOf, promotionProgress, type PromotionView } from '../src/domain/promotion.js';
+import { percentSettled, sectionProgress, promotionProgress, type PromotionView } from '../src/domain/promotion.js';
 import { allItems, itemKind, type Template } from '../src/domain/template.js';
 import { KIND_EMOJI, type RenderedMessage } from './checklist.js';
 import { esc, LIMITS, mention, messageLink, progressBar, slackDate, truncate } from './text.js';
@@ -17,10 +17,7 @@ export function statusReply(view: PromotionView, overviewTs: string | null): Ren
   const lines = p.template.sections
     .filter((s) => s.items.length > 0)
     .map((s) => {
-      const sp = progressOf(
-        s.items.map((i) => i.id),
-        view.states,
-      );
+      const sp = sectionProgress(s, view.states);
       return `${KIND_EMOJI[s.kind]} ${esc(s.title)}: ${sp.done + sp.na}/${sp.total}${sp.open === 0 ? ' :white_check_mark:' : ''}`;
     });
   const open = allItems(p.template).filter((i) => (view.states.get(i.id)?.state ?? 'open') === 'open');

@@ -1,4 +1,4 @@
-import { allItems, itemKind, type Template } from './template.js';
+import { allItems, itemKind, type Section, type Template } from './template.js';
 
 export type PromotionStatus = 'active' | 'aborted' | 'completed';
 export type ItemStateName = 'open' | 'done' | 'na';
@@ -53,6 +53,14 @@ export function progressOf(itemIds: readonly string[], states: Map<string, ItemS
     else if (s === 'na') na++;
   }
   return { total: itemIds.length, done, na, open: itemIds.length - done - na };
+}
+
+/** A section's progress: how many of its items are done, not applicable, open. */
+export function sectionProgress(section: Pick<Section, 'items'>, states: Map<string, ItemState>): Progress {
+  return progressOf(
+    section.items.map((i) => i.id),
+    states,
+  );
 }
 
 export function promotionProgress(view: PromotionView): Progress {
