@@ -2,7 +2,8 @@ import type { Promotion } from './promotion.js';
 
 /**
  * Who may do what to a promotion: the one place interactions are authorised, asked by the listener middleware
- * before any handler runs (src/listeners/middleware.ts) and by services for commands.
+ * before any handler runs (src/listeners/middleware.ts). Commands that act on a promotion ask it too, once
+ * there are acts reserved to roles.
  *
  * Working the checklist is open to everyone in the channel, as the runbooks have it: whoever does a step ticks
  * it. Acts reserved to named roles (approve, decide, roll back) are added here with the roles they need.

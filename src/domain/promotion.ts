@@ -44,7 +44,7 @@ export interface Progress {
   open: number;
 }
 
-export function progressOf(itemIds: readonly string[], states: Map<string, ItemState>): Progress {
+function progressOf(itemIds: readonly string[], states: Map<string, ItemState>): Progress {
   let done = 0;
   let na = 0;
   for (const id of itemIds) {

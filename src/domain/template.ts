@@ -26,8 +26,8 @@ export const templateSchema = z
     /** Which runbook(s) this template was written from. */
     source: z.string().max(200).optional(),
     /**
-     * The environment the promotion deploys to, e.g. `production`: the environment lock keys on it, so two
-     * promotions into the same environment cannot run at once.
+     * The environment the promotion deploys to, e.g. `production`. Nothing acts on it yet; the environment lock
+     * (the approvals issue) will key on it, so that two promotions into one environment cannot run at once.
      */
     environment: slugSchema.optional(),
     roles: rolesSchema,

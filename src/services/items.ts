@@ -98,7 +98,7 @@ export interface ApplicabilityInput {
  * Mark an item not applicable (with a reason), or make it applicable again (it reopens). Commits only, so a
  * modal can show a refusal before it closes.
  */
-export function saveApplicability(deps: Deps, input: ApplicabilityInput): Promise<{ changed: boolean }> {
+export async function saveApplicability(deps: Deps, input: ApplicabilityInput): Promise<{ changed: boolean }> {
   const reason = input.reason?.trim() ?? '';
   if (input.action === 'mark' && reason === '') throw new InputError(INPUT.naReason, 'Say why it does not apply.', 'reason_required');
   if (reason.length > NA_REASON_MAX) {

@@ -97,7 +97,10 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
     const code = slackErrorCode(err);
     const overviewPosted = (await overviewTs(deps.db, id)) !== null;
     if (code && CANNOT_POST.has(code) && !overviewPosted) {
-      await abortById(deps, id, SYSTEM_ACTOR, `could not post in the channel (${code})`);
+      // If someone ended it meanwhile there is nothing left to abort; the person still needs the invitation.
+      await abortById(deps, id, SYSTEM_ACTOR, `could not post in the channel (${code})`).catch((abortErr: unknown) => {
+        if (!(abortErr instanceof UserError)) throw abortErr;
+      });
       throw new UserError(
         'I cannot post in this channel. Invite me first (`/invite @Preflight`), then run the command again.',
         'cannot_post',
