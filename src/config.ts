@@ -10,11 +10,35 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** Where each token is issued, for the messages that refuse one. */
+export const BOT_TOKEN_HELP = "the Bot User OAuth Token (xoxb-…) from your app's page at api.slack.com/apps → OAuth & Permissions";
+export const APP_TOKEN_HELP = "an app-level token (xapp-…) with the connections:write scope, from your app's page at api.slack.com/apps → Basic Information → App-Level Tokens";
+
+/** Other kinds of Slack token, by prefix (the only part of a token a message may repeat). */
+const TOKEN_KINDS: Record<string, string> = {
+  xoxb: 'a bot token (xoxb-…)',
+  xoxp: 'a user token (xoxp-…)',
+  xapp: 'an app-level token (xapp-…)',
+  xoxe: 'a refresh token (xoxe-…)',
+};
+
+/**
+ * A token of the expected prefix, or an issue naming what was given instead: a user token pasted as the bot
+ * token is well-formed and Slack would accept it, but the bot would then act as that person.
+ */
+const token = (prefix: string, wanted: string, help: string) =>
+  z.string().superRefine((value, ctx) => {
+    if (new RegExp(`^${prefix}-\\S+$`).test(value)) return;
+    const given = /^(x[a-z]{3})-/.exec(value)?.[1];
+    const kind = given !== undefined && given !== prefix ? TOKEN_KINDS[given] : undefined;
+    ctx.addIssue({ code: 'custom', message: kind ? `is ${kind}, not ${wanted}: use ${help}` : `must be ${wanted} starting with ${prefix}-: use ${help}` });
+  });
+
 const envSchema = z
   .object({
-    SLACK_BOT_TOKEN: z.string({ error: 'is required (the bot token, xoxb-...)' }).regex(/^xox[bp]-\S+$/, 'must be a bot token starting with xoxb-'),
+    SLACK_BOT_TOKEN: token('xoxb', 'a bot token', BOT_TOKEN_HELP),
     SLACK_SIGNING_SECRET: optionalString,
-    SLACK_APP_TOKEN: optionalString.pipe(z.string().regex(/^xapp-\S+$/, 'must be an app-level token starting with xapp-').optional()),
+    SLACK_APP_TOKEN: optionalString.pipe(token('xapp', 'an app-level token', APP_TOKEN_HELP).optional()),
     SLACK_API_URL: optionalString.pipe(z.url('must be a URL such as http://127.0.0.1:4000/api/').optional()),
     PORT: optionalString.pipe(
       z.coerce.number<string | undefined>({ error: 'must be a whole number from 0 to 65535' }).int('must be a whole number from 0 to 65535').min(0).max(65535).default(3000),

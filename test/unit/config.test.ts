@@ -101,6 +101,31 @@ describe('loadConfig', () => {
     expect(configError({ SLACK_SIGNING_SECRET: 'x' }).problems).toEqual(['SLACK_BOT_TOKEN is required']);
   });
 
+  it('refuses a user token as the bot token, saying which token is meant and where to get it', () => {
+    const [problem, ...rest] = configError({ ...HTTP, SLACK_BOT_TOKEN: 'xoxp-1111-2222-user-secret' }).problems;
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(/^SLACK_BOT_TOKEN is a user token \(xoxp-…\), not a bot token/);
+    expect(problem).toContain('Bot User OAuth Token (xoxb-…)');
+    expect(problem).toContain('OAuth & Permissions');
+    expect(problem).not.toContain('user-secret');
+  });
+
+  it('refuses a bot token or a user token as the app-level token, and an app-level token as the bot token', () => {
+    const app = configError({ SLACK_BOT_TOKEN: HTTP.SLACK_BOT_TOKEN, SLACK_APP_TOKEN: 'xoxb-3333-bot-secret' }).problems;
+    expect(app).toHaveLength(1);
+    expect(app[0]).toMatch(/^SLACK_APP_TOKEN is a bot token \(xoxb-…\), not an app-level token/);
+    expect(app[0]).toContain('Basic Information → App-Level Tokens');
+    expect(configError({ SLACK_BOT_TOKEN: HTTP.SLACK_BOT_TOKEN, SLACK_APP_TOKEN: 'xoxp-4-user' }).problems[0]).toMatch(/^SLACK_APP_TOKEN is a user token/);
+    const swapped = configError({ SLACK_BOT_TOKEN: 'xapp-1-A1-app-secret', SLACK_APP_TOKEN: 'xapp-1-A1-abc' }).problems;
+    expect(swapped).toEqual([expect.stringMatching(/^SLACK_BOT_TOKEN is an app-level token \(xapp-…\), not a bot token/)]);
+    for (const p of [...app, ...swapped]) expect(p).not.toMatch(/secret/);
+  });
+
+  it('refuses a bare prefix as a token', () => {
+    expect(configError({ ...HTTP, SLACK_BOT_TOKEN: 'xoxb-' }).problems[0]).toMatch(/^SLACK_BOT_TOKEN must be a bot token starting with xoxb-/);
+    expect(configError({ SLACK_BOT_TOKEN: HTTP.SLACK_BOT_TOKEN, SLACK_APP_TOKEN: 'xapp-' }).problems[0]).toMatch(/^SLACK_APP_TOKEN must be an app-level token starting with xapp-/);
+  });
+
   it('never repeats a secret value in its message', () => {
     const secrets = {
       SLACK_BOT_TOKEN: 'oops-secret-value',
