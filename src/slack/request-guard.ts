@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import { HTTPReceiver, isValidSlackRequest } from '@slack/bolt';
 import { z } from 'zod';
 
@@ -8,6 +9,15 @@ const MAX_CLOCK_SKEW_S = 5 * 60;
 export const EVENTS_PATH = '/slack/events';
 /** Slack's own bodies are a few kilobytes; Bolt's default limit is far larger than anything legitimate. */
 const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The Events API event types let through to Bolt. The app manifest subscribes to none today; App Home will
+ * subscribe to `app_home_opened`. Add a type here when the manifest subscribes to it and a listener handles it.
+ */
+export const EVENT_TYPES = ['app_home_opened'] as const;
+
+const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
 
 const slashCommand = z.object({ command: z.string().startsWith('/'), user_id: z.string().min(1), channel_id: z.string().min(1), text: z.string() });
 const interaction = z.discriminatedUnion('type', [
@@ -26,18 +36,48 @@ const interaction = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message_action'), user: z.object({ id: z.string() }) }),
   z.object({ type: z.literal('block_suggestion'), user: z.object({ id: z.string() }) }),
 ]);
+/** The Events API's JSON envelopes: the URL check when the request URL is set, and subscribed events. */
+const envelope = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('url_verification'), challenge: z.string().min(1) }),
+  z.object({
+    type: z.literal('event_callback'),
+    team_id: z.string().min(1),
+    event_id: z.string().min(1),
+    event: z.object({ type: z.enum(EVENT_TYPES) }),
+  }),
+]);
 
-/** Whether a correctly signed body has the shape Slack gives the kinds of request this app handles. */
-export function wellFormed(rawBody: string, contentType: string | undefined): boolean {
-  if (contentType !== 'application/x-www-form-urlencoded') return true; // JSON (Events API): Bolt parses it
-  const form = new URLSearchParams(rawBody);
-  const payload = form.get('payload');
-  if (payload === null) return form.has('ssl_check') || slashCommand.safeParse(Object.fromEntries(form)).success;
+/**
+ * The body's media type as Bolt must read it: Slack sends exactly `application/x-www-form-urlencoded` (commands,
+ * interactivity) or `application/json` (Events API). Bolt parses a body as a form only when the header is
+ * exactly the first, and anything else as JSON, so `application/json; charset=utf-8` already reads as JSON
+ * there, but a form with a charset would too. Returns the bare type, or undefined for any other.
+ */
+export function mediaType(contentType: string | undefined): typeof FORM | typeof JSON_TYPE | undefined {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === FORM || type === JSON_TYPE ? type : undefined;
+}
+
+function parsesAs(schema: z.ZodType, text: string): boolean {
   try {
-    return interaction.safeParse(JSON.parse(payload)).success;
+    return schema.safeParse(JSON.parse(text)).success;
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether a correctly signed body is one Slack sends to this app: a slash command or an interaction
+ * (form-encoded), or an Events API envelope for an event in EVENT_TYPES (JSON). Forms are read with
+ * node:querystring, as Bolt reads them, so a repeated field (an array there) is refused, not misread.
+ */
+export function wellFormed(rawBody: string, contentType: string | undefined): boolean {
+  const type = mediaType(contentType);
+  if (type === JSON_TYPE) return parsesAs(envelope, rawBody);
+  if (type !== FORM) return false;
+  const form = parseQuery(rawBody);
+  if ('payload' in form) return typeof form['payload'] === 'string' && parsesAs(interaction, form['payload']);
+  return form['ssl_check'] === '1' || slashCommand.safeParse(form).success;
 }
 
 /** The whole body, or undefined once it passes MAX_BODY_BYTES (the rest is then not kept). */
@@ -70,8 +110,9 @@ function handOver(inner: (req: IncomingMessage, res: ServerResponse) => void, re
  * In front of Bolt's request handling (HTTP mode):
  * - a timestamp far in the future is refused like a stale one (Bolt checks only staleness), so a signed
  *   request cannot be held back and replayed later;
- * - a correctly signed body that is not shaped as Slack sends it is refused with 400 before any listener
- *   runs, so nothing is acknowledged or written for it.
+ * - a correctly signed body that is not one Slack sends (see wellFormed) is refused with 400 before Bolt
+ *   parses it, so no listener runs and nothing is written: Bolt reads any body that is not a form as JSON and
+ *   hands it to the listeners (a slash command sent as JSON ran), and a body of `null` crashed its receiver.
  * Everything else, including forged and stale requests, goes to Bolt, which verifies and refuses them.
  */
 export function guardRequests(receiver: InstanceType<typeof HTTPReceiver>, signingSecret: string): void {
@@ -102,6 +143,9 @@ export function guardRequests(receiver: InstanceType<typeof HTTPReceiver>, signi
           res.writeHead(400).end();
           return;
         }
+        // Bolt then reads the body as the guard did (see mediaType).
+        const type = mediaType(req.headers['content-type']);
+        if (type) req.headers['content-type'] = type;
         // Bolt reads a request whose body was already read from `rawBody`.
         (req as IncomingMessage & { rawBody: Buffer }).rawBody = body;
         handOver(inner, req, res);

@@ -68,6 +68,52 @@ describe('requests that are not from Slack, or not as Slack sends them', () => {
     expect(await written()).toEqual(before);
   });
 
+  it('refuses with 400, correctly signed, every body Slack does not send, runs nothing, and keeps serving', async () => {
+    const before = { ...(await written()), responses: h.fake.responses().length };
+    const responseUrl = h.fake.responseUrl({ channel: CHANNEL, user: 'U0MALLORY' });
+    const refused: [string, string][] = [
+      // Interactivity and commands come form-encoded; as JSON, Bolt would hand them to the listeners.
+      ['{"type":"block_actions","actions":null}', 'application/json'],
+      [JSON.stringify({ command: '/promote', text: 'start v9', user_id: 'U0MALLORY', channel_id: CHANNEL, response_url: responseUrl }), 'application/json'],
+      [JSON.stringify({ command: '/promote', text: 'start v9', user_id: 'U0MALLORY', channel_id: CHANNEL, response_url: responseUrl }), 'application/json; charset=utf-8'],
+      // This one crashed the process: Bolt's receiver reads `body.ssl_check` of the parsed body.
+      ['null', 'application/json'],
+      ['[]', 'application/json'],
+      ['"url_verification"', 'application/json'],
+      // Events API envelopes for events the app does not subscribe to, or without an event.
+      [JSON.stringify({ type: 'event_callback', team_id: 'T0PREFLIGHT', event_id: 'Ev01', event: { type: 'message', text: 'hi' } }), 'application/json'],
+      [JSON.stringify({ type: 'event_callback', team_id: 'T0PREFLIGHT', event_id: 'Ev02' }), 'application/json'],
+      [JSON.stringify({ type: 'app_rate_limited', team_id: 'T0PREFLIGHT', minute_rate_limited: 1 }), 'application/json'],
+      // A real command, but in a content type Slack never sends.
+      [slashCommandBody(h.bot.sender, { text: 'start v9', userId: 'U0MALLORY', channelId: CHANNEL, responseUrl }), 'text/plain'],
+      [slashCommandBody(h.bot.sender, { text: 'start v9', userId: 'U0MALLORY', channelId: CHANNEL, responseUrl }), 'multipart/form-data; boundary=x'],
+      // A repeated field: Bolt's form parser makes it an array.
+      [`${clickBody}&${clickBody}`, FORM],
+    ];
+    for (const [body, type] of refused) {
+      expect({ body, type, status: (await postSigned(h.bot.sender, body, type)).status }).toEqual({ body, type, status: 400 });
+    }
+    await h.settle();
+    expect({ ...(await written()), responses: h.fake.responses().length }).toEqual(before);
+    expect(h.logs.filter((l) => l.includes('"level":50') || l.includes('"level":60'))).toEqual([]);
+    // Still up, and still serving.
+    expect((await h.command('help')).status).toBe(200);
+  });
+
+  it('lets through the Events API envelopes Slack sends: the URL check, with or without a charset, and subscribed events', async () => {
+    const check = JSON.stringify({ token: 'fake-verification-token', challenge: 'ch4llenge', type: 'url_verification' });
+    for (const type of ['application/json', 'application/json; charset=utf-8']) {
+      const answer = await postSigned(h.bot.sender, check, type);
+      expect(answer.status).toBe(200);
+      expect(answer.json).toEqual({ challenge: 'ch4llenge' });
+    }
+    const opened = { type: 'event_callback', team_id: 'T0PREFLIGHT', api_app_id: 'A0PREFLIGHT', event_id: 'Ev03', event_time: 1795300000, event: { type: 'app_home_opened', user: 'U0ALICE', channel: 'D0ALICE', tab: 'home' } };
+    expect((await postSigned(h.bot.sender, JSON.stringify(opened), 'application/json')).status).toBe(200);
+    // A URL check that is not signed is refused like any other request.
+    expect((await postSigned(h.bot.sender, check, 'application/json', { signature: 'v0=deadbeef' })).status).toBe(401);
+    await h.settle();
+  });
+
   it('answers 404 to other paths and 413 to an oversized body, and keeps serving', async () => {
     const base = h.bot.sender.url.replace('/slack/events', '');
     expect((await fetch(`${base}/nope`, { method: 'POST', body: 'x' })).status).toBe(404);
