@@ -14,6 +14,7 @@ import { boltLogger } from './slack/bolt-logger.js';
 import { Publisher } from './slack/publisher.js';
 import { requestContext } from './slack/request-context.js';
 import { EVENTS_PATH, guardRequests } from './slack/request-guard.js';
+import { checkAppToken, checkBotToken, listenOn, portProblem } from './slack/startup-checks.js';
 import { Ticker, type Job } from './scheduler/ticker.js';
 import { pruneReceipts } from './store/promotions.js';
 import { register as registerCommands } from '../commands/index.js';
@@ -81,6 +82,8 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     logger,
     clientOptions,
     extendedErrorHandler: true,
+    // auth.test runs in start (checkBotToken), where a refused token can be reported, not in this constructor.
+    deferInitialization: true,
   });
 
   // Posting is never retried by the client: a post that timed out may have landed, and a retry would post
@@ -125,20 +128,38 @@ export function createPreflight(opts: PreflightOptions): Preflight {
 
   let healthServer: Server | undefined;
   let httpServer: Server | undefined;
-  /** Starts listening (HTTP) or connecting (Socket Mode, plus a server for the health probes). */
+  /**
+   * Starts listening (HTTP) or connecting (Socket Mode, plus a server for the health probes). The tokens are
+   * checked first, and in Socket Mode the port too, so a mistake is reported before the start is announced.
+   */
   const listen = async (port: number): Promise<{ port: number }> => {
     if (config.mode === 'socket') {
       // Socket Mode has no inbound HTTP, but orchestrators still probe health and readiness.
-      healthServer = createServer((req, res) => {
+      const server = createServer((req, res) => {
         void answerHealth(db, req, res).then((handled) => {
           if (!handled) res.writeHead(404).end();
         });
       });
-      await new Promise<void>((resolve) => healthServer!.listen(port, resolve));
-      await app.start();
-      return { port: (healthServer.address() as AddressInfo).port };
+      await listenOn(server, port);
+      server.on('error', (err) => log.error({ err }, 'health server error'));
+      healthServer = server;
+      try {
+        await checkBotToken(app);
+        await checkAppToken(config.slack.appToken!, { ...clientOptions, logger });
+        await app.start();
+      } catch (err) {
+        healthServer = undefined;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        throw err;
+      }
+      return { port: (server.address() as AddressInfo).port };
     }
-    httpServer = (await app.start(port)) as Server;
+    await checkBotToken(app);
+    try {
+      httpServer = (await app.start(port)) as Server;
+    } catch (err) {
+      throw portProblem(err, port);
+    }
     return { port: (httpServer.address() as AddressInfo).port };
   };
 

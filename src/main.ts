@@ -5,6 +5,7 @@ import { connectPostgres, openPglite, type Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { formatProblem, loadTemplates, TemplateError, type TemplateProblem } from './templates/loader.js';
 import { createPreflight } from './app.js';
+import { StartupError } from './slack/startup-checks.js';
 
 /** Start the bot: configuration, templates and database are checked before anything listens. */
 async function main(): Promise<void> {
@@ -52,7 +53,19 @@ async function main(): Promise<void> {
   log.info({ applied }, applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
 
   const preflight = createPreflight({ config, db, templates, log });
-  const { port } = await preflight.start();
+  let port: number;
+  try {
+    ({ port } = await preflight.start());
+  } catch (err) {
+    // Close the database either way: PGlite left open is recovered, slowly, on the next start.
+    await db.close().catch(() => undefined);
+    if (err instanceof StartupError) {
+      log.fatal(err.details, err.message);
+      console.error(`Preflight failed to start: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
   log.info({ mode: config.mode, port, templates: [...templates.keys()] }, `Preflight is running (${config.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${port}, POST /slack/events`})`);
 
   let stopping = false;

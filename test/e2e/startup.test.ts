@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_TOKEN_HELP, BOT_TOKEN_HELP } from '../../src/config.js';
 import { startFakeSlack, type FakeSlack } from '../../src/playground/fake-slack.js';
 import { postgresDatabase, type TestDatabase } from '../support/db.js';
 
@@ -11,6 +13,9 @@ interface Run {
   stdout: string;
   stderr: string;
 }
+
+/** How long a start that should fail may take before the test gives up on it (killing it). */
+const EXIT_BOUND_MS = 30_000;
 
 /** Run the real entry point (src/main.ts) as its own process, the way `npm start` runs the built one. */
 function runBot(env: Record<string, string>): Promise<Run> {
@@ -21,11 +26,34 @@ function runBot(env: Record<string, string>): Promise<Run> {
     });
     let stdout = '';
     let stderr = '';
+    // A start that should fail but runs instead must fail the test, not hang it.
+    const bound = setTimeout(() => child.kill('SIGKILL'), EXIT_BOUND_MS);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('exit', (code) => {
+      clearTimeout(bound);
+      resolve({ code, stdout, stderr });
+    });
   });
+}
+
+/** A port something else is listening on (all interfaces, as the bot would listen), until close(). */
+async function occupiedPort(): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** The failure was said in one plain line: no stack trace, no error class, no start announced. */
+function expectPlainFailure(run: Run, line: string): void {
+  expect(run.code).toBe(1);
+  const said = run.stderr.split('\n').find((l) => l.startsWith('Preflight failed to start:'));
+  expect(said).toBe(`Preflight failed to start: ${line}`);
+  const all = run.stdout + run.stderr;
+  expect(all).not.toMatch(/\n\s+at /);
+  expect(all).not.toMatch(/WebAPIPlatformError|Unhandled|node:internal/);
+  expect(all).not.toContain('Preflight is running');
 }
 
 describe('starting the bot', () => {
@@ -57,6 +85,55 @@ describe('starting the bot', () => {
     const run = await runBot({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', CHECKLISTS_DIR: dir, SLACK_API_URL: fake.apiUrl });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`${path.join(dir, 'broken.yml')}:7: sections[0].items[0].id: must be lower-case letters`);
+  });
+
+  describe('with a token Slack refuses', () => {
+    // A fake of its own: the refusals are queued with failNext, and no other test may take them.
+    let slack: FakeSlack;
+    beforeAll(async () => {
+      slack = await startFakeSlack();
+    });
+    afterAll(() => slack.close());
+    const BOT = 'xoxb-9-revoked-bot-s3cr3t';
+    const APP = 'xapp-1-A9-revoked-app-s3cr3t';
+
+    it('in HTTP mode: names SLACK_BOT_TOKEN, the error and where to get a new one, and exits 1 before announcing the start', async () => {
+      slack.failNext('auth.test', 'invalid_auth');
+      const run = await runBot({ SLACK_BOT_TOKEN: BOT, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl, DATABASE_URL: database.url!, PORT: '0' });
+      expectPlainFailure(run, `Slack refused SLACK_BOT_TOKEN (invalid_auth). Set it to ${BOT_TOKEN_HELP}`);
+      expect(slack.callsTo('auth.test').at(-1)!.token).toBe(BOT);
+      expect(run.stdout + run.stderr).not.toContain('s3cr3t');
+    });
+
+    it('in Socket Mode: names SLACK_BOT_TOKEN when the bot token is refused', async () => {
+      slack.failNext('auth.test', 'invalid_auth');
+      const run = await runBot({ SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP, SLACK_API_URL: slack.apiUrl, DATABASE_URL: database.url!, PORT: '0' });
+      expectPlainFailure(run, `Slack refused SLACK_BOT_TOKEN (invalid_auth). Set it to ${BOT_TOKEN_HELP}`);
+      expect(run.stdout + run.stderr).not.toContain('s3cr3t');
+    });
+
+    it('in Socket Mode: names SLACK_APP_TOKEN when the app-level token is refused, even with an error Socket Mode would retry forever', async () => {
+      for (const error of ['invalid_auth', 'token_revoked']) {
+        slack.failNext('apps.connections.open', error);
+        const run = await runBot({ SLACK_BOT_TOKEN: 'xoxb-9-good', SLACK_APP_TOKEN: APP, SLACK_API_URL: slack.apiUrl, DATABASE_URL: database.url!, PORT: '0' });
+        expectPlainFailure(run, `Slack refused SLACK_APP_TOKEN (${error}). Set it to ${APP_TOKEN_HELP}`);
+        expect(slack.callsTo('apps.connections.open').at(-1)!.token).toBe(APP);
+        expect(run.stdout + run.stderr).not.toContain('s3cr3t');
+      }
+    });
+  });
+
+  it.each([
+    ['HTTP mode', { SLACK_SIGNING_SECRET: 's' }],
+    ['Socket Mode', { SLACK_APP_TOKEN: 'xapp-1-A1-abc' }],
+  ])('in %s, says the port is in use and exits 1', async (_mode, env) => {
+    const taken = await occupiedPort();
+    try {
+      const run = await runBot({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_API_URL: fake.apiUrl, DATABASE_URL: database.url!, PORT: String(taken.port), ...env });
+      expectPlainFailure(run, `port ${taken.port} is in use: stop what is using it, or set PORT to a free port`);
+    } finally {
+      await taken.close();
+    }
   });
 
   it('starts on PostgreSQL, says which store it uses, answers readiness, and stops cleanly on SIGTERM', async () => {
