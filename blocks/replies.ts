@@ -1,16 +1,44 @@
 import type { KnownBlock } from '@slack/types';
-import { percentSettled, sectionProgress, promotionProgress, type PromotionView } from '../src/domain/promotion.js';
+import { percentSettled, sectionProgress, promotionProgress, type Promotion, type PromotionView } from '../src/domain/promotion.js';
 import { allItems, itemKind, type Template } from '../src/domain/template.js';
+import { ACTION, templateChoiceValue } from '../src/ids.js';
 import { KIND_EMOJI, type RenderedMessage } from './checklist.js';
-import { esc, LIMITS, mention, messageLink, progressBar, slackDate, truncate } from './text.js';
+import { code, esc, escCapped, escLiteral, LIMITS, mention, messageLink, progressBar, SHOWN_MAX, slackDate, truncate } from './text.js';
 
+/**
+ * A link to the checklist when it was posted; the label alone otherwise. Labels here carry a release, which
+ * people copy into commands, so it is escaped but keeps its characters (a release has no `*`, `~` or backtick).
+ */
 function link(channelId: string, ts: string | null, label: string): string {
   return ts ? `<${messageLink(channelId, ts)}|${esc(label)}>` : esc(label);
 }
 
+function section(text: string): KnownBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } };
+}
+
+function only(text: string): RenderedMessage {
+  return { text: truncate(text, LIMITS.fallbackText), blocks: [section(text)] };
+}
+
 const MAX_OPEN_SHOWN = 15;
 
-/** `/promote status`: progress per section and what is still open, for the asker only. */
+/** A template name or section title in a line of a reply: literal, and capped so many lines fit one message. */
+function name(text: string): string {
+  return escCapped(text, 80, escLiteral);
+}
+
+/** Who started it and with which template, after its name. */
+function startedLine(p: Promotion): string {
+  return `${name(p.template.name)} · started by ${mention(p.requestedBy)} ${slackDate(p.createdAt)}`;
+}
+
+function progressLine(view: PromotionView): string {
+  const total = promotionProgress(view);
+  return `\`${progressBar(total.done + total.na, total.total)}\` ${total.done + total.na} of ${total.total} items (${percentSettled(total)}%)`;
+}
+
+/** `/promote status <release>` (or the only active one): progress per section and what is still open. */
 export function statusReply(view: PromotionView, overviewTs: string | null): RenderedMessage {
   const p = view.promotion;
   const total = promotionProgress(view);
@@ -18,49 +46,122 @@ export function statusReply(view: PromotionView, overviewTs: string | null): Ren
     .filter((s) => s.items.length > 0)
     .map((s) => {
       const sp = sectionProgress(s, view.states);
-      return `${KIND_EMOJI[s.kind]} ${esc(s.title)}: ${sp.done + sp.na}/${sp.total}${sp.open === 0 ? ' :white_check_mark:' : ''}`;
+      return `${KIND_EMOJI[s.kind]} ${escLiteral(s.title)}: ${sp.done + sp.na}/${sp.total}${sp.open === 0 ? ' :white_check_mark:' : ''}`;
     });
   const open = allItems(p.template).filter((i) => (view.states.get(i.id)?.state ?? 'open') === 'open');
-  const openLines = open.slice(0, MAX_OPEN_SHOWN).map((i) => `• ${esc(i.label)}${itemKind(i) === 'check' ? '' : ' _(to fill in)_'}`);
+  const openLines = open.slice(0, MAX_OPEN_SHOWN).map((i) => `• ${escLiteral(i.label)}${itemKind(i) === 'check' ? '' : ' _(to fill in)_'}`);
   if (open.length > MAX_OPEN_SHOWN) openLines.push(`…and ${open.length - MAX_OPEN_SHOWN} more`);
   const blocks: KnownBlock[] = [
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: `*${link(p.channelId, overviewTs, `Promotion ${p.release}`)}* · ${esc(p.template.name)} · started by ${mention(p.requestedBy)} ${slackDate(p.createdAt)}\n\`${progressBar(total.done + total.na, total.total)}\` ${total.done + total.na} of ${total.total} items (${percentSettled(total)}%)`,
-      },
-    },
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), LIMITS.sectionText) } },
+    section(`*${link(p.channelId, overviewTs, `Promotion ${p.release}`)}* · ${startedLine(p)}\n${progressLine(view)}`),
+    section(lines.join('\n')),
   ];
-  if (openLines.length > 0) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*Still open*\n${openLines.join('\n')}`, LIMITS.sectionText) } });
-  }
+  if (openLines.length > 0) blocks.push(section(`*Still open*\n${openLines.join('\n')}`));
   return { text: `Promotion ${p.release}: ${total.done + total.na} of ${total.total} items settled`, blocks };
 }
 
-/** `/promote list`: the active promotions in this channel. */
-export function listReply(active: Array<{ view: PromotionView; overviewTs: string | null }>): RenderedMessage {
-  if (active.length === 0) {
-    const text = 'No promotion is active in this channel. Start one with `/promote start <release>`.';
-    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+/** The most promotions one status answer shows compactly: with names capped, well within a message's budget. */
+const MAX_STATUSES_SHOWN = 20;
+
+/**
+ * `/promote status` with several active here: each one's progress in two lines, and where the open work is,
+ * rather than a refusal. The detailed answer is one `/promote status <release>` away.
+ */
+export function statusesReply(active: ReadonlyArray<{ view: PromotionView; overviewTs: string | null }>): RenderedMessage {
+  if (active.length === 1) return statusReply(active[0]!.view, active[0]!.overviewTs);
+  const blocks: KnownBlock[] = [section(`*${active.length} promotions are active here*`)];
+  for (const { view, overviewTs } of active.slice(0, MAX_STATUSES_SHOWN)) {
+    const p = view.promotion;
+    const next = p.template.sections.find((s) => sectionProgress(s, view.states).open > 0);
+    const where = next ? ` · next: ${name(next.title)}` : ' · all settled';
+    blocks.push(section(`*${link(p.channelId, overviewTs, `Promotion ${p.release}`)}* · ${progressLine(view)}${where}\n${startedLine(p)}`));
   }
+  const more = active.length > MAX_STATUSES_SHOWN ? `…and ${active.length - MAX_STATUSES_SHOWN} more (${code('/promote list')}). ` : '';
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${more}${code('/promote status <release>')} shows one in detail.` }] });
+  const text = active.map(({ view }) => `${view.promotion.release} ${percentSettled(promotionProgress(view))}%`).join(', ');
+  return { text: truncate(`${active.length} active promotions: ${text}`, LIMITS.fallbackText), blocks };
+}
+
+/** `/promote list`: the active promotions in this channel. */
+export function listReply(active: ReadonlyArray<{ view: PromotionView; overviewTs: string | null }>): RenderedMessage {
+  if (active.length === 0) return only(`No promotion is active in this channel. Start one with ${code('/promote start <release>')}.`);
   const lines = active.map(({ view, overviewTs }) => {
     const p = view.promotion;
     const t = promotionProgress(view);
-    return `• *${link(p.channelId, overviewTs, p.release)}* · ${esc(p.template.name)} · ${t.done + t.na}/${t.total} (${percentSettled(t)}%) · started by ${mention(p.requestedBy)} ${slackDate(p.createdAt)}`;
+    return `• *${link(p.channelId, overviewTs, p.release)}* · ${name(p.template.name)} · ${t.done + t.na}/${t.total} (${percentSettled(t)}%) · started by ${mention(p.requestedBy)} ${slackDate(p.createdAt)}`;
   });
-  const text = `*Active promotions here*\n${lines.join('\n')}`;
-  return { text: truncate(`${active.length} active promotion(s)`, LIMITS.fallbackText), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } }] };
+  return { text: `${active.length} active promotion(s)`, blocks: [section(`*Active promotions here*\n${lines.join('\n')}`)] };
+}
+
+/** One template, as `templates` and the template choice describe it (at most about 350 characters). */
+function templateLine(t: Template): string {
+  const desc = t.description ? ` ${escCapped(t.description, 200, escLiteral)}` : '';
+  return `\`${t.id}\` *${name(t.name)}* (${t.sections.length} sections, ${allItems(t).length} items).${desc}`;
 }
 
 /** `/promote templates`: what can be started. */
 export function templatesReply(templates: Iterable<Template>): RenderedMessage {
-  const lines = [...templates].map((t) => {
-    const items = allItems(t).length;
-    const desc = t.description ? ` ${esc(truncate(t.description, 200))}` : '';
-    return `• \`${t.id}\` *${esc(t.name)}* (${t.sections.length} sections, ${items} items).${desc}`;
-  });
-  const text = `*Checklist templates*\n${lines.join('\n')}\nStart one with \`/promote start <release> <template>\`.`;
-  return { text: 'Checklist templates', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } }] };
+  const lines = [...templates].map((t) => `• ${templateLine(t)}`);
+  return {
+    text: 'Checklist templates',
+    blocks: [section(`*Checklist templates*\n${lines.join('\n')}\nStart one with ${code('/promote start <release> <template>')}.`)],
+  };
+}
+
+/**
+ * Templates offered as buttons: with each line capped, well within a message's block text budget. More are
+ * counted in the footer; a longer choice would not be read anyway.
+ */
+const MAX_TEMPLATE_BUTTONS = 20;
+
+/**
+ * `/promote start <release>` with several templates: one "Start" button per template, each carrying the
+ * release and the template id. The text says how to type it, for clients that cannot show buttons.
+ */
+export function templateChoiceReply(release: string, templates: readonly Template[]): RenderedMessage {
+  const shown = templates.slice(0, MAX_TEMPLATE_BUTTONS);
+  const blocks: KnownBlock[] = [section(`Which checklist for *${esc(release)}*? Pick one to start it in this channel.`)];
+  for (const t of shown) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: templateLine(t) },
+      accessory: {
+        type: 'button',
+        action_id: ACTION.startWithTemplate,
+        text: { type: 'plain_text', text: 'Start', emoji: true },
+        value: templateChoiceValue(release, t.id),
+      },
+    });
+  }
+  const typed = code(`/promote start ${release} <template>`);
+  const rest = templates.length > shown.length ? ` (${templates.length - shown.length} more: ${code('/promote templates')})` : '';
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Or type ${typed}${rest}.` }] });
+  const ids = templates.map((t) => t.id).join(', ');
+  return { text: truncate(`Which checklist for ${release}? Type /promote start ${release} with one of: ${ids}`, LIMITS.fallbackText), blocks };
+}
+
+/** What replaces the template choice once a button was clicked, so it cannot be clicked again unnoticed. */
+export function startingReply(release: string, template: Template): RenderedMessage {
+  return only(`:hourglass_flowing_sand: Starting *${esc(release)}* with *${name(template.name)}*…`);
+}
+
+const NOTICE: Record<'posted' | 'failed' | 'not-mine', string> = {
+  posted: 'The channel has been told.',
+  failed: 'Its checklist shows it, but the notice in the channel could not be posted: tell the channel yourself.',
+  'not-mine': 'It had already ended.',
+};
+
+/** The private confirmation to whoever aborted it, saying whether the channel was told. */
+export function abortedReply(p: Promotion, overviewTs: string | null, notice: keyof typeof NOTICE): RenderedMessage {
+  const told = NOTICE[notice];
+  return only(`:white_check_mark: Aborted ${link(p.channelId, overviewTs, `promotion ${p.release}`)} (${name(p.template.name)}). ${told}`);
+}
+
+/**
+ * The one post an abort makes: in the checklist's thread, broadcast to the channel, so everyone following the
+ * promotion is notified, naming who aborted it and why.
+ */
+export function abortNotice(p: Promotion): RenderedMessage {
+  const why = p.endReason ? `: ${escCapped(p.endReason, SHOWN_MAX.reason)}` : '';
+  const by = p.endedBy ? mention(p.endedBy) : 'Someone';
+  return only(`:no_entry: ${by} aborted promotion *${esc(p.release)}* (${name(p.template.name)})${why}`);
 }

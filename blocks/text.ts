@@ -19,24 +19,68 @@ export const LIMITS = {
   fallbackText: 4000,
 } as const;
 
-/** Escape the three characters Slack's mrkdwn treats as control characters in user-provided text. */
+/**
+ * Escape the three characters Slack's mrkdwn reads as control characters (`<@U…>`, `<url|label>`, `&amp;`), so
+ * text that is not meant as markup, a typed reason or a `<release>` placeholder in a usage line, shows as written.
+ */
 export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * mrkdwn has no escape for its formatting characters, so a title such as `Gates (eng_*)` inside `*…*` ends the
+ * bold early. Text that must never format gets look-alike characters instead: it reads the same and cannot
+ * open or close a span.
+ */
+const FORMATTING_LOOKALIKES: Record<string, string> = { '*': '\u2217', _: '\u02cd', '~': '\u223c', '`': '\u02cb' };
+
+/** `esc`, plus the formatting characters `* _ ~ \`` made inert: for names shown inside `*bold*` or `_italic_`. */
+export function escLiteral(text: string): string {
+  return esc(text).replace(/[*_~`]/g, (c) => FORMATTING_LOOKALIKES[c]!);
+}
+
+/** Template or user text shown in bold, whatever characters it holds. */
+export function bold(text: string): string {
+  return `*${escLiteral(text)}*`;
+}
+
+/** Usage forms and commands shown as code: `<release>` is escaped so Slack does not read it as a link. */
+export function code(text: string): string {
+  return `\`${esc(text.replace(/`/g, "'"))}\``;
+}
+
+/** Cut back to a word boundary when one is this close to the limit; further back, a hard cut loses less. */
+const WORD_BOUNDARY_WITHIN = 0.6;
+
+/** The first `max - 1` characters or fewer, ending at a word boundary when one is near (room for the `…`). */
+function cutBefore(text: string, max: number): string {
+  const head = text.slice(0, max);
+  // The last space within the first `max` characters: the word before it is whole, so cut there.
+  const space = head.search(/\s\S*$/);
+  const cut = space >= Math.floor(max * WORD_BOUNDARY_WITHIN) ? head.slice(0, space) : head.slice(0, max - 1);
+  // A cut right after a comma or a separator reads as a dangling list; drop it (never into an entity's `;`).
+  return cut.replace(/[\s,:·–-]+$/, '');
+}
+
+/**
+ * At most `max` characters, ending in `…` when cut. The cut goes back to the last space if that keeps most of
+ * the text, so a description never ends mid-word; one long word (a URL, a path) is cut where the limit falls.
+ */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  if (max < 2) return text.slice(0, max);
+  return `${cutBefore(text, max)}…`;
 }
 
 /**
  * Escape, then keep at most `max` characters without cutting an entity (`&amp;`) in half. Escaping can make
  * text up to five times longer, so every piece of user text is capped after escaping: that is what keeps a
- * message within Slack's limits whatever people type.
+ * message within Slack's limits whatever people type. `escape` may be `escLiteral` for text shown in bold.
  */
-export function escCapped(text: string, max: number): string {
-  const escaped = esc(text);
+export function escCapped(text: string, max: number, escape: (text: string) => string = esc): string {
+  const escaped = escape(text);
   if (escaped.length <= max) return escaped;
-  let cut = escaped.slice(0, max - 1);
+  let cut = cutBefore(escaped, max);
   const amp = cut.lastIndexOf('&');
   if (amp >= 0 && !cut.slice(amp).includes(';')) cut = cut.slice(0, amp);
   return `${cut}…`;

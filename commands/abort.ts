@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { abortedReply, abortNotice } from '../blocks/replies.js';
 import { releaseSchema } from '../src/domain/names.js';
 import { abortPromotion } from '../src/services/promotions.js';
 import { defineSubcommand } from './subcommand.js';
@@ -6,12 +7,15 @@ import { defineSubcommand } from './subcommand.js';
 /** A longer reason is cut to this many characters rather than refused. */
 const MAX_REASON_LENGTH = 500;
 
-/** `/promote abort <release> <reason>`: the checklist shows who aborted it and why, so nothing is replied. */
+/**
+ * `/promote abort <release> <reason>`: the checklist shows who aborted it and why; the channel is told once, in
+ * the checklist's thread and broadcast, and the person who aborted it gets a private confirmation.
+ */
 export const abort = defineSubcommand({
   name: 'abort',
-  usage: '`/promote abort <release> <reason>`',
-  example: '`/promote abort v1.50 staging CI is red`',
-  summary: 'end one that will not go ahead',
+  usage: '/promote abort <release> <reason>',
+  example: '/promote abort v1.50 staging CI is red',
+  summary: 'end one that will not go ahead (the channel is told why)',
   args: z
     .array(z.string())
     // A lone word is most likely a release whose reason was forgotten; with no words the usage line says it all.
@@ -20,7 +24,22 @@ export const abort = defineSubcommand({
     // The reason is every word after the release; the words came split on whitespace, so this collapses it.
     .transform(([release, ...reason]) => ({ release, reason: reason.join(' ').slice(0, MAX_REASON_LENGTH) })),
   async run(ctx, args) {
-    await abortPromotion(ctx.deps, { channelId: ctx.channelId, release: args.release, userId: ctx.userId, reason: args.reason });
-    return undefined;
+    const { promotion, changed, overviewTs } = await abortPromotion(ctx.deps, {
+      channelId: ctx.channelId,
+      release: args.release,
+      userId: ctx.userId,
+      reason: args.reason,
+    });
+    // Only the request that ended it posts (a redelivered command finds nothing active and is refused above).
+    if (!changed) return abortedReply(promotion, overviewTs, 'not-mine');
+    try {
+      // Without a posted checklist there is no thread: the notice goes in the channel itself.
+      await ctx.post({ ...abortNotice(promotion), ...(overviewTs ? { threadTs: overviewTs, broadcast: true } : {}) });
+    } catch (err) {
+      // The abort stands and the checklist shows it; the person is told the notice is missing.
+      ctx.deps.log.warn({ err, promotionId: promotion.id }, 'could not post the abort notice');
+      return abortedReply(promotion, overviewTs, 'failed');
+    }
+    return abortedReply(promotion, overviewTs, 'posted');
   },
 });

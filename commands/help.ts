@@ -12,7 +12,7 @@ export const HELP_INTRO = '*Preflight* runs a promotion as a live checklist in t
 export function helpSubcommand(helpText: () => string) {
   return defineSubcommand({
     name: 'help',
-    usage: '`/promote help`',
+    usage: '/promote help',
     summary: 'this help',
     // Whatever follows `help` is ignored: asking for help should never be refused.
     args: z.array(z.string()).transform(() => ({})),

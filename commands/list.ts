@@ -5,7 +5,7 @@ import { defineSubcommand, nothingAfter } from './subcommand.js';
 /** `/promote list`: active promotions in this channel. */
 export const list = defineSubcommand({
   name: 'list',
-  usage: '`/promote list`',
+  usage: '/promote list',
   note: 'it takes nothing after it',
   summary: 'the active promotions in this channel',
   args: nothingAfter,

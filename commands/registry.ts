@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { code } from '../blocks/text.js';
 import type { CommandContext, CommandResult } from './context.js';
 import { HELP_INTRO, helpSubcommand } from './help.js';
 import type { Subcommand } from './subcommand.js';
@@ -19,15 +20,16 @@ export interface Registry<Command extends { sub: string }> {
   dispatch(ctx: CommandContext, command: Command): Promise<CommandResult>;
 }
 
-/** The usage line a wrong input of this subcommand is answered with. */
+/** The usage line a wrong input of this subcommand is answered with (mrkdwn, placeholders escaped). */
 export function usageLine(subcommand: Subcommand): string {
-  const example = subcommand.example ? `, e.g. ${subcommand.example}` : '';
+  const example = subcommand.example ? `, e.g. ${code(subcommand.example)}` : '';
   const note = subcommand.note ? ` (${subcommand.note})` : '';
-  return `${subcommand.usage}${example}${note}`;
+  return `${code(subcommand.usage)}${example}${note}`;
 }
 
-function helpLine(subcommand: Subcommand): string {
-  return `${subcommand.usage} ${subcommand.summary}`;
+/** One line of help: the form as code, then what it does. */
+export function helpLine(subcommand: Subcommand): string {
+  return `${code(subcommand.usage)} ${subcommand.summary}`;
 }
 
 // Marks an issue that needs no words of its own: a wrong number of words, which the usage line already shows.

@@ -11,13 +11,16 @@ export type SubcommandArgs = object & { sub?: never };
 export interface Subcommand<Name extends string = string, Args extends SubcommandArgs = SubcommandArgs> {
   /** The word after `/promote`, in lower case (people may type it in any case). */
   readonly name: Name;
-  /** Its form, as help and usage answers show it: '`/promote start <release> [template]`'. */
+  /**
+   * Its form as people type it, plain text: '/promote start <release> [template]'. Help and usage answers show
+   * it as code, escaped, so Slack does not take `<release>` for a link and drop it.
+   */
   readonly usage: string;
-  /** A filled-in form, shown after `usage` in usage answers: '`/promote start v1.50`'. */
+  /** A filled-in form as typed, shown after `usage` in usage answers: '/promote start v1.50'. */
   readonly example?: string;
   /** What a usage answer adds in brackets when the form alone does not say it: 'it takes nothing after it'. */
   readonly note?: string;
-  /** What it does, after the form in help (with an example, if it helps there): 'start a promotion'. */
+  /** What it does, after the form in help, in mrkdwn (an example goes through `code()`): 'start a promotion'. */
   readonly summary: string;
   /**
    * Parses the words after the subcommand. A wrong number of words is answered with the usage line alone,

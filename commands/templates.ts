@@ -4,7 +4,7 @@ import { defineSubcommand, nothingAfter } from './subcommand.js';
 /** `/promote templates`: the checklists that can be started. */
 export const templates = defineSubcommand({
   name: 'templates',
-  usage: '`/promote templates`',
+  usage: '/promote templates',
   note: 'it takes nothing after it',
   summary: 'the checklists you can start',
   args: nothingAfter,

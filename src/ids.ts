@@ -7,6 +7,8 @@ export const ACTION = {
   choose: 'item.choose',
   openField: 'item.field.open',
   openNa: 'section.na.open',
+  /** A button under "Which checklist?": starts the promotion with that template. */
+  startWithTemplate: 'promotion.start.template',
 } as const;
 
 export const VIEW = {
@@ -22,6 +24,11 @@ export const INPUT = {
   naReason: 'na_reason',
   value: 'value',
 } as const;
+
+/**
+ * The not-applicable modal's "whole section" entry in its item menu. Not a slug, so no item id can be the same.
+ */
+export const WHOLE_SECTION = '*section*';
 
 const SEP = '|';
 
@@ -55,6 +62,20 @@ export function parseRefValue(value: string): { promotionId: string; id: string 
   const [promotionId, id, ...rest] = value.split(SEP);
   if (!promotionId || !id || rest.length > 0 || !isUuid(promotionId)) return undefined;
   return { promotionId, id };
+}
+
+/**
+ * A "start with this template" button's value: `<release>|<template id>`. No promotion exists yet, so it carries
+ * what the command was given; the click runs the same start as `/promote start <release> <template>`.
+ */
+export function templateChoiceValue(release: string, templateId: string): string {
+  return `${release}${SEP}${templateId}`;
+}
+
+export function parseTemplateChoiceValue(value: string): { release: string; templateId: string } | undefined {
+  const [release, templateId, ...rest] = value.split(SEP);
+  if (!release || !templateId || rest.length > 0) return undefined;
+  return { release, templateId };
 }
 
 function isUuid(s: string): boolean {

@@ -5,7 +5,7 @@ import { type Promotion, type PromotionView } from '../domain/promotion.js';
 import { allItems, type Template } from '../domain/template.js';
 import { planMessages } from '../../blocks/layout.js';
 import { slackErrorCode } from '../slack/publisher.js';
-import { mention, messageLink } from '../../blocks/text.js';
+import { code, escLiteral, mention, messageLink } from '../../blocks/text.js';
 import { appendAudit } from '../store/audit.js';
 import { insertMessages, isStale, overviewTs } from '../store/messages.js';
 import { endPromotion, findActive, getPromotion, insertPromotion, listActive, loadView } from '../store/promotions.js';
@@ -19,6 +19,21 @@ export const SYSTEM_ACTOR = 'preflight';
 /** Errors Slack gives when the bot cannot post in a channel. */
 const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
 
+/**
+ * `/promote start <release>` without a template when there are several: not a mistake but a question, which
+ * the command answers with one button per template (the message is the fallback wherever buttons cannot go).
+ */
+export class TemplateRequired extends UserError {
+  constructor(
+    readonly release: string,
+    readonly templates: readonly Template[],
+  ) {
+    const list = templates.map((t) => `• \`${t.id}\`: ${escLiteral(t.name)}`).join('\n');
+    super(`Which checklist? Run ${code(`/promote start ${release} <template>`)} with one of:\n${list}`, 'template_required');
+    this.name = 'TemplateRequired';
+  }
+}
+
 export function chooseTemplate(templates: ReadonlyMap<string, Template>, requested: string | undefined, release: string): Template {
   if (requested) {
     const t = templates.get(requested);
@@ -31,8 +46,7 @@ export function chooseTemplate(templates: ReadonlyMap<string, Template>, request
     return t;
   }
   if (templates.size === 1) return [...templates.values()][0]!;
-  const list = [...templates.values()].map((t) => `• \`${t.id}\`: ${t.name}`).join('\n');
-  throw new UserError(`Which checklist? Run \`/promote start ${release} <template>\` with one of:\n${list}`, 'template_required');
+  throw new TemplateRequired(release, [...templates.values()]);
 }
 
 export interface StartInput {
@@ -54,7 +68,7 @@ async function alreadyActive(deps: Deps, existing: Promotion): Promise<UserError
   const ts = await overviewTs(deps.db, existing.id);
   const where = ts ? `: <${messageLink(existing.channelId, ts)}|open its checklist>` : '';
   return new UserError(
-    `${existing.release} already has an active promotion in this channel, started by ${mention(existing.requestedBy)}${where}. Finish or abort it (\`/promote abort ${existing.release} <reason>\`) before starting another.`,
+    `${existing.release} already has an active promotion in this channel, started by ${mention(existing.requestedBy)}${where}. Finish or abort it (${code(`/promote abort ${existing.release} <reason>`)}) before starting another.`,
     'already_active',
   );
 }
@@ -94,11 +108,11 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
   try {
     await deps.publisher.refresh(id);
   } catch (err) {
-    const code = slackErrorCode(err);
+    const slackCode = slackErrorCode(err);
     const overviewPosted = (await overviewTs(deps.db, id)) !== null;
-    if (code && CANNOT_POST.has(code) && !overviewPosted) {
+    if (slackCode && CANNOT_POST.has(slackCode) && !overviewPosted) {
       // If someone ended it meanwhile there is nothing left to abort; the person still needs the invitation.
-      await abortById(deps, id, SYSTEM_ACTOR, `could not post in the channel (${code})`).catch((abortErr: unknown) => {
+      await abortById(deps, id, SYSTEM_ACTOR, `could not post in the channel (${slackCode})`).catch((abortErr: unknown) => {
         if (!(abortErr instanceof UserError)) throw abortErr;
       });
       throw new UserError(
@@ -125,42 +139,50 @@ function abortById(deps: Deps, id: string, userId: string, reason: string, refus
   });
 }
 
+/** What an abort did: the promotion as it ended, whether this request ended it, and where its checklist is. */
+export interface AbortResult {
+  promotion: Promotion;
+  /** True only for the request that ended it: what follows from an abort (the notice in the channel) happens once. */
+  changed: boolean;
+  overviewTs: string | null;
+}
+
 export async function abortPromotion(
   deps: Deps,
   input: { channelId: string; release: string; userId: string; reason: string },
-): Promise<Promotion> {
+): Promise<AbortResult> {
   const promotion = await findActive(deps.db, input.channelId, input.release);
-  if (!promotion) throw new UserError(`There is no active promotion of ${input.release} in this channel. \`/promote list\` shows the active ones.`, 'not_found');
+  if (!promotion) throw noActive(input.release);
   // Someone may end it between the look-up and the lock.
   const alreadyEnded = () => new UserError(`Promotion ${input.release} has already ended.`, 'not_active');
-  await abortById(deps, promotion.id, input.userId, input.reason, alreadyEnded);
-  await showChange(deps, promotion.id);
-  return (await getPromotion(deps.db, promotion.id))!;
+  const { changed } = await abortById(deps, promotion.id, input.userId, input.reason, alreadyEnded);
+  if (changed) await showChange(deps, promotion.id);
+  return { promotion: (await getPromotion(deps.db, promotion.id))!, changed, overviewTs: await overviewTs(deps.db, promotion.id) };
 }
 
-export async function activePromotions(deps: Deps, channelId: string): Promise<Array<{ view: PromotionView; overviewTs: string | null }>> {
+function noActive(release: string): UserError {
+  return new UserError(`There is no active promotion of ${release} in this channel. \`/promote list\` shows the active ones.`, 'not_found');
+}
+
+export type ActivePromotion = { view: PromotionView; overviewTs: string | null };
+
+export async function activePromotions(deps: Deps, channelId: string): Promise<ActivePromotion[]> {
   const active = await listActive(deps.db, channelId);
   return Promise.all(
     active.map(async (p) => ({ view: (await loadView(deps.db, p.id))!, overviewTs: await overviewTs(deps.db, p.id) })),
   );
 }
 
-/** The promotion `/promote status [release]` is about: the named one, or the only active one here. */
-export async function promotionForStatus(
-  deps: Deps,
-  channelId: string,
-  release: string | undefined,
-): Promise<{ view: PromotionView; overviewTs: string | null }> {
+/** What `/promote status [release]` is about: the named promotion, or every active one here (at least one). */
+export async function promotionsForStatus(deps: Deps, channelId: string, release: string | undefined): Promise<ActivePromotion[]> {
   const active = await activePromotions(deps, channelId);
   if (release) {
     const match = active.find((a) => a.view.promotion.release === release);
-    if (!match) throw new UserError(`There is no active promotion of ${release} in this channel. \`/promote list\` shows the active ones.`, 'not_found');
-    return match;
+    if (!match) throw noActive(release);
+    return [match];
   }
-  if (active.length === 1) return active[0]!;
-  if (active.length === 0) throw new UserError('No promotion is active in this channel. Start one with `/promote start <release>`.', 'none_active');
-  throw new UserError(
-    `Several promotions are active here: ${active.map((a) => `\`${a.view.promotion.release}\``).join(', ')}. Say which: \`/promote status <release>\`.`,
-    'ambiguous',
-  );
+  if (active.length === 0) {
+    throw new UserError(`No promotion is active in this channel. Start one with ${code('/promote start <release>')}.`, 'none_active');
+  }
+  return active;
 }

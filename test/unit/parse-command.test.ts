@@ -54,12 +54,12 @@ describe('/promote command text', () => {
   });
 
   it.each([
-    ['start', '/promote start <release> [template]'],
-    ['start v1.50 release-train extra', '/promote start <release> [template]'],
+    ['start', '/promote start &lt;release&gt; [template]'],
+    ['start v1.50 release-train extra', '/promote start &lt;release&gt; [template]'],
     ['status v1.50 v1.51', '/promote status [release]'],
     ['list extra', '/promote list` (it takes nothing after it)'],
     ['templates all', '/promote templates` (it takes nothing after it)'],
-    ['abort', '/promote abort <release> <reason>'],
+    ['abort', '/promote abort &lt;release&gt; &lt;reason&gt;'],
   ])('answers %j with the usage of that subcommand', (text, form) => {
     const message = refusal(parsePromote(text));
     expect(message).toMatch(/^Usage: /m);
@@ -70,7 +70,7 @@ describe('/promote command text', () => {
   it('asks for a reason when abort has none', () => {
     const message = refusal(parsePromote('abort v1.50'));
     expect(message).toContain('Say why you abort it.');
-    expect(message).toContain('/promote abort <release> <reason>');
+    expect(message).toContain('/promote abort &lt;release&gt; &lt;reason&gt;');
   });
 
   it.each([
@@ -85,9 +85,19 @@ describe('/promote command text', () => {
     expect(message).toContain(form);
   });
 
+  it('escapes the placeholders of every form, so Slack shows <release> instead of reading it as a link', () => {
+    const answers = [USAGE, ...['start', 'status a b', 'list x', 'abort', 'abort v1.50', 'templates x', 'nope'].map((t) => refusal(parsePromote(t)))];
+    for (const text of answers) {
+      // Every `<` left is Slack syntax the bot meant (none here), never a placeholder.
+      expect(text).not.toMatch(/<(release|reason|template)>/);
+      expect(text).not.toContain('<');
+    }
+    expect(USAGE).toContain('`/promote abort &lt;release&gt; &lt;reason&gt;`');
+  });
+
   it('refuses a template name that is not a template id, pointing at /promote templates', () => {
     const message = refusal(parsePromote('start v1.50 Release_Train'));
     expect(message).toContain('`/promote templates` lists them');
-    expect(message).toContain('/promote start <release> [template]');
+    expect(message).toContain('/promote start &lt;release&gt; [template]');
   });
 });

@@ -5,6 +5,7 @@ import { parseCheckboxClick, parseChoiceClick, parseRefButtonClick } from '../pa
 import { onChoose } from './choose.js';
 import { onOpenField } from './open-field.js';
 import { onOpenNa } from './open-na.js';
+import { onStartWithTemplate } from './start-with-template.js';
 import { onToggle } from './toggle.js';
 
 /**
@@ -16,4 +17,5 @@ export function register(app: PreflightApp): void {
   app.action({ type: 'block_actions', action_id: ACTION.choose }, resolveClick(parseChoiceClick, 'choose'), onChoose);
   app.action({ type: 'block_actions', action_id: ACTION.openField }, resolveClick(parseRefButtonClick, 'fill'), onOpenField);
   app.action({ type: 'block_actions', action_id: ACTION.openNa }, resolveClick(parseRefButtonClick, 'mark-not-applicable'), onOpenNa);
+  app.action({ type: 'block_actions', action_id: ACTION.startWithTemplate }, onStartWithTemplate);
 }
