@@ -6,8 +6,15 @@ import type { FieldSpec, Item, Section } from '../src/domain/template.js';
 import { esc, LIMITS, truncate } from './text.js';
 import { fieldModalMetadata, naModalMetadata, writeMetadata } from '../src/slack/modal-metadata.js';
 
-function title(release: string): ModalView['title'] {
-  return { type: 'plain_text', text: truncate(release, LIMITS.modalTitle) };
+/**
+ * A modal's title says what it does and for which release, within Slack's 24 characters: "Set value · v1.50".
+ * A long release is cut, never the action.
+ */
+export function modalTitle(action: string, release: string): ModalView['title'] {
+  const prefix = `${action} · `;
+  const room = LIMITS.modalTitle - prefix.length;
+  const text = room >= 4 ? `${prefix}${truncate(release, room)}` : truncate(action, LIMITS.modalTitle);
+  return { type: 'plain_text', text };
 }
 
 function fieldElement(spec: FieldSpec, current: string | null): InputBlock['element'] {
@@ -37,9 +44,11 @@ export function fieldModal(args: { promotionId: string; release: string; channel
     {
       type: 'input',
       block_id: INPUT.fieldValue,
-      optional: true,
+      // Empty clears a value, so the input is optional only when there is one to clear; otherwise Slack would
+      // label it "(optional)" and an empty save would do nothing.
+      optional: current !== null,
       label: { type: 'plain_text', text: args.item.label },
-      hint: { type: 'plain_text', text: truncate(fieldHint(spec), 2000) },
+      hint: { type: 'plain_text', text: truncate(fieldHint(spec, { clearable: current !== null }), 2000) },
       element: fieldElement(spec, current),
     },
   ];
@@ -47,7 +56,7 @@ export function fieldModal(args: { promotionId: string; release: string; channel
   return {
     type: 'modal',
     callback_id: VIEW.field,
-    title: title(args.release),
+    title: modalTitle(current === null ? 'Set value' : 'Change value', args.release),
     submit: { type: 'plain_text', text: 'Save' },
     close: { type: 'plain_text', text: 'Cancel' },
     private_metadata: writeMetadata(fieldModalMetadata, { promotion: args.promotionId, item: args.item.id, channel: args.channelId }),
@@ -72,7 +81,7 @@ export function naModal(args: {
   return {
     type: 'modal',
     callback_id: VIEW.na,
-    title: { type: 'plain_text', text: 'Not applicable' },
+    title: modalTitle('Not applicable', args.release),
     submit: { type: 'plain_text', text: 'Save' },
     close: { type: 'plain_text', text: 'Cancel' },
     private_metadata: writeMetadata(naModalMetadata, { promotion: args.promotionId, section: args.section.id, channel: args.channelId }),

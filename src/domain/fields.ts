@@ -25,16 +25,48 @@ const HINTS: Record<FieldType, string> = {
   path: 'A file or storage path',
 };
 
-export function fieldHint(spec: FieldSpec): string {
-  let hint = HINTS[spec.type];
-  if (spec.type === 'number') {
+/**
+ * The template's own words for the value a field expects ("a change ticket such as CHG-1234"), if it gives
+ * them. People are never shown a field's regular expression: this, or the placeholder, says it instead.
+ * (Read loosely: the key is `description` once the template schema has it.)
+ */
+export function fieldDescription(spec: FieldSpec): string | undefined {
+  const description = (spec as { description?: unknown }).description;
+  return typeof description === 'string' && description.trim() !== '' ? description.trim() : undefined;
+}
+
+function sentence(text: string): string {
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital.slice(0, -1) : capital;
+}
+
+/** The hint under a field's input. `clearable`: a value is set, and saving it empty clears it. */
+export function fieldHint(spec: FieldSpec, opts: { clearable?: boolean } = { clearable: true }): string {
+  const description = fieldDescription(spec);
+  let hint = description ? sentence(description) : HINTS[spec.type];
+  if (spec.type === 'number' && !description) {
     if (spec.min !== undefined && spec.max !== undefined) hint += ` from ${spec.min} to ${spec.max}`;
     else if (spec.min !== undefined) hint += ` of at least ${spec.min}`;
     else if (spec.max !== undefined) hint += ` of at most ${spec.max}`;
     if (spec.unit) hint += ` (${spec.unit})`;
   }
-  if (spec.pattern) hint += `, matching ${spec.pattern}`;
-  return `${hint}. Leave empty to clear.`;
+  return opts.clearable ? `${hint}. Leave empty to clear.` : `${hint}.`;
+}
+
+/**
+ * What a value that does not match the template's pattern is told: the template's description of the format,
+ * or the placeholder as an example, never the regular expression itself.
+ */
+function formatMismatch(spec: FieldSpec): string {
+  const description = fieldDescription(spec);
+  if (description) return `This is not in the expected format: ${description.replace(/[.!?]$/, '')}.`;
+  const placeholder = spec.placeholder?.trim();
+  if (!placeholder) return 'This is not in the expected format.';
+  // Placeholders are written either as an example ("e.g. v1.50.3") or as a description of the value.
+  const example = placeholder.replace(/^(e\.g\.|eg|for example|example)[:,]?\s*/i, '');
+  return example !== placeholder
+    ? `This is not in the expected format (for example: ${example}).`
+    : `This is not in the expected format (expected: ${placeholder}).`;
 }
 
 export type FieldResult = { ok: true; value: string | null } | { ok: false; error: string };
@@ -97,8 +129,6 @@ export function validateField(spec: FieldSpec, raw: string | null | undefined): 
       if (/[\r\n]/.test(input)) return { ok: false, error: 'Keep it on one line.' };
       break;
   }
-  if (spec.pattern && !new RegExp(spec.pattern).test(value)) {
-    return { ok: false, error: `Must match the format ${spec.pattern}.` };
-  }
+  if (spec.pattern && !new RegExp(spec.pattern).test(value)) return { ok: false, error: formatMismatch(spec) };
   return { ok: true, value };
 }

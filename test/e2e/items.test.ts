@@ -74,6 +74,26 @@ describe('values, choices and not-applicable items', () => {
     expect(fieldBlock(h, 'staging-commit-sha').block.text.text).toContain('Not set');
   });
 
+  it('titles the field modal with what it does and the release, and labels an empty input as required', async () => {
+    const empty = await openField('staging-run-id');
+    expect(empty.view.title.text).toBe('Set value · v1.50');
+    const input = empty.view.blocks.find((b: any) => b.block_id === INPUT.fieldValue);
+    expect(input.optional).toBe(false);
+    expect(input.hint.text).not.toContain('Leave empty');
+    // A value that does not match the template's pattern is refused in words, never with the regular expression.
+    const res = await h.submit('U0BOB', { ...empty.view, id: empty.id, state: { values: { [INPUT.fieldValue]: { [INPUT.value]: { type: 'plain_text_input', value: 'run 12' } } } } });
+    expect(res.json).toMatchObject({ response_action: 'errors', errors: { [INPUT.fieldValue]: expect.stringContaining('not in the expected format') } });
+    expect(JSON.stringify(res.json)).not.toContain('[0-9]');
+    expect(JSON.stringify(empty.view)).not.toContain('[0-9]');
+    await submitField('staging-run-id', { type: 'plain_text_input', value: '123456' });
+    // With a value set, the input may be emptied to clear it, and the modal says so.
+    const set = await openField('staging-run-id');
+    expect(set.view.title.text).toBe('Change value · v1.50');
+    const again = set.view.blocks.find((b: any) => b.block_id === INPUT.fieldValue);
+    expect(again.optional).toBe(true);
+    expect(again.hint.text).toContain('Leave empty to clear');
+  });
+
   it('takes a date and time from the picker and a number with its unit', async () => {
     await submitField('window-start', { type: 'datetimepicker', selected_date_time: 1795305600 });
     expect(fieldBlock(h, 'window-start').block.text.text).toContain('<!date^1795305600^');

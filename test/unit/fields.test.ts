@@ -104,8 +104,22 @@ describe('validateField', () => {
       expect(accepted(spec, 'v1.50.3')).toEqual({ ok: true, value: 'v1.50.3' });
     });
 
-    it('refuses one that does not, showing the format', () => {
-      expect(accepted(spec, 'v1.50')).toEqual({ ok: false, error: 'Must match the format ^v\\d+\\.\\d+\\.\\d+$.' });
+    it('refuses one that does not, never showing the regular expression', () => {
+      expect(accepted(spec, 'v1.50')).toEqual({ ok: false, error: 'This is not in the expected format.' });
+    });
+
+    it('gives the placeholder as an example, or as what is expected', () => {
+      expect(accepted({ ...spec, placeholder: 'e.g. v1.50.3' }, 'v1.50')).toEqual({ ok: false, error: 'This is not in the expected format (for example: v1.50.3).' });
+      expect(accepted({ type: 'text', pattern: '^[0-9]+$', placeholder: 'GitHub Actions run id of the green staging run' }, 'run 12')).toEqual({
+        ok: false,
+        error: 'This is not in the expected format (expected: GitHub Actions run id of the green staging run).',
+      });
+    });
+
+    it("says the template's description of the format when it gives one", () => {
+      const described = { ...spec, placeholder: 'e.g. v1.50.3', description: 'a release tag such as v1.50.3' } as FieldSpec;
+      expect(accepted(described, 'v1.50')).toEqual({ ok: false, error: 'This is not in the expected format: a release tag such as v1.50.3.' });
+      expect(fieldHint(described)).toBe('A release tag such as v1.50.3. Leave empty to clear.');
     });
 
     it('is checked on the stored value (a SHA pattern in lower case accepts an upper-case paste)', () => {
@@ -146,7 +160,21 @@ describe('validateField', () => {
   it('fieldHint describes the bounds and unit of a number and says empty clears', () => {
     expect(fieldHint({ type: 'number', min: 0, max: 500, unit: 'GB' })).toBe('A number from 0 to 500 (GB). Leave empty to clear.');
     expect(fieldHint({ type: 'number', min: 1 })).toBe('A number of at least 1. Leave empty to clear.');
-    expect(fieldHint({ type: 'ticket', pattern: '^CHG-\\d+$' })).toBe('A ticket reference, e.g. CHG-1234, matching ^CHG-\\d+$. Leave empty to clear.');
+    expect(fieldHint({ type: 'ticket', pattern: '^CHG-\\d+$' })).toBe('A ticket reference, e.g. CHG-1234. Leave empty to clear.');
+  });
+
+  it('fieldHint says nothing about clearing when there is no value to clear', () => {
+    expect(fieldHint({ type: 'sha' }, { clearable: false })).toBe('A commit SHA: 7 to 40 hexadecimal characters.');
+  });
+
+  it('never shows a regular expression, in a hint or an error, for any built-in pattern', () => {
+    for (const pattern of ['^[0-9]+$', '^sha256:[a-f0-9]{64}$', '^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$', '^v\\d+\\.\\d+\\.\\d+$']) {
+      const spec: FieldSpec = { type: 'text', pattern };
+      const refused = accepted(spec, 'nothing like it ~');
+      expect(fieldHint(spec)).not.toContain(pattern);
+      expect(!refused.ok && refused.error).not.toContain(pattern);
+      expect(!refused.ok && refused.error).not.toMatch(/[\^$]/);
+    }
   });
 });
 
