@@ -7,6 +7,9 @@ import { formatProblem, loadTemplates, TemplateError, type TemplateProblem } fro
 import { createPreflight } from './app.js';
 import { StartupError } from './slack/startup-checks.js';
 
+/** How long a shutdown may take before the process exits anyway: under docker stop's 10 s grace period. */
+const SHUTDOWN_LIMIT_MS = 8_000;
+
 /** Start the bot: configuration, templates and database are checked before anything listens. */
 async function main(): Promise<void> {
   let config;
@@ -73,11 +76,23 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // Finish in-flight work and close the database, but never hang: a stuck Slack call or query must not
+    // outlive the orchestrator's patience (docker stop kills after 10 s), so give up a little before that.
+    const force = setTimeout(() => {
+      log.error({ limitMs: SHUTDOWN_LIMIT_MS }, `shutdown did not finish within ${SHUTDOWN_LIMIT_MS / 1000} s; exiting without waiting`);
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS);
+    force.unref();
+    let code = 0;
     try {
       await preflight.stop();
       await db.close();
+      log.info({ signal }, 'stopped');
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      code = 1;
     } finally {
-      process.exit(0);
+      process.exit(code);
     }
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

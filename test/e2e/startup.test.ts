@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_TOKEN_HELP, BOT_TOKEN_HELP } from '../../src/config.js';
 import { startFakeSlack, type FakeSlack } from '../../src/playground/fake-slack.js';
+import { slashCommand } from '../../src/playground/slack-client/index.js';
 import { postgresDatabase, type TestDatabase } from '../support/db.js';
 
 interface Run {
@@ -36,6 +37,23 @@ function runBot(env: Record<string, string>): Promise<Run> {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Start the real entry point and wait (bounded) until it says it is running. */
+async function startBot(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  const bound = setTimeout(() => child.kill('SIGKILL'), EXIT_BOUND_MS);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve)).finally(() => clearTimeout(bound));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const running = stdout.split('\n').find((l) => l.includes('Preflight is running'));
+      if (running) resolve((JSON.parse(running) as { port: number }).port);
+    });
+    void exited.then(() => reject(new Error(`the bot exited before it was running:\n${stdout}`)));
+  });
+  return { child, port, exited, stdout: () => stdout };
 }
 
 /** A port something else is listening on (all interfaces, as the bot would listen), until close(). */
@@ -137,25 +155,29 @@ describe('starting the bot', () => {
   });
 
   it('starts on PostgreSQL, says which store it uses, answers readiness, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { PATH: process.env['PATH'] ?? '', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: fake.apiUrl, DATABASE_URL: database.url!, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        const running = stdout.split('\n').find((l) => l.includes('Preflight is running'));
-        if (running) resolve((JSON.parse(running) as { port: number }).port);
-      });
-      void exited.then(() => reject(new Error(`the bot exited before it was running:\n${stdout}`)));
-    });
-    expect(stdout).toContain('storage: PostgreSQL (DATABASE_URL)');
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    const bot = await startBot({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: fake.apiUrl, DATABASE_URL: database.url!, PORT: '0' });
+    expect(bot.stdout()).toContain('storage: PostgreSQL (DATABASE_URL)');
+    const ready = await fetch(`http://127.0.0.1:${bot.port}/readyz`);
     expect(await ready.json()).toMatchObject({ status: 'ready', database: 'ok' });
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(stdout).toContain('shutting down');
+    bot.child.kill('SIGTERM');
+    expect(await bot.exited).toBe(0);
+    expect(bot.stdout()).toContain('shutting down');
+  });
+
+  it('gives up on a shutdown that cannot finish (a Slack call hanging), says so, and exits 1 rather than waiting to be killed', async () => {
+    fake.hold('chat.postMessage');
+    try {
+      const bot = await startBot({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: fake.apiUrl, DATABASE_URL: database.url!, PORT: '0', CHECKLISTS_DIR: 'test/fixtures/checklists' });
+      const sender = { url: `http://127.0.0.1:${bot.port}/slack/events`, signingSecret: 's' };
+      expect((await slashCommand(sender, { text: 'start v1.50', userId: 'U0ALICE', channelId: 'C0DEPLOYS', responseUrl: fake.responseUrl() })).status).toBe(200);
+      // The checklist post is now stuck on Slack, and shutdown waits for work in flight.
+      await fake.waitFor(() => fake.pending('chat.postMessage') > 0, { what: 'the checklist post' });
+      bot.child.kill('SIGTERM');
+      expect(await bot.exited).toBe(1);
+      expect(bot.stdout()).toContain('shutting down');
+      expect(bot.stdout()).toMatch(/shutdown did not finish within \d+ s; exiting without waiting/);
+    } finally {
+      fake.release('chat.postMessage');
+    }
   });
 });
