@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -55,7 +56,26 @@ export function scrubSecrets(text: string): string {
   return SECRET_PATTERNS.reduce((s, [re, by]) => s.replace(re, by), text);
 }
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * Whether logs should be readable lines rather than JSON: in a terminal, outside production. A process whose
+ * output is collected (a container, a pipe, CI) keeps JSON lines for the log pipeline. The caller passes what it
+ * knows (only src/config.ts reads the environment).
+ */
+export function prettyLogsWanted(opts: { stdoutIsTTY: boolean | undefined; nodeEnv: string | undefined }): boolean {
+  return opts.stdoutIsTTY === true && opts.nodeEnv !== 'production';
+}
+
+/**
+ * pino-pretty as a stream in this thread (not a worker transport), written synchronously so nothing logged just
+ * before `process.exit` is lost. Redaction and scrubbing happen before it, in pino.
+ */
+function prettyStream(): DestinationStream {
+  // Colours follow the terminal (pino-pretty's default honours NO_COLOR and FORCE_COLOR).
+  return pinoPretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+}
+
+/** `pretty` applies only when no destination is given (tests pass their own and read JSON back). */
+export function createLogger(level: string, destination?: DestinationStream, opts: { pretty?: boolean } = {}): Logger {
   return pino(
     {
       level,
@@ -80,6 +100,6 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         },
       },
     },
-    destination,
+    destination ?? (opts.pretty ? prettyStream() : undefined),
   );
 }

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createLogger, scrubSecrets } from '../../src/logger.js';
+import { createLogger, prettyLogsWanted, scrubSecrets } from '../../src/logger.js';
 
 /** A logger writing into memory; each line parsed back into an object. */
 function capture() {
@@ -93,6 +95,34 @@ describe('createLogger', () => {
     c.log.error(new Error(`slack said invalid_auth for ${BOT_TOKEN}`));
     expect(c.raw()).toContain('invalid_auth');
     expect(c.raw()).not.toContain(BOT_TOKEN);
+  });
+});
+
+describe('pretty logs', () => {
+  it('are wanted in a terminal outside production, and nowhere else', () => {
+    expect(prettyLogsWanted({ stdoutIsTTY: true, nodeEnv: undefined })).toBe(true);
+    expect(prettyLogsWanted({ stdoutIsTTY: true, nodeEnv: 'development' })).toBe(true);
+    expect(prettyLogsWanted({ stdoutIsTTY: true, nodeEnv: 'production' })).toBe(false);
+    expect(prettyLogsWanted({ stdoutIsTTY: false, nodeEnv: undefined })).toBe(false);
+    expect(prettyLogsWanted({ stdoutIsTTY: undefined, nodeEnv: undefined })).toBe(false);
+  });
+
+  it('print readable lines on stdout, still redacted, flushed before the process exits', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const script = [
+      "import { createLogger } from './src/logger.ts';",
+      "const log = createLogger('info', undefined, { pretty: true });",
+      `log.info({ botToken: '${BOT_TOKEN}', promotionId: 'p1' }, 'checklist posted');`,
+      'process.exit(0);',
+    ].join('\n');
+    // Colours follow the terminal; this test reads plain text (vitest sets FORCE_COLOR for its workers).
+    const { FORCE_COLOR: _forced, ...env } = process.env;
+    const run = spawnSync('npx', ['tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30_000, env: { ...env, NO_COLOR: '1' } });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/INFO.*checklist posted/);
+    expect(run.stdout).toContain('promotionId: "p1"');
+    expect(run.stdout).not.toContain(BOT_TOKEN);
+    expect(() => JSON.parse(run.stdout.trim().split('\n')[0]!)).toThrow();
   });
 });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatProblem, loadTemplates, parseTemplate, TemplateError, type TemplateProblem } from '../../src/templates/loader.js';
+import { formatProblem, loadTemplates, parseTemplate, startupWarnings, TemplateError, type TemplateProblem } from '../../src/templates/loader.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -188,6 +188,23 @@ describe('parseTemplate', () => {
     expect(problems).toEqual([{ file, key: '', message: expect.stringContaining('file name must be lower-case letters, digits and dashes') }]);
   });
 
+  it('reports one tab as one problem, its first cause, at its line and column, with what to do', () => {
+    const problems = problemsOf(VALID.replace('    title: Deploy', '\ttitle: Deploy'));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ key: '', line: 25, column: 1 });
+    expect(problems[0]!.message).toMatch(/^YAML syntax: Tabs are not allowed as indentation: indent with spaces/);
+    const line = formatProblem(problems[0]!);
+    expect(line).toMatch(/^checklists\/small\.yml:25:1: YAML syntax: /);
+    // About the file, not a key: no "(top level)", and no dangling "at line 25, column 1:".
+    expect(line).not.toContain('(top level)');
+    expect(line).not.toMatch(/column \d+:|:$/);
+  });
+
+  it('says how long a value that is too long actually is', () => {
+    const p = only(VALID.replace('label: CI is green', `label: ${'L'.repeat(76)}`));
+    expect(p.message).toContain('(it is 76 characters)');
+  });
+
   it('refuses a section too large for one Slack message, saying to split it', () => {
     const items = Array.from({ length: 50 }, (_, i) => `      - id: value-${i}\n        label: Value number ${i}\n        field:\n          type: text\n`).join('');
     const source = `${VALID}  - id: huge\n    title: Huge\n    kind: verify\n    items:\n${items}`;
@@ -243,6 +260,13 @@ describe('loadTemplates', () => {
     await expect(loadTemplates(path.join(dir, 'missing'))).rejects.toThrow(/cannot read the templates directory/);
   });
 
+  it('says nothing at start about probe placeholders while probes do not run', () => {
+    const probe: TemplateProblem = { file: 'checklists/a.yml', key: 'sections[0].items[1].probe.url', line: 9, message: '"https://x.example.com" looks like a placeholder' };
+    expect(startupWarnings([probe, { ...probe, key: 'sections[1].items[0].probe.dimensions.Cluster' }])).toEqual([]);
+    const other: TemplateProblem = { file: 'checklists/a.yml', key: 'sections[0].notes', line: 4, message: 'looks unfinished' };
+    expect(startupWarnings([probe, other])).toEqual([{ file: 'checklists/a.yml', count: 1, message: formatProblem(other) }]);
+  });
+
   it('refuses two files that define the same template id', async () => {
     await writeFile(path.join(dir, 'small.yml'), VALID);
     await writeFile(path.join(dir, 'small.yaml'), VALID);
@@ -283,6 +307,30 @@ describe('validate-templates CLI', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`WARN ${file}:20: sections[0].items[0].probe.url: "https://api.example.com/health" looks like a placeholder`);
     expect(parseTemplate('checklists/small.yml', VALID).warnings).toEqual([]);
+  });
+
+  it('reports one tab as one FAIL line, and names a .yaml file as it is named', async () => {
+    await writeFile(path.join(dir, 'good.yaml'), VALID);
+    await writeFile(path.join(dir, 'tab.yml'), VALID.replace('    title: Deploy', '\ttitle: Deploy'));
+    const run = cli(dir);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(`ok   ${path.join(dir, 'good.yaml')} (Small promotion)`);
+    const fails = run.stderr.split('\n').filter((l) => l.startsWith('FAIL'));
+    expect(fails).toEqual([expect.stringMatching(new RegExp(`^FAIL ${path.join(dir, 'tab.yml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:25:1: YAML syntax: Tabs are not allowed`))]);
+  });
+
+  it('sums up a file’s warnings in one line, and lists each with --verbose', async () => {
+    const probes = Array.from({ length: 3 }, (_, i) => `      - id: probed-${i}\n        label: Probed ${i}\n        probe: { type: http, url: "https://api${i}.example.com/health" }\n`).join('');
+    const file = path.join(dir, 'probes.yml');
+    await writeFile(file, VALID.replace('      - id: deployed\n', `${probes}      - id: deployed\n`));
+    const summary = cli(file).stdout.split('\n').filter((l) => l.startsWith('WARN'));
+    expect(summary).toHaveLength(1);
+    expect(summary[0]).toContain(`WARN ${file}: 3 probe settings look like placeholders (first: line `);
+    expect(summary[0]).toContain('probes do not run yet');
+    expect(summary[0]).toContain('--verbose lists them');
+    const verbose = cli('--verbose', file).stdout.split('\n').filter((l) => l.startsWith('WARN'));
+    expect(verbose).toHaveLength(3);
+    expect(verbose[0]).toMatch(new RegExp(`^WARN .*probes\\.yml:\\d+: sections\\[1\\]\\.items\\[0\\]\\.probe\\.url: "https://api0\\.example\\.com/health" looks like a placeholder`));
   });
 
   it('exits 0 and prints an ok line for every built-in template', () => {
