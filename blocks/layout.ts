@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { allItems, itemKind, type Template } from '../src/domain/template.js';
 import { FIELD_MAX_LENGTH, NA_REASON_MAX } from '../src/domain/fields.js';
-import type { ItemState, PromotionView } from '../src/domain/promotion.js';
+import { sectionMode, STAGES, type ItemState, type PromotionStage, type PromotionView } from '../src/domain/promotion.js';
 import { renderSectionsMessage } from './checklist.js';
 import { renderOverview } from './overview.js';
 import { LIMITS } from './text.js';
@@ -34,7 +34,9 @@ function worstStates(template: Template): Array<Map<string, ItemState>> {
   const reason = '&'.repeat(NA_REASON_MAX);
   const filled = (id: string): ItemState => {
     const item = items.find((i) => i.id === id)!;
-    const longestChoice = [...(item.choice?.options ?? [])].sort((a, b) => b.label.length - a.label.length)[0]?.id ?? null;
+    // A chosen option that blocks GO is shown with " · *blocks GO*": count it as that much longer.
+    const shown = (o: { label: string; blocks_go?: boolean | undefined }) => o.label.length + (o.blocks_go ? 16 : 0);
+    const longestChoice = [...(item.choice?.options ?? [])].sort((a, b) => shown(b) - shown(a))[0]?.id ?? null;
     const type = item.field?.type;
     const value = !type ? longestChoice : type === 'datetime' ? '4102444799' : (type === 'text' || type === 'path' ? '&' : '9').repeat(FIELD_MAX_LENGTH[type]);
     return { itemId: id, state: 'done', value, note: null, by: WORST_USER, at: WORST_AT };
@@ -50,8 +52,22 @@ function worstStates(template: Template): Array<Map<string, ItemState>> {
   ];
 }
 
+const WORST_TS = '9999999999.999999';
+
 function worstView(template: Template, states: Map<string, ItemState>): PromotionView {
+  const items = allItems(template);
   return {
+    // The longest last activity: a whole section of items marked not applicable with the longest reason.
+    lastEvent: {
+      actor: WORST_USER,
+      at: WORST_AT,
+      event: {
+        action: 'section.not_applicable',
+        data: { section: template.sections[0]!.id, reason: '&'.repeat(NA_REASON_MAX), items: items.map((i) => ({ item: i.id, kind: itemKind(i), before: null })) },
+      },
+    },
+    // Every message posted, so the overview links every section it names.
+    links: { threadTs: WORST_TS, sectionTs: new Map(template.sections.map((s) => [s.id, WORST_TS])) },
     promotion: {
       id: '00000000-0000-4000-8000-000000000000',
       release: 'v'.repeat(64),
@@ -60,6 +76,7 @@ function worstView(template: Template, states: Map<string, ItemState>): Promotio
       channelId: 'C0123456789',
       teamId: null,
       status: 'active',
+      stage: 'preparing',
       requestedBy: WORST_USER,
       createdAt: WORST_AT,
       endedAt: null,
@@ -76,20 +93,50 @@ export interface MessageSize {
   chars: number;
 }
 
-function worstSize(template: Template, render: (v: PromotionView) => { blocks: KnownBlock[] }): MessageSize {
+/**
+ * Every worst case to render, by stage: each way of filling the checklist in, running and ended (read-only, with the
+ * longest abort reason). The stage decides whether a section is work, not yet open, or a plan.
+ */
+function worstViews(template: Template): Map<PromotionStage, PromotionView[]> {
+  const states = worstStates(template);
+  return new Map(
+    STAGES.map((stage) => [
+      stage,
+      states.flatMap((s) =>
+        [false, true].map((ended) => {
+          const view = worstView(template, s);
+          view.promotion.stage = stage;
+          if (ended) Object.assign(view.promotion, { status: 'aborted', endedBy: WORST_USER, endedAt: WORST_AT, endReason: '&'.repeat(500) });
+          return view;
+        }),
+      ),
+    ]),
+  );
+}
+
+function worstSize(views: Iterable<PromotionView>, render: (v: PromotionView) => { blocks: KnownBlock[] }): MessageSize {
   let blocks = 0;
   let chars = 0;
-  for (const states of worstStates(template)) {
-    // A running promotion and an ended one (read-only, with the longest abort reason) are laid out differently.
-    for (const ended of [false, true]) {
-      const view = worstView(template, states);
-      if (ended) Object.assign(view.promotion, { status: 'aborted', endedBy: WORST_USER, endedAt: WORST_AT, endReason: '&'.repeat(500) });
-      const m = render(view);
-      blocks = Math.max(blocks, m.blocks.length);
-      chars = Math.max(chars, blockTextLength(m.blocks));
-    }
+  for (const view of views) {
+    const m = render(view);
+    blocks = Math.max(blocks, m.blocks.length);
+    chars = Math.max(chars, blockTextLength(m.blocks));
   }
   return { blocks, chars };
+}
+
+/**
+ * The largest each section alone can get, in blocks and in characters (each maximum taken on its own). A section
+ * renders the same at every stage where it has the same mode, so it is rendered once per mode it can have.
+ */
+function sectionSizes(template: Template, views: Map<PromotionStage, PromotionView[]>): MessageSize[] {
+  return template.sections.map((section, i) => {
+    const byMode = new Map(STAGES.map((stage) => [sectionMode(stage, section), stage] as const));
+    return worstSize(
+      [...byMode.values()].flatMap((stage) => views.get(stage)!),
+      (v) => renderSectionsMessage(v, [i]),
+    );
+  });
 }
 
 function fits(size: MessageSize): boolean {
@@ -99,17 +146,25 @@ function fits(size: MessageSize): boolean {
 /**
  * Which sections go into which thread message. Sections are packed in order, as many per message as fit
  * in the worst case, so a message never outgrows Slack's limits however the checklist is filled in.
+ * A message's size is the sum of its sections' (plus a divider between two): summing each section's own worst
+ * case bounds the message's, so each section is rendered alone, once per worst case, not once per candidate message.
  * Depends on the template alone, which is frozen per promotion: the plan never changes under a promotion.
  */
 export function planMessages(template: Template): number[][] {
+  const sizes = sectionSizes(template, worstViews(template));
   const plan: number[][] = [];
   let current: number[] = [];
-  template.sections.forEach((_, i) => {
-    const candidate = [...current, i];
-    if (current.length > 0 && !fits(worstSize(template, (v) => renderSectionsMessage(v, candidate)))) {
-      plan.push(current);
+  let size: MessageSize = { blocks: 0, chars: 0 };
+  sizes.forEach((own, i) => {
+    const together = { blocks: size.blocks + 1 + own.blocks, chars: size.chars + own.chars };
+    if (current.length > 0 && fits(together)) {
+      current.push(i);
+      size = together;
+    } else {
+      if (current.length > 0) plan.push(current);
       current = [i];
-    } else current = candidate;
+      size = own;
+    }
   });
   if (current.length > 0) plan.push(current);
   return plan;
@@ -118,8 +173,10 @@ export function planMessages(template: Template): number[][] {
 /** Why a template cannot be shown within Slack's limits, as key paths and advice. Empty when it can. */
 export function layoutProblems(template: Template): Array<{ key: string; message: string }> {
   const problems: Array<{ key: string; message: string }> = [];
+  const views = worstViews(template);
+  const sizes = sectionSizes(template, views);
   template.sections.forEach((section, i) => {
-    const size = worstSize(template, (v) => renderSectionsMessage(v, [i]));
+    const size = sizes[i]!;
     if (!fits(size)) {
       problems.push({
         key: `sections[${i}]`,
@@ -127,7 +184,7 @@ export function layoutProblems(template: Template): Array<{ key: string; message
       });
     }
   });
-  const overview = worstSize(template, renderOverview);
+  const overview = worstSize([...views.values()].flat(), renderOverview);
   if (!fits(overview)) {
     problems.push({
       key: 'sections',

@@ -1,5 +1,5 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import { INPUT, VIEW } from '../src/ids.js';
+import { INPUT, VIEW, WHOLE_SECTION } from '../src/ids.js';
 import { fieldHint, FIELD_MAX_LENGTH, NA_REASON_MAX } from '../src/domain/fields.js';
 import type { ItemState } from '../src/domain/promotion.js';
 import type { FieldSpec, Item, Section } from '../src/domain/template.js';
@@ -64,7 +64,10 @@ export function fieldModal(args: { promotionId: string; release: string; channel
   };
 }
 
-/** The modal that marks one of a section's items not applicable (with a reason), or applicable again. */
+/**
+ * The modal that marks one of a section's items, or the whole section, not applicable (with a reason), or applicable
+ * again. The whole section is the menu's first entry: one reason, one audit event, the items not settled yet.
+ */
 export function naModal(args: {
   promotionId: string;
   release: string;
@@ -72,10 +75,15 @@ export function naModal(args: {
   section: Section;
   states: Map<string, ItemState>;
 }): ModalView {
-  const options: PlainTextOption[] = args.section.items.map((item) => {
+  const itemOptions: PlainTextOption[] = args.section.items.map((item) => {
     const na = args.states.get(item.id)?.state === 'na';
     return { text: { type: 'plain_text', text: truncate(`${na ? '(not applicable) ' : ''}${item.label}`, LIMITS.optionText) }, value: item.id };
   });
+  const whole: PlainTextOption = {
+    text: { type: 'plain_text', text: `The whole section (${args.section.items.length} item${args.section.items.length === 1 ? '' : 's'})` },
+    value: WHOLE_SECTION,
+  };
+  const options = [whole, ...itemOptions];
   const mark: PlainTextOption = { text: { type: 'plain_text', text: 'Mark it not applicable' }, value: 'mark' };
   const restore: PlainTextOption = { text: { type: 'plain_text', text: 'Make it applicable again' }, value: 'restore' };
   return {
@@ -91,7 +99,8 @@ export function naModal(args: {
         type: 'input',
         block_id: INPUT.naItem,
         label: { type: 'plain_text', text: 'Item' },
-        element: { type: 'static_select', action_id: INPUT.value, options, placeholder: { type: 'plain_text', text: 'Choose an item' } },
+        hint: { type: 'plain_text', text: 'The whole section marks every item not done yet, with one reason; restoring it reopens every item not applicable.' },
+        element: { type: 'static_select', action_id: INPUT.value, options, placeholder: { type: 'plain_text', text: 'Choose an item or the whole section' } },
       },
       {
         type: 'input',

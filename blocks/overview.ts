@@ -1,6 +1,15 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
-import { percentSettled, sectionProgress, promotionProgress, type PromotionView } from '../src/domain/promotion.js';
+import {
+  PHASE_LABEL,
+  percentSettled,
+  promotionProgress,
+  sectionMode,
+  sectionProgress,
+  type PromotionView,
+} from '../src/domain/promotion.js';
+import { phaseOf, PHASES, type Template } from '../src/domain/template.js';
 import { KIND_EMOJI, type RenderedMessage } from './checklist.js';
+import { activityLine, nextLines } from './overview-next.js';
 import { esc, escCapped, LIMITS, mention, progressBar, SHOWN_MAX, slackDate, truncate } from './text.js';
 
 function statusLine(view: PromotionView): string {
@@ -18,45 +27,86 @@ function statusLine(view: PromotionView): string {
   }
 }
 
-/** The headline message in the channel: status, overall progress, and each section's progress. */
+/**
+ * The sections that count now, each with its progress; then the others by phase in one line each (after GO, the
+ * NO-GO and rollback plans, reference), so what is not work yet does not read as unfinished work.
+ */
+function sectionFields(view: PromotionView): KnownBlock[] {
+  const { stage, template } = view.promotion;
+  const withItems = template.sections.filter((s) => s.items.length > 0);
+  const fields = withItems
+    .filter((s) => sectionMode(stage, s) === 'work')
+    .map((s) => {
+      const sp = sectionProgress(s, view.states);
+      const state = `${sp.done + sp.na}/${sp.total}${sp.open === 0 ? ' :white_check_mark:' : sp.blocked > 0 ? ' :no_entry:' : ''}`;
+      return { type: 'mrkdwn' as const, text: truncate(`${KIND_EMOJI[s.kind]} *${esc(s.title)}*\n${state}`, LIMITS.fieldText) };
+    });
+  const blocks: KnownBlock[] = [];
+  for (let i = 0; i < fields.length; i += LIMITS.fieldsPerSection) {
+    const block: SectionBlock = { type: 'section', fields: fields.slice(i, i + LIMITS.fieldsPerSection) };
+    blocks.push(block);
+  }
+  const later = PHASES.flatMap((phase) => {
+    const sections = withItems.filter((s) => phaseOf(s) === phase && sectionMode(stage, s) !== 'work');
+    if (sections.length === 0) return [];
+    const what = phase === 'after-go' && stage === 'preparing' ? ' (opens with GO)' : phase === 'reference' ? '' : ' (plan)';
+    return [{ type: 'mrkdwn' as const, text: truncate(`*${PHASE_LABEL[phase]}${what}:* ${sections.map((s) => esc(s.title)).join(' • ')}`, LIMITS.fieldText) }];
+  });
+  if (later.length > 0) blocks.push({ type: 'context', elements: later });
+  return blocks;
+}
+
+/** The sign-offs the template names, before GO and after the deployment, with their people where the role names them. */
+function signOffs(t: Template): KnownBlock[] {
+  const line = (a: Template['approvals'][number]) => {
+    const role = t.roles[a.role];
+    const people = [...(role?.users ?? []).map(mention), ...(role?.groups ?? []).map((g) => `<!subteam^${g}>`)];
+    return `:hourglass_flowing_sand: ${esc(a.label)}${people.length > 0 ? ` · ${people.join(' ')}` : ''}`;
+  };
+  const groups = [
+    { title: 'Sign-offs before GO', approvals: t.approvals.filter((a) => a.stage === 'before-go') },
+    { title: 'Sign-offs after the deployment', approvals: t.approvals.filter((a) => a.stage === 'after-deploy') },
+  ].filter((g) => g.approvals.length > 0);
+  if (groups.length === 0) return [];
+  const text = groups.map((g) => `*${g.title}*\n${g.approvals.map(line).join('\n')}`).join('\n');
+  return [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } }];
+}
+
+/**
+ * The headline message in the channel: the runbook's warning, status, progress over the phases in play, what is left
+ * and what is next, the last activity, each section's progress (or phase), and the sign-offs.
+ */
 export function renderOverview(view: PromotionView): RenderedMessage {
   const { promotion: p } = view;
   const t = p.template;
   const total = promotionProgress(view);
   const pct = percentSettled(total);
+  const scope = p.stage === 'preparing' ? ' before GO' : '';
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`Promotion ${p.release} · ${t.name}`, LIMITS.headerText), emoji: true } },
+  ];
+  if (t.warning) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:warning: *${esc(t.warning)}*` } });
+  blocks.push(
     { type: 'section', text: { type: 'mrkdwn', text: statusLine(view) } },
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*Progress:* \`${progressBar(total.done + total.na, total.total)}\` ${total.done + total.na} of ${total.total} items (${pct}%) · ${total.done} done${
+        text: `*Progress${scope}:* \`${progressBar(total.done + total.na, total.total)}\` ${total.done + total.na} of ${total.total} items (${pct}%) · ${total.done} done${
           total.na > 0 ? ` · ${total.na} not applicable` : ''
         }`,
       },
     },
-  ];
-  const fields = t.sections
-    .filter((s) => s.items.length > 0)
-    .map((s) => {
-      const sp = sectionProgress(s, view.states);
-      const mark = sp.open === 0 ? ' :white_check_mark:' : '';
-      return { type: 'mrkdwn' as const, text: truncate(`${KIND_EMOJI[s.kind]} *${esc(s.title)}*\n${sp.done + sp.na}/${sp.total}${mark}`, LIMITS.fieldText) };
-    });
-  for (let i = 0; i < fields.length; i += LIMITS.fieldsPerSection) {
-    const block: SectionBlock = { type: 'section', fields: fields.slice(i, i + LIMITS.fieldsPerSection) };
-    blocks.push(block);
-  }
-  if (t.approvals.length > 0) {
-    const lines = t.approvals.map((a) => `:hourglass_flowing_sand: ${esc(t.roles[a.role]?.label ?? a.role)} · ${esc(a.label)}`);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*Sign-offs*\n${lines.join('\n')}`, LIMITS.sectionText) } });
-  }
+  );
+  if (p.status === 'active') blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(nextLines(view).join('\n'), LIMITS.sectionText) } });
+  const activity = activityLine(view);
+  if (activity) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: activity }] });
+  blocks.push(...sectionFields(view), ...signOffs(t));
   const hint = p.status === 'active' ? 'Work through the sections in this thread' : 'The record stays in this thread';
   blocks.push({
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `${hint} · template \`${t.id}\` · \`/promote status ${esc(p.release)}\`` }],
   });
-  const text = `Promotion ${p.release} (${t.name}): ${total.done + total.na} of ${total.total} items settled${p.status === 'active' ? '' : `, ${p.status}`}`;
+  const text = `Promotion ${p.release} (${t.name}): ${total.done + total.na} of ${total.total} items${scope} settled${p.status === 'active' ? '' : `, ${p.status}`}`;
   return { text: truncate(text, LIMITS.fallbackText), blocks };
 }

@@ -12,6 +12,9 @@ const itemState = z.enum(['open', 'done', 'na']);
 /** An item's whole state before a change; null when it had never been touched. */
 const stateBefore = z.object({ state: itemState, value: z.string().nullable(), note: z.string().nullable() }).strict().nullable();
 const itemId = z.string().min(1);
+const itemKind = z.enum(['check', 'field', 'choice']);
+/** One item a whole-section change moved, and its whole state before. */
+const sectionItem = z.object({ item: itemId, kind: itemKind, before: stateBefore }).strict();
 
 export const AUDIT_EVENTS = {
   'promotion.started': z.object({ release: z.string(), template: z.string(), channel: z.string() }).strict(),
@@ -26,6 +29,10 @@ export const AUDIT_EVENTS = {
   'item.applicable': z
     .object({ item: itemId, kind: z.enum(['check', 'field', 'choice']), before: stateBefore, reason: z.null() })
     .strict(),
+  /** A whole section marked not applicable with one reason: the items it marked (those not settled yet). */
+  'section.not_applicable': z.object({ section: z.string().min(1), reason: z.string(), items: z.array(sectionItem).min(1) }).strict(),
+  /** A whole section made applicable again: the items it reopened (those that were not applicable). */
+  'section.applicable': z.object({ section: z.string().min(1), items: z.array(sectionItem).min(1) }).strict(),
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_EVENTS;

@@ -1,14 +1,27 @@
 import type { AuditAction, AuditData, AuditEvent } from './audit-events.js';
 
-/** How the one-line text names an item; by default its id (the report passes the template's labels). */
+/**
+ * How the one-line text names items, sections and choice options; by default their ids (the report and the overview
+ * pass the template's labels).
+ */
 export interface DescribeOptions {
   itemLabel?: (itemId: string) => string;
+  sectionLabel?: (sectionId: string) => string;
+  optionLabel?: (itemId: string, optionId: string) => string;
 }
 
-export type AuditRenderers = { [A in AuditAction]: (data: AuditData<A>, item: (id: string) => string) => string };
+/** The namers a renderer gets: every one defined. */
+export interface Names {
+  item: (id: string) => string;
+  section: (id: string) => string;
+  option: (itemId: string, optionId: string) => string;
+}
+
+export type AuditRenderers = { [A in AuditAction]: (data: AuditData<A>, names: Names) => string };
 
 const quoted = (v: string | null) => (v === null ? 'nothing' : `"${v}"`);
 const list = (ids: string[], item: (id: string) => string) => ids.map(item).join(', ');
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /**
  * One renderer per event kind. The mapped type makes this exhaustive: a kind added to AUDIT_EVENTS without a
@@ -17,20 +30,40 @@ const list = (ids: string[], item: (id: string) => string) => ids.map(item).join
 const RENDER: AuditRenderers = {
   'promotion.started': (d) => `started promotion ${d.release} from template ${d.template} in channel ${d.channel}`,
   'promotion.aborted': (d) => `aborted the promotion: ${d.reason}`,
-  'items.toggled': (d, item) =>
-    [d.ticked.length > 0 ? `ticked ${list(d.ticked, item)}` : '', d.unticked.length > 0 ? `unticked ${list(d.unticked, item)}` : '']
+  'items.toggled': (d, n) =>
+    [d.ticked.length > 0 ? `ticked ${list(d.ticked, n.item)}` : '', d.unticked.length > 0 ? `unticked ${list(d.unticked, n.item)}` : '']
       .filter(Boolean)
       .join('; ') || 'clicked without changing anything',
-  'item.chosen': (d, item) => `chose "${d.after}" for ${item(d.item)}${d.before?.value ? ` (was "${d.before.value}")` : ''}`,
-  'field.set': (d, item) => `set ${item(d.item)} to ${quoted(d.after)}${d.before === null ? '' : ` (was ${quoted(d.before)})`}`,
-  'field.cleared': (d, item) => `cleared ${item(d.item)} (was ${quoted(d.before)})`,
-  'item.not_applicable': (d, item) => `marked ${item(d.item)} not applicable: ${d.reason}`,
-  'item.applicable': (d, item) => `made ${item(d.item)} applicable again`,
+  'item.chosen': (d, n) =>
+    `chose "${n.option(d.item, d.after)}" for ${n.item(d.item)}${d.before?.value ? ` (was "${n.option(d.item, d.before.value)}")` : ''}`,
+  'field.set': (d, n) => `set ${n.item(d.item)} to ${quoted(d.after)}${d.before === null ? '' : ` (was ${quoted(d.before)})`}`,
+  'field.cleared': (d, n) => `cleared ${n.item(d.item)} (was ${quoted(d.before)})`,
+  'item.not_applicable': (d, n) => `marked ${n.item(d.item)} not applicable: ${d.reason}`,
+  'item.applicable': (d, n) => `made ${n.item(d.item)} applicable again`,
+  'section.not_applicable': (d, n) =>
+    `marked section ${n.section(d.section)} not applicable (${count(d.items.length, 'item')}: ${list(
+      d.items.map((i) => i.item),
+      n.item,
+    )}): ${d.reason}`,
+  'section.applicable': (d, n) =>
+    `made section ${n.section(d.section)} applicable again (${count(d.items.length, 'item')}: ${list(
+      d.items.map((i) => i.item),
+      n.item,
+    )})`,
 };
+
+/** What an event did, as plain text without the actor: "ticked …", for callers that show the actor their own way. */
+export function describeAction(event: AuditEvent, opts: DescribeOptions = {}): string {
+  const names: Names = {
+    item: opts.itemLabel ?? ((id) => id),
+    section: opts.sectionLabel ?? ((id) => id),
+    option: opts.optionLabel ?? ((_item, id) => id),
+  };
+  const render = RENDER[event.action] as (data: AuditEvent['data'], names: Names) => string;
+  return render(event.data, names);
+}
 
 /** An event as one line of plain text: "<actor> <what they did>". */
 export function describeEvent(actor: string, event: AuditEvent, opts: DescribeOptions = {}): string {
-  const item = opts.itemLabel ?? ((id: string) => id);
-  const render = RENDER[event.action] as (data: AuditEvent['data'], item: (id: string) => string) => string;
-  return `${actor} ${render(event.data, item)}`;
+  return `${actor} ${describeAction(event, opts)}`;
 }

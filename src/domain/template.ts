@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { slugSchema } from './names.js';
-import { sectionsSchema } from './template/items.js';
+import { sectionsSchema, warningSchema } from './template/items.js';
 import { approvalsSchema, deciderSchema, rolesSchema } from './template/people.js';
 import { announceSchema, rollbackSchema } from './template/rollback.js';
 import { checkRules } from './template/rules.js';
@@ -15,7 +15,7 @@ import { timelineSchema, windowSchema } from './template/timeline.js';
  * today need no rewriting when those capabilities arrive.
  */
 
-export { FIELD_TYPES, SECTION_KINDS, type FieldType } from './template/items.js';
+export { DEFAULT_PHASE, FIELD_TYPES, PHASES, phaseOf, SECTION_KINDS, type FieldType, type Phase } from './template/items.js';
 export { type ProbeSpec } from './template/probes.js';
 export { OFFSET_PATTERN } from './offsets.js';
 
@@ -30,6 +30,7 @@ export const templateSchema = z
      * (the approvals issue) will key on it, so that two promotions into one environment cannot run at once.
      */
     environment: slugSchema.optional(),
+    warning: warningSchema,
     roles: rolesSchema,
     approvals: approvalsSchema,
     decider: deciderSchema,

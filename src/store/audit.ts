@@ -1,5 +1,6 @@
 import { auditHash } from '../domain/audit.js';
 import { parseAuditEvent, type AuditEvent } from '../domain/audit-events.js';
+import type { LastEvent } from '../domain/promotion.js';
 import type { Queryable } from './db.js';
 
 export type AuditInput = AuditEvent & {
@@ -51,6 +52,24 @@ export async function listAudit(q: Queryable, promotionId: string): Promise<Audi
     [promotionId],
   );
   return r.rows.map((e) => ({ seq: e.seq, at: new Date(e.at), actor: e.actor, action: e.action, data: e.data, prevHash: e.prev_hash, hash: e.hash }));
+}
+
+/**
+ * The promotion's latest event, for the overview's last activity: null when there is none, or when it is of a kind
+ * this version does not know (written by a newer replica during a rolling deploy), which the overview then leaves out.
+ */
+export async function lastAuditEvent(q: Queryable, promotionId: string): Promise<LastEvent | null> {
+  const r = await q.query<{ at: Date; actor: string; action: string; data: unknown }>(
+    'SELECT at, actor, action, data FROM audit_events WHERE promotion_id = $1 ORDER BY seq DESC LIMIT 1',
+    [promotionId],
+  );
+  const row = r.rows[0];
+  if (!row) return null;
+  try {
+    return { actor: row.actor, at: new Date(row.at), event: parseAuditEvent(row.action, typeof row.data === 'string' ? JSON.parse(row.data) : row.data) };
+  } catch {
+    return null;
+  }
 }
 
 /** Where the promotion's audit chain ends, as recorded with every append. */

@@ -1,6 +1,8 @@
-import type { ItemState, Promotion, PromotionStatus, PromotionView } from '../domain/promotion.js';
+import type { ItemState, MessageLinks, Promotion, PromotionStatus, PromotionView } from '../domain/promotion.js';
 import type { Template } from '../domain/template.js';
+import { lastAuditEvent } from './audit.js';
 import type { Queryable } from './db.js';
+import { listMessages } from './messages.js';
 
 interface PromotionRow {
   id: string;
@@ -30,6 +32,8 @@ function toPromotion(r: PromotionRow): Promotion {
     channelId: r.channel_id,
     teamId: r.team_id,
     status: r.status,
+    // Nothing records GO or NO-GO yet (the approvals issue adds them): every promotion is preparing.
+    stage: 'preparing',
     requestedBy: r.requested_by,
     createdAt: new Date(r.created_at),
     endedAt: r.ended_at ? new Date(r.ended_at) : null,
@@ -113,11 +117,27 @@ function toItemState(r: ItemRow): ItemState {
   return { itemId: r.item_id, state: r.state, value: r.value, note: r.note, by: r.by_user, at: r.at ? new Date(r.at) : null };
 }
 
+/** A promotion with every item's state, its latest audit event and where its messages are: what messages render. */
 export async function loadView(q: Queryable, id: string): Promise<PromotionView | undefined> {
   const promotion = await getPromotion(q, id);
   if (!promotion) return undefined;
   const r = await q.query<ItemRow>('SELECT item_id, state, value, note, by_user, at FROM item_states WHERE promotion_id = $1', [id]);
-  return { promotion, states: new Map(r.rows.map((row) => [row.item_id, toItemState(row)])) };
+  const [lastEvent, messages] = [await lastAuditEvent(q, id), await listMessages(q, id)];
+  const sections = promotion.template.sections;
+  const links: MessageLinks = {
+    threadTs: messages.find((m) => m.idx === 0)?.ts ?? null,
+    sectionTs: new Map(messages.flatMap((m) => (m.idx > 0 && m.ts ? m.sections.flatMap((i) => (sections[i] ? [[sections[i].id, m.ts!] as const] : [])) : []))),
+  };
+  return { promotion, states: new Map(r.rows.map((row) => [row.item_id, toItemState(row)])), lastEvent, links };
+}
+
+/** The states of some items of a promotion (under the caller's lock when it is about to change them). */
+export async function getItemStates(q: Queryable, promotionId: string, itemIds: readonly string[]): Promise<Map<string, ItemState>> {
+  const r = await q.query<ItemRow>(
+    'SELECT item_id, state, value, note, by_user, at FROM item_states WHERE promotion_id = $1 AND item_id = ANY($2::text[])',
+    [promotionId, itemIds],
+  );
+  return new Map(r.rows.map((row) => [row.item_id, toItemState(row)]));
 }
 
 export async function getItemState(q: Queryable, promotionId: string, itemId: string): Promise<ItemState | undefined> {

@@ -46,11 +46,11 @@ describe.each(backends)('a restart on %s', (_name, create) => {
     await h.toggle('U0BOB', b2.message, b2.blockId, ['audit-dependencies']);
     await h.settle();
 
-    const field = h.fake.messages(CHANNEL).flatMap((m) => m.blocks.map((blk) => ({ m, blk }))).find(({ blk }) => String(blk.block_id).includes('|deployed-sha|'))!;
+    const field = h.fake.messages(CHANNEL).flatMap((m) => m.blocks.map((blk) => ({ m, blk }))).find(({ blk }) => String(blk.block_id).includes('|qa-signoff-ticket|'))!;
     await h.click('U0CAROL', field.m, { type: 'button', action_id: ACTION.openField, block_id: field.blk.block_id, value: field.blk.accessory.value, action_ts: '1795300000.000003' });
     await h.settle();
     const modal = h.fake.views().at(-1)!;
-    await h.submit('U0CAROL', { ...modal.view, id: modal.id, state: { values: { [INPUT.fieldValue]: { [INPUT.value]: { type: 'plain_text_input', value: '0123456789abcdef0123456789abcdef01234567' } } } } });
+    await h.submit('U0CAROL', { ...modal.view, id: modal.id, state: { values: { [INPUT.fieldValue]: { [INPUT.value]: { type: 'plain_text_input', value: 'QA-4521' } } } } });
     await h.settle();
 
     // The bot goes away and comes back on the same database.
@@ -63,7 +63,7 @@ describe.each(backends)('a restart on %s', (_name, create) => {
     expect(findCheckbox(h.fake, 'branches-merged-ci-green').ticked).toBe(true);
     expect(findCheckbox(h.fake, 'audit-dependencies').ticked).toBe(false);
     expect(findCheckbox(h.fake, 'qa-signoff-jira').ticked).toBe(true);
-    expect(h.fake.messages(CHANNEL).map(visibleText).join('\n')).toContain('`0123456789abcdef0123456789abcdef01234567`');
+    expect(h.fake.messages(CHANNEL).map(visibleText).join('\n')).toContain('QA-4521 ·');
 
     const promotion = (await findActive(h.bot.db, CHANNEL, 'v1.50'))!;
     const audit = await listAudit(h.bot.db, promotion.id);

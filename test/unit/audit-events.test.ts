@@ -12,6 +12,15 @@ const SAMPLES: { [A in AuditAction]: AuditData<A> } = {
   'field.cleared': { item: 'commit-sha', before: 'abc1234', after: null },
   'item.not_applicable': { item: 'smoke', kind: 'check', before: null, reason: 'no UI change' },
   'item.applicable': { item: 'smoke', kind: 'check', before: { state: 'na', value: null, note: 'no UI change' }, reason: null },
+  'section.not_applicable': {
+    section: 'rollback',
+    reason: 'no schema change in this release',
+    items: [
+      { item: 'restore-rds', kind: 'check', before: { state: 'open', value: null, note: null } },
+      { item: 'restore-tested', kind: 'choice', before: { state: 'done', value: 'no', note: null } },
+    ],
+  },
+  'section.applicable': { section: 'rollback', items: [{ item: 'restore-rds', kind: 'check', before: { state: 'na', value: null, note: 'no schema change' } }] },
 };
 
 const event = <A extends AuditAction>(action: A): AuditEvent => ({ action, data: SAMPLES[action] }) as AuditEvent;
@@ -30,6 +39,19 @@ describe('audit events', () => {
     expect(describeEvent('U0BOB', event('field.cleared'))).toBe('U0BOB cleared commit-sha (was "abc1234")');
     expect(describeEvent('U0BOB', event('item.chosen'))).toBe('U0BOB chose "ten" for ingest (was "off")');
     expect(describeEvent('U0CAROL', event('item.not_applicable'))).toBe('U0CAROL marked smoke not applicable: no UI change');
+    expect(describeEvent('U0DAN', event('section.not_applicable'))).toBe(
+      'U0DAN marked section rollback not applicable (2 items: restore-rds, restore-tested): no schema change in this release',
+    );
+    expect(describeEvent('U0DAN', event('section.applicable'))).toBe('U0DAN made section rollback applicable again (1 item: restore-rds)');
+  });
+
+  it('names sections and choice options by the labels it is given', () => {
+    const opts = {
+      sectionLabel: (id: string) => (id === 'rollback' ? 'Rollback plan' : id),
+      optionLabel: (item: string, option: string) => `${item}/${option.toUpperCase()}`,
+    };
+    expect(describeEvent('U0DAN', event('section.applicable'), opts)).toBe('U0DAN made section Rollback plan applicable again (1 item: restore-rds)');
+    expect(describeEvent('U0BOB', event('item.chosen'), opts)).toBe('U0BOB chose "ingest/TEN" for ingest (was "ingest/OFF")');
   });
 
   it('names items by the labels it is given', () => {
@@ -46,6 +68,10 @@ describe('audit events', () => {
 
   it('accepts every kind in its own shape', () => {
     for (const action of AUDIT_ACTIONS) expect(parseAuditEvent(action, SAMPLES[action])).toEqual(event(action));
+  });
+
+  it('refuses a whole-section event that names no item', () => {
+    expect(() => parseAuditEvent('section.not_applicable', { section: 'rollback', reason: 'r', items: [] })).toThrow('audit event section.not_applicable: items');
   });
 
   it('refuses a kind it does not know, and data not in its kind\'s shape, naming the key', () => {

@@ -68,6 +68,7 @@ describe('the template rules', () => {
       'recordTargetsExist',
       'repeatEndsAfterStart',
       'repeatsAreBounded',
+      'blocksGoOnlyBeforeGo',
     ]);
   });
 
@@ -118,6 +119,7 @@ describe('the template rules', () => {
       ['an approval', (t: Input) => (t.approvals[0]!.role = 'qa-lead'), ['approvals', 0, 'role']],
       ['the decider', (t: Input) => (t.decider = 'qa-lead'), ['decider']],
       ['a timeline mention', (t: Input) => t.timeline[0]!.mention.push('qa-lead'), ['timeline', 0, 'mention', 2]],
+      ['a section owner', (t: Input) => ((t.sections[1] as { owner?: string }).owner = 'qa-lead'), ['sections', 1, 'owner']],
     ])('refuses an unknown role in %s', (_where, change, path) => {
       expect(onlyIssue(RULES.rolesAreDefined, broken(change))).toEqual({ path, message: 'role "qa-lead" is not defined under roles' });
     });
@@ -208,6 +210,62 @@ describe('the template rules', () => {
       expect(checkRules(raw)).toEqual([]);
     },
   );
+});
+
+describe('blocksGoOnlyBeforeGo', () => {
+  /** The valid template with a choice in its deploy section whose NO blocks GO, in that section's phase. */
+  const withBlockingChoice = (phase: string | undefined) =>
+    broken((t) => {
+      const deploy = t.sections[1] as { phase?: string; items: unknown[] };
+      if (phase) deploy.phase = phase;
+      deploy.items.push({ id: 'restore-tested', label: 'Restore tested', choice: { options: [{ id: 'yes', label: 'YES' }, { id: 'no', label: 'NO', blocks_go: true }] } });
+    });
+
+  it.each([undefined, 'before-go'])('accepts an option that blocks GO in a before-go section (phase %s)', (phase) => {
+    expect(issuesOf(withBlockingChoice(phase))).toEqual([]);
+  });
+
+  it.each(['after-go', 'if-no-go', 'on-rollback', 'reference'])('refuses one in a %s section, at the option', (phase) => {
+    expect(onlyIssue(RULES.blocksGoOnlyBeforeGo, withBlockingChoice(phase))).toEqual({
+      path: ['sections', 1, 'items', 1, 'choice', 'options', 1, 'blocks_go'],
+      message: `option "no" blocks GO, but its section's phase is ${phase}: only a before-go section can block GO`,
+    });
+  });
+});
+
+describe('phases, blocking options, owners and the warning', () => {
+  it('default to before-go, and refuse a phase that is not one of the five', () => {
+    expect(templateSchema.parse(valid()).sections[0]!.phase).toBeUndefined();
+    expect(templateSchema.parse(broken((t) => ((t.sections[1] as { phase?: string }).phase = 'on-rollback'))).sections[1]!.phase).toBe('on-rollback');
+    const issues = issuesOf(broken((t) => ((t.sections[1] as { phase?: string }).phase = 'after-deploy')));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.path).toEqual(['sections', 1, 'phase']);
+  });
+
+  it('refuses a choice whose every option blocks GO: it could never be settled', () => {
+    const input = broken((t) =>
+      t.sections[1]!.items.push({
+        id: 'restore-tested',
+        label: 'Restore tested',
+        choice: { options: [{ id: 'no', label: 'NO', blocks_go: true }, { id: 'unknown', label: 'Unknown', blocks_go: true }] },
+      } as never),
+    );
+    expect(issuesOf(input)).toEqual([
+      { path: ['sections', 1, 'items', 1, 'choice', 'options'], message: 'at least one option must not block GO, or the item could never be settled' },
+    ]);
+  });
+
+  it('takes a section owner that is a defined role, and a warning of plain text', () => {
+    const parsed = templateSchema.parse(
+      broken((t) => {
+        (t.sections[0] as { owner?: string }).owner = 'on-call';
+        (t as { warning?: string }).warning = '  DO NOT EXECUTE UNTIL STAGING IS FULLY VALIDATED ';
+      }),
+    );
+    expect(parsed.sections[0]!.owner).toBe('on-call');
+    expect(parsed.warning).toBe('DO NOT EXECUTE UNTIL STAGING IS FULLY VALIDATED');
+    expect(issuesOf(broken((t) => ((t as { warning?: string }).warning = ' ')))).toMatchObject([{ path: ['warning'] }]);
+  });
 });
 
 describe('environment', () => {

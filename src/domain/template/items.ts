@@ -21,6 +21,16 @@ export const SECTION_KINDS = [
   'notes',
 ] as const;
 
+/**
+ * When a section's items are worked on, relative to the GO decision. Only the phases in play count toward progress
+ * and can be worked (see `phasesInPlay` in src/domain/promotion.ts); the others are shown as what comes later, or as a
+ * plan to follow if it comes to that (a NO-GO, a rollback), or as reference.
+ */
+export const PHASES = ['before-go', 'after-go', 'if-no-go', 'on-rollback', 'reference'] as const;
+export type Phase = (typeof PHASES)[number];
+/** The phase of a section that names none: everything is work before GO unless the author says otherwise. */
+export const DEFAULT_PHASE: Phase = 'before-go';
+
 function compiles(pattern: string): boolean {
   try {
     new RegExp(pattern);
@@ -47,6 +57,8 @@ const choiceOptionSchema = z
   .object({
     id: slugSchema,
     label: z.string().min(1).max(75),
+    /** Choosing this option blocks GO (e.g. "Restore tested: NO"): the item does not count as settled while it is chosen. */
+    blocks_go: z.boolean().optional(),
   })
   .strict();
 
@@ -56,7 +68,8 @@ const choiceSpecSchema = z
       .array(choiceOptionSchema)
       .min(2)
       .max(10)
-      .refine((opts) => new Set(opts.map((o) => o.id)).size === opts.length, 'option ids must be unique'),
+      .refine((opts) => new Set(opts.map((o) => o.id)).size === opts.length, 'option ids must be unique')
+      .refine((opts) => opts.some((o) => !o.blocks_go), 'at least one option must not block GO, or the item could never be settled'),
   })
   .strict();
 
@@ -84,6 +97,13 @@ const sectionSchema = z
     id: slugSchema,
     title: z.string().min(1).max(140),
     kind: z.enum(SECTION_KINDS),
+    /**
+     * When its items are worked on; before-go when not given. Read it with `phaseOf`, never directly: a promotion stores
+     * its template as it was when it started, and templates stored before phases existed have none.
+     */
+    phase: z.enum(PHASES).optional(),
+    /** The role that works this section: the overview names its people when the section is next. */
+    owner: slugSchema.optional(),
     /** Markdown shown at the top of the section's message: commands, expected results, context. */
     notes: z.string().max(2900).optional(),
     items: z.array(itemSchema).max(60).default([]),
@@ -91,3 +111,10 @@ const sectionSchema = z
   .strict();
 
 export const sectionsSchema = z.array(sectionSchema).min(1).max(40);
+
+/** Shown near the top of the overview, e.g. a runbook's "DO NOT EXECUTE UNTIL STAGING IS FULLY VALIDATED". Plain text. */
+export const warningSchema = z.string().trim().min(1).max(300).optional();
+
+export function phaseOf(section: { phase?: Phase | undefined }): Phase {
+  return section.phase ?? DEFAULT_PHASE;
+}

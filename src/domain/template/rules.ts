@@ -22,10 +22,14 @@ export interface ItemOutline {
   id?: Located;
   /** The item ids a probe's `records` writes evidence to. */
   records: Located[];
+  /** The ids of a choice's options marked `blocks_go: true`. */
+  blocksGo: Located[];
 }
 
 export interface SectionOutline {
   id?: Located;
+  /** As written; absent means before-go. */
+  phase?: Located;
   items: ItemOutline[];
 }
 
@@ -39,7 +43,7 @@ export interface Outline {
   sections: SectionOutline[];
   /** Role ids defined under `roles`. */
   roles: ReadonlySet<string>;
-  /** Every place a role is named: approvals, the decider, timeline mentions. */
+  /** Every place a role is named: approvals, the decider, timeline mentions, section owners. */
   roleRefs: Located[];
   timeline: TimelineOutline[];
 }
@@ -68,12 +72,17 @@ export function readOutline(raw: unknown): Outline {
 function readSection(section: unknown, si: number): SectionOutline {
   return {
     id: textAt(keyOf(section, 'id'), ['sections', si, 'id']),
+    phase: textAt(keyOf(section, 'phase'), ['sections', si, 'phase']),
     items: listAt(keyOf(section, 'items')).map((item, ii): ItemOutline => {
       const path = ['sections', si, 'items', ii];
       const records = keyOf(keyOf(item, 'probe'), 'records');
+      const options = listAt(keyOf(keyOf(item, 'choice'), 'options'));
       return {
         id: textAt(keyOf(item, 'id'), [...path, 'id']),
         records: ['run_id', 'sha'].map((key) => textAt(keyOf(records, key), [...path, 'probe', 'records', key])).filter(defined),
+        blocksGo: options
+          .map((o, oi) => (keyOf(o, 'blocks_go') === true ? textAt(keyOf(o, 'id'), [...path, 'choice', 'options', oi, 'blocks_go']) : undefined))
+          .filter(defined),
       };
     }),
   };
@@ -84,6 +93,7 @@ function readRoleRefs(raw: unknown): Located[] {
     ...listAt(keyOf(raw, 'approvals')).map((a, i) => textAt(keyOf(a, 'role'), ['approvals', i, 'role'])),
     textAt(keyOf(raw, 'decider'), ['decider']),
     ...listAt(keyOf(raw, 'timeline')).flatMap((e, i) => listAt(keyOf(e, 'mention')).map((r, j) => textAt(r, ['timeline', i, 'mention', j]))),
+    ...listAt(keyOf(raw, 'sections')).map((s, i) => textAt(keyOf(s, 'owner'), ['sections', i, 'owner'])),
   ].filter(defined);
 }
 
@@ -156,6 +166,21 @@ export const repeatsAreBounded: Rule = ({ timeline }) =>
     return [{ path: every.path, message: `repeats ${count} times from ${at.value} until ${until.value}; at most ${MAX_OCCURRENCES}: use a longer interval` }];
   });
 
+/**
+ * GO is decided once, before the deployment: an option that "blocks GO" in a section worked after GO (or only on a
+ * NO-GO, a rollback, or for reference) could never block anything, so the author meant something else.
+ */
+export const blocksGoOnlyBeforeGo: Rule = ({ sections }) =>
+  sections.flatMap(({ phase, items }) => {
+    if (!phase || phase.value === 'before-go') return [];
+    return items.flatMap((i) =>
+      i.blocksGo.map((o) => ({
+        path: o.path,
+        message: `option "${o.value}" blocks GO, but its section's phase is ${phase.value}: only a before-go section can block GO`,
+      })),
+    );
+  });
+
 export const RULES = {
   sectionIdsAreUnique,
   itemIdsAreUnique,
@@ -163,6 +188,7 @@ export const RULES = {
   recordTargetsExist,
   repeatEndsAfterStart,
   repeatsAreBounded,
+  blocksGoOnlyBeforeGo,
 } satisfies Record<string, Rule>;
 
 export function checkRules(raw: unknown): Issue[] {

@@ -1,7 +1,8 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { InputError } from '../../errors.js';
-import { INPUT } from '../../ids.js';
+import { INPUT, WHOLE_SECTION } from '../../ids.js';
 import { saveApplicability } from '../../services/items.js';
+import { saveSectionApplicability } from '../../services/sections.js';
 import { MODAL_METADATA, type NaModalMetadata } from '../../slack/modal-metadata.js';
 import type { SubmissionContext } from '../context.js';
 import type { ModalSpec } from '../middleware.js';
@@ -12,19 +13,19 @@ export const NA_MODAL: ModalSpec<NaModalMetadata> = { metadata: MODAL_METADATA.n
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs<SubmissionContext<Submission<NaModalMetadata>>>;
 
-/** Not applicable (with its reason) or applicable again, saved from the section's modal. */
+/** Not applicable (with its reason) or applicable again, for one item or the whole section, saved from the section's modal. */
 export async function onNaSubmit({ ack, context }: Args): Promise<void> {
   const { submission: s, deps } = context;
   await saveThenClose(context, ack, NA_MODAL.mainInput, async () => {
     const itemId = inputValue(s.values, INPUT.naItem);
-    if (!itemId) throw new InputError(INPUT.naItem, 'Choose an item.', 'item_required');
-    return saveApplicability(deps, {
+    if (!itemId) throw new InputError(INPUT.naItem, 'Choose an item, or the whole section.', 'item_required');
+    const change = {
       promotionId: s.metadata.promotion,
       sectionId: s.metadata.section,
-      itemId,
       userId: s.userId,
-      action: inputValue(s.values, INPUT.naAction) === 'restore' ? 'restore' : 'mark',
+      action: inputValue(s.values, INPUT.naAction) === 'restore' ? ('restore' as const) : ('mark' as const),
       reason: inputValue(s.values, INPUT.naReason),
-    });
+    };
+    return itemId === WHOLE_SECTION ? saveSectionApplicability(deps, change) : saveApplicability(deps, { ...change, itemId });
   });
 }
