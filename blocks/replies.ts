@@ -1,5 +1,13 @@
 import type { KnownBlock } from '@slack/types';
-import { percentSettled, sectionProgress, promotionProgress, type Promotion, type PromotionView } from '../src/domain/promotion.js';
+import {
+  percentSettled,
+  promotionProgress,
+  sectionProgress,
+  sectionsInPlay,
+  whatIsLeft,
+  type Promotion,
+  type PromotionView,
+} from '../src/domain/promotion.js';
 import { allItems, itemKind, type Template } from '../src/domain/template.js';
 import { ACTION, templateChoiceValue } from '../src/ids.js';
 import { KIND_EMOJI, type RenderedMessage } from './checklist.js';
@@ -38,17 +46,24 @@ function progressLine(view: PromotionView): string {
   return `\`${progressBar(total.done + total.na, total.total)}\` ${total.done + total.na} of ${total.total} items (${percentSettled(total)}%)`;
 }
 
-/** `/promote status <release>` (or the only active one): progress per section and what is still open. */
+/**
+ * `/promote status <release>` (or the only active one): progress per section and what is still open, counting
+ * the sections in play as the overview does (before GO while preparing); the others are only counted as such.
+ */
 export function statusReply(view: PromotionView, overviewTs: string | null): RenderedMessage {
   const p = view.promotion;
   const total = promotionProgress(view);
-  const lines = p.template.sections
+  const inPlay = sectionsInPlay(view).map(({ section }) => section);
+  const lines = inPlay
     .filter((s) => s.items.length > 0)
     .map((s) => {
       const sp = sectionProgress(s, view.states);
       return `${KIND_EMOJI[s.kind]} ${escLiteral(s.title)}: ${sp.done + sp.na}/${sp.total}${sp.open === 0 ? ' :white_check_mark:' : ''}`;
     });
-  const open = allItems(p.template).filter((i) => (view.states.get(i.id)?.state ?? 'open') === 'open');
+  const later = p.template.sections.filter((s) => s.items.length > 0 && !inPlay.includes(s)).length;
+  if (later > 0) lines.push(`_${later} more section${later === 1 ? '' : 's'} (after GO, plans, reference) not counted yet_`);
+  const left = new Set(whatIsLeft(view).sections.flatMap(({ section }) => section.items.map((i) => i.id)));
+  const open = allItems(p.template).filter((i) => left.has(i.id) && (view.states.get(i.id)?.state ?? 'open') === 'open');
   const openLines = open.slice(0, MAX_OPEN_SHOWN).map((i) => `• ${escLiteral(i.label)}${itemKind(i) === 'check' ? '' : ' _(to fill in)_'}`);
   if (open.length > MAX_OPEN_SHOWN) openLines.push(`…and ${open.length - MAX_OPEN_SHOWN} more`);
   const blocks: KnownBlock[] = [
@@ -71,8 +86,9 @@ export function statusesReply(active: ReadonlyArray<{ view: PromotionView; overv
   const blocks: KnownBlock[] = [section(`*${active.length} promotions are active here*`)];
   for (const { view, overviewTs } of active.slice(0, MAX_STATUSES_SHOWN)) {
     const p = view.promotion;
-    const next = p.template.sections.find((s) => sectionProgress(s, view.states).open > 0);
-    const where = next ? ` · next: ${name(next.title)}` : ' · all settled';
+    // What is next among the sections in play, as the overview says it.
+    const next = whatIsLeft(view).sections[0]?.section;
+    const where = next ? ` · next: ${name(next.title)}` : ' · all settled for now';
     blocks.push(section(`*${link(p.channelId, overviewTs, `Promotion ${p.release}`)}* · ${progressLine(view)}${where}\n${startedLine(p)}`));
   }
   const more = active.length > MAX_STATUSES_SHOWN ? `…and ${active.length - MAX_STATUSES_SHOWN} more (${code('/promote list')}). ` : '';

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { abortNotice, statusesReply, templateChoiceReply, templatesReply } from '../../blocks/replies.js';
-import type { Promotion, PromotionView } from '../../src/domain/promotion.js';
+import { abortNotice, statusesReply, statusReply, templateChoiceReply, templatesReply } from '../../blocks/replies.js';
+import { escLiteral } from '../../blocks/text.js';
+import { sectionsInPlay, type Promotion, type PromotionView } from '../../src/domain/promotion.js';
 import type { Template } from '../../src/domain/template.js';
 import { ACTION, parseTemplateChoiceValue } from '../../src/ids.js';
 import { loadTemplates } from '../../src/templates/loader.js';
@@ -50,6 +51,22 @@ describe('the template choice', () => {
     const reply = templateChoiceReply(`v${'9'.repeat(63)}`, many);
     expect(messageProblems(reply)).toEqual([]);
     expect(JSON.stringify(reply.blocks)).toContain('40 more');
+  });
+});
+
+describe('status of one promotion', () => {
+  it('counts and lists only the sections in play, as the overview does, and says how many are not counted yet', () => {
+    const template = templates.find((t) => t.sections.some((s) => s.phase && s.phase !== 'before-go' && s.items.length > 0))!;
+    const v = view('v1.50', template);
+    const inPlay = new Set(sectionsInPlay(v).map(({ section }) => section.id));
+    const text = JSON.stringify(statusReply(v, null).blocks);
+    const later = template.sections.filter((s) => !inPlay.has(s.id) && s.items.length > 0);
+    expect(later.length).toBeGreaterThan(0);
+    expect(text).toContain(`${later.length} more section`);
+    expect(text).toContain('not counted yet');
+    // An item of a section not in play is not "still open".
+    const laterOnly = later.flatMap((s) => s.items).find((i) => !template.sections.some((s) => inPlay.has(s.id) && s.items.some((j) => j.label === i.label)))!;
+    expect(text).not.toContain(`• ${escLiteral(laterOnly.label)}`);
   });
 });
 
