@@ -3,7 +3,7 @@ import type { ActionsBlock, ContextBlock, KnownBlock, MrkdwnOption, PlainTextOpt
 import { ACTION, blockId, refValue } from '../src/ids.js';
 import { itemKind, type Item, type Section } from '../src/domain/template.js';
 import { blockingChoice, type ItemState, type PromotionView } from '../src/domain/promotion.js';
-import { byLine, esc, escCapped, formatFieldValue, LIMITS, mention, SHOWN_MAX, truncate } from './text.js';
+import { bold, byLine, esc, escCapped, formatFieldValue, LIMITS, mention, SHOWN_MAX, truncate } from './text.js';
 
 /** How a section's items are laid out: runs of check items become checkbox groups of at most 10. */
 export type Unit = { type: 'checks'; key: string; items: Item[] } | { type: 'field' | 'choice'; item: Item };
@@ -128,7 +128,7 @@ function shownValue(item: Item, s: ItemState): string {
 
 function valueLine(item: Item, s: ItemState): string {
   if (s.state === 'na') return naLine(item, s);
-  const label = `*${esc(item.label)}*`;
+  const label = bold(item.label);
   if (s.state !== 'done' || s.value === null) return `${label}\n_Not set_${item.hint ? ` · ${escCapped(item.hint, LIMITS.optionText)}` : ''}`;
   return `${label}\n${shownValue(item, s)} · ${byLine(s.by, s.at)}`;
 }

@@ -10,7 +10,7 @@ import {
 import { phaseOf, PHASES, type Template } from '../src/domain/template.js';
 import { KIND_EMOJI, type RenderedMessage } from './checklist.js';
 import { activityLine, nextLines } from './overview-next.js';
-import { esc, escCapped, LIMITS, mention, progressBar, SHOWN_MAX, slackDate, truncate } from './text.js';
+import { bold, esc, escCapped, LIMITS, mention, progressBar, SHOWN_MAX, slackDate, truncate } from './text.js';
 
 function statusLine(view: PromotionView): string {
   const p = view.promotion;
@@ -39,7 +39,7 @@ function sectionFields(view: PromotionView): KnownBlock[] {
     .map((s) => {
       const sp = sectionProgress(s, view.states);
       const state = `${sp.done + sp.na}/${sp.total}${sp.open === 0 ? ' :white_check_mark:' : sp.blocked > 0 ? ' :no_entry:' : ''}`;
-      return { type: 'mrkdwn' as const, text: truncate(`${KIND_EMOJI[s.kind]} *${esc(s.title)}*\n${state}`, LIMITS.fieldText) };
+      return { type: 'mrkdwn' as const, text: truncate(`${KIND_EMOJI[s.kind]} ${bold(s.title)}\n${state}`, LIMITS.fieldText) };
     });
   const blocks: KnownBlock[] = [];
   for (let i = 0; i < fields.length; i += LIMITS.fieldsPerSection) {
