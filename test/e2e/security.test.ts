@@ -100,7 +100,7 @@ describe('requests that are not from Slack, or not as Slack sends them', () => {
     expect((await h.command('help')).status).toBe(200);
   });
 
-  it('lets through the Events API envelopes Slack sends: the URL check, with or without a charset, and subscribed events', async () => {
+  it('lets through what Slack sends: the URL check and subscribed events (JSON), and a command with a charset on its form', async () => {
     const check = JSON.stringify({ token: 'fake-verification-token', challenge: 'ch4llenge', type: 'url_verification' });
     for (const type of ['application/json', 'application/json; charset=utf-8']) {
       const answer = await postSigned(h.bot.sender, check, type);
@@ -109,6 +109,10 @@ describe('requests that are not from Slack, or not as Slack sends them', () => {
     }
     const opened = { type: 'event_callback', team_id: 'T0PREFLIGHT', api_app_id: 'A0PREFLIGHT', event_id: 'Ev03', event_time: 1795300000, event: { type: 'app_home_opened', user: 'U0ALICE', channel: 'D0ALICE', tab: 'home' } };
     expect((await postSigned(h.bot.sender, JSON.stringify(opened), 'application/json')).status).toBe(200);
+    // Bolt reads a body as a form only under exactly `application/x-www-form-urlencoded`; the guard gives Bolt
+    // the bare media type, so a charset does not turn a command into a JSON parse error.
+    const help = slashCommandBody(h.bot.sender, { text: 'help', userId: 'U0ALICE', channelId: CHANNEL, responseUrl: h.fake.responseUrl() });
+    expect((await postSigned(h.bot.sender, help, `${FORM}; charset=utf-8`)).status).toBe(200);
     // A URL check that is not signed is refused like any other request.
     expect((await postSigned(h.bot.sender, check, 'application/json', { signature: 'v0=deadbeef' })).status).toBe(401);
     await h.settle();
