@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { BadPayload, UserError } from '../errors.js';
-import { parseBlockId, parseRefValue } from '../ids.js';
+import { INPUT, parseBlockId, parseRefValue } from '../ids.js';
+import { MODAL_METADATA, readMetadata } from '../slack/modal-metadata.js';
+import { inputValue } from './views/submissions.js';
 
 /**
  * Every piece of a `block_actions` payload the listeners use, parsed in one place into what the click refers
@@ -98,4 +100,42 @@ export function parseRefButtonClick(body: unknown, action: unknown): RefButtonCl
   const triggerId = parse(blockActionBase, body, 'click').trigger_id;
   if (!triggerId) throw new BadPayload('no channel or trigger');
   return { ...target(body, ref.promotionId), id: ref.id, triggerId };
+}
+
+/** The not-applicable modal's switch between marking and restoring, dispatched from inside the open modal. */
+export interface NaSwitchClick extends ClickTarget {
+  sectionId: string;
+  viewId: string;
+  /** The view's hash: the update is refused if the modal changed meanwhile, rather than overwrite it. */
+  hash: string;
+  change: 'mark' | 'restore';
+  /** What the person had chosen in the item menu, kept across the switch. */
+  chosen: string | undefined;
+}
+
+const modalClick = z.object({
+  user: z.object({ id: z.string() }),
+  view: z.object({
+    id: z.string(),
+    hash: z.string(),
+    private_metadata: z.string(),
+    state: z.object({ values: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.unknown()))) }),
+  }),
+});
+
+export function parseNaSwitchClick(body: unknown, action: unknown): NaSwitchClick {
+  const b = parse(modalClick, body, 'modal');
+  const a = parse(z.object({ selected_option: option }), action, 'change');
+  const meta = readMetadata(MODAL_METADATA.na, b.view.private_metadata);
+  return {
+    userId: b.user.id,
+    promotionId: meta.promotion,
+    channelId: meta.channel,
+    messageTs: undefined,
+    sectionId: meta.section,
+    viewId: b.view.id,
+    hash: b.view.hash,
+    change: a.selected_option.value === 'restore' ? 'restore' : 'mark',
+    chosen: inputValue(b.view.state.values, INPUT.naItem) ?? undefined,
+  };
 }

@@ -18,6 +18,7 @@ import {
   DEFAULT_CHANNEL,
   slashCommand,
   toggleCheckboxes,
+  viewBlockActions,
   viewSubmission,
   type SignedRequestOptions,
   type SlackHttpResult,
@@ -51,6 +52,8 @@ export interface LocalStack {
   toggle(user: string, message: FakeMessage, blockId: string, values: string[], bot?: BotProcess): Promise<SlackHttpResult>;
   click(user: string, message: FakeMessage, action: Record<string, unknown>, bot?: BotProcess): Promise<SlackHttpResult>;
   submit(user: string, view: SubmittedView, bot?: BotProcess): Promise<SlackHttpResult>;
+  /** Use an element with dispatch_action inside an open modal (`view` as the client shows it). */
+  clickInView(user: string, view: SubmittedView, action: Record<string, unknown>, bot?: BotProcess): Promise<SlackHttpResult>;
   /** Wait until every bot has finished what it acknowledged. */
   settle(): Promise<void>;
   /** Start one more bot process on the same database (a replica, or the restarted bot). */
@@ -140,6 +143,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         triggerId: fake.triggerId(),
       }),
     submit: (user, view, bot) => viewSubmission(pick(bot).sender, { userId: user, view }),
+    clickInView: (user, view, action, bot) => viewBlockActions(pick(bot).sender, { userId: user, view, action, triggerId: fake.triggerId() }),
     async settle() {
       await Promise.all(bots.map((b) => b.preflight.idle()));
     },

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACTION, INPUT, VIEW } from '../../src/ids.js';
+import { ACTION, INPUT, VIEW, WHOLE_SECTION } from '../../src/ids.js';
 import { listAudit } from '../../src/store/audit.js';
 import { findActive, loadView } from '../../src/store/promotions.js';
 import type { FakeMessage } from '../../src/playground/fake-slack.js';
@@ -147,6 +147,54 @@ describe('values, choices and not-applicable items', () => {
     await h.submit('U0DAN', { ...modal.view, id: modal.id, state: { values: values('', 'restore') } });
     await h.settle();
     expect(findCheckbox(h.fake, 'no-active-db-locks').ticked).toBe(false);
+  });
+
+  it('asks for a reason only when marking: switching to restoring rebuilds the modal with only what is not applicable', async () => {
+    const box = findCheckbox(h.fake, 'no-long-running-queries');
+    const at = box.message.blocks.findIndex((b: any) => b.block_id === box.blockId);
+    const naButton = box.message.blocks.slice(at).flatMap((b: any) => (b.type === 'actions' ? b.elements : [])).find((e: any) => e.action_id === ACTION.openNa);
+    const openNa = async () => {
+      const message = h.fake.messages(CHANNEL).find((m) => m.ts === box.message.ts)!;
+      await h.click('U0DAN', message, { type: 'button', action_id: ACTION.openNa, block_id: 'x', value: naButton.value, action_ts: `${Date.now() / 1000}` });
+      await h.settle();
+      return h.fake.views().at(-1)!;
+    };
+    const block = (view: any, id: string) => view.blocks.find((b: any) => b.block_id === id);
+    const item = { [INPUT.naItem]: { [INPUT.value]: { type: 'static_select', selected_option: { value: 'no-long-running-queries' } } } };
+
+    // Nothing in the section is not applicable: no switch, and the reason is required (Slack shows no "(optional)").
+    const first = await openNa();
+    expect(block(first.view, INPUT.naAction)).toBeUndefined();
+    expect(block(first.view, INPUT.naReason).optional).toBeFalsy();
+    await h.submit('U0DAN', { ...first.view, id: first.id, state: { values: { ...item, [INPUT.naReason]: { [INPUT.value]: { type: 'plain_text_input', value: 'no long queries on a replica' } } } } });
+    await h.settle();
+
+    const second = await openNa();
+    expect(block(second.view, INPUT.naAction)).toMatchObject({ dispatch_action: true });
+    const updates = h.fake.callsTo('views.update').length;
+    await h.clickInView('U0DAN', { ...second.view, id: second.id, hash: second.view.hash, state: { values: item } }, {
+      type: 'radio_buttons',
+      action_id: INPUT.value,
+      block_id: INPUT.naAction,
+      selected_option: { value: 'restore' },
+      action_ts: `${Date.now() / 1000}`,
+    });
+    await h.settle();
+    expect(h.fake.callsTo('views.update')).toHaveLength(updates + 1);
+    const restoring = h.fake.views().find((v) => v.id === second.id)!;
+    expect(block(restoring.view, INPUT.naReason)).toBeUndefined();
+    const menu = block(restoring.view, INPUT.naItem).element;
+    expect(menu.options.map((o: any) => o.value)).toEqual([WHOLE_SECTION, 'no-long-running-queries']);
+    expect(menu.initial_option.value).toBe('no-long-running-queries');
+
+    const res = await h.submit('U0DAN', {
+      ...restoring.view,
+      id: restoring.id,
+      state: { values: { ...item, [INPUT.naAction]: { [INPUT.value]: { type: 'radio_buttons', selected_option: { value: 'restore' } } } } },
+    });
+    await h.settle();
+    expect(res.body).toBe('');
+    expect((await loadView(h.bot.db, promotionId))!.states.get('no-long-running-queries')).toMatchObject({ state: 'open', by: 'U0DAN' });
   });
 
   it('refuses changes to an aborted promotion from a stale client, says so privately, and records nothing', async () => {

@@ -1,11 +1,12 @@
-import { ACTION } from '../../ids.js';
+import { ACTION, INPUT } from '../../ids.js';
 import type { PreflightApp } from '../context.js';
 import { resolveClick } from '../middleware.js';
-import { parseCheckboxClick, parseChoiceClick, parseRefButtonClick } from '../payloads.js';
+import { parseCheckboxClick, parseChoiceClick, parseNaSwitchClick, parseRefButtonClick } from '../payloads.js';
 import { onChoose } from './choose.js';
 import { onOpenField } from './open-field.js';
 import { onOpenNa } from './open-na.js';
 import { onStartWithTemplate } from './start-with-template.js';
+import { onSwitchNa } from './switch-na.js';
 import { onToggle } from './toggle.js';
 
 /**
@@ -17,5 +18,7 @@ export function register(app: PreflightApp): void {
   app.action({ type: 'block_actions', action_id: ACTION.choose }, resolveClick(parseChoiceClick, 'choose'), onChoose);
   app.action({ type: 'block_actions', action_id: ACTION.openField }, resolveClick(parseRefButtonClick, 'fill'), onOpenField);
   app.action({ type: 'block_actions', action_id: ACTION.openNa }, resolveClick(parseRefButtonClick, 'mark-not-applicable'), onOpenNa);
+  // Inside the not-applicable modal: its mark / restore radio buttons dispatch their change.
+  app.action({ type: 'block_actions', block_id: INPUT.naAction, action_id: INPUT.value }, resolveClick(parseNaSwitchClick, 'mark-not-applicable'), onSwitchNa);
   app.action({ type: 'block_actions', action_id: ACTION.startWithTemplate }, onStartWithTemplate);
 }

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { sectionToMark } from '../../services/modals.js';
-import { naModal } from '../../../blocks/modals.js';
+import { naModal } from '../../../blocks/na-modal.js';
 import type { ClickContext } from '../context.js';
 import type { RefButtonClick } from '../payloads.js';
 

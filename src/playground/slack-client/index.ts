@@ -20,10 +20,13 @@ export {
   interactivityBody,
   payloadMessage,
   postInteractivity,
+  viewBlockActions,
+  viewBlockActionsPayload,
   viewSubmission,
   viewSubmissionPayload,
   type BlockActionsParams,
   type SubmittedView,
+  type ViewBlockActionsParams,
   type ViewSubmissionParams,
 } from './interactivity.js';
 export { toggleCheckboxes } from './checkboxes.js';

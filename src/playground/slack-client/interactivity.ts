@@ -83,6 +83,39 @@ export async function blockActions(
   return postInteractivity(s, blockActionsPayload(s, p), opts);
 }
 
+export interface ViewBlockActionsParams {
+  userId: string;
+  userName?: string;
+  /** The modal as this client shows it: its id, hash, callback_id, private_metadata and current input state. */
+  view: SubmittedView;
+  /** One action object as Slack sends it for an element with dispatch_action (type, action_id, block_id, action_ts...). */
+  action: Record<string, unknown>;
+  triggerId?: string;
+}
+
+/** block_actions from inside an open modal: the container is the view, and there is no channel or message. */
+export function viewBlockActionsPayload(s: SlackSender, p: ViewBlockActionsParams): Record<string, unknown> {
+  const teamId = s.teamId ?? DEFAULT_TEAM;
+  const { id, hash, ...rest } = p.view;
+  return {
+    type: 'block_actions',
+    user: userBlock(s, p.userId, p.userName),
+    api_app_id: s.appId ?? DEFAULT_APP,
+    token: s.verificationToken ?? DEFAULT_TOKEN,
+    container: { type: 'view', view_id: id },
+    trigger_id: p.triggerId ?? fakeTriggerId(),
+    team: teamBlock(s),
+    enterprise: null,
+    is_enterprise_install: false,
+    view: { ...rest, id, team_id: teamId, type: 'modal', root_view_id: id, app_id: s.appId ?? DEFAULT_APP, hash: hash ?? '' },
+    actions: [p.action],
+  };
+}
+
+export async function viewBlockActions(s: SlackSender, p: ViewBlockActionsParams, opts?: SignedRequestOptions): Promise<SlackHttpResult> {
+  return postInteractivity(s, viewBlockActionsPayload(s, p), opts);
+}
+
 export interface SubmittedView {
   id: string;
   callback_id: string;
