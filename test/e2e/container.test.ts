@@ -95,7 +95,8 @@ describe('the container (the Dockerfile CMD, run as a process)', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const bound = setTimeout(() => child.kill('SIGKILL'), BOUND_MS);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // 'close', not 'exit': only then has all the output been read (the last lines can arrive after 'exit').
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
       const port = await new Promise<number>((resolve, reject) => {
         child.stdout.on('data', (d: Buffer) => {
@@ -118,7 +119,7 @@ describe('the container (the Dockerfile CMD, run as a process)', () => {
     }
     const lines = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; signal?: string });
     expect(lines.find((l) => l.msg === 'shutting down')).toMatchObject({ signal: 'SIGTERM' });
-    expect(lines.at(-1)).toMatchObject({ msg: 'stopped' });
+    expect(lines.at(-1), stdout).toMatchObject({ msg: 'stopped' });
     expect(stderr).not.toMatch(/error|warn/i);
     // Closed cleanly: no recovery on the next open, and the data is there.
     expect(await pgControlState(data)).toBe(1);

@@ -32,7 +32,8 @@ function runBot(env: Record<string, string>): Promise<Run> {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': only then has all the output been read.
+    child.on('close', (code) => {
       clearTimeout(bound);
       resolve({ code, stdout, stderr });
     });
@@ -44,7 +45,8 @@ async function startBot(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   const bound = setTimeout(() => child.kill('SIGKILL'), EXIT_BOUND_MS);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve)).finally(() => clearTimeout(bound));
+  // 'close', not 'exit': only then has all the output been read.
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve)).finally(() => clearTimeout(bound));
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
