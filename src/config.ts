@@ -56,6 +56,8 @@ const envSchema = z
     AWS_REGION: optionalString,
     CLOUDWATCH_ENDPOINT: optionalString.pipe(z.url().optional()),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    /** `production` keeps logs as JSON lines even in a terminal, as log collectors expect. */
+    NODE_ENV: optionalString,
   });
 
 export interface Config {
@@ -68,6 +70,7 @@ export interface Config {
   github: { token?: string; apiUrl: string };
   aws: { region?: string; cloudwatchEndpoint?: string };
   logLevel: (typeof LOG_LEVELS)[number];
+  nodeEnv?: string;
 }
 
 export class ConfigError extends Error {
@@ -103,5 +106,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     github: { token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL },
     aws: { region: e.AWS_REGION, cloudwatchEndpoint: e.CLOUDWATCH_ENDPOINT },
     logLevel: e.LOG_LEVEL,
+    nodeEnv: e.NODE_ENV,
   };
 }

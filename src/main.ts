@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, prettyLogsWanted } from './logger.js';
 import { connectPostgres, openPglite, type Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
-import { formatProblem, loadTemplates, TemplateError, type TemplateProblem } from './templates/loader.js';
+import { loadTemplates, startupWarnings, TemplateError, type TemplateProblem } from './templates/loader.js';
 import { createPreflight } from './app.js';
 import { StartupError } from './slack/startup-checks.js';
 
@@ -22,19 +22,15 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, {
+    pretty: prettyLogsWanted({ stdoutIsTTY: process.stdout.isTTY, nodeEnv: config.nodeEnv }),
+  });
   let templates;
   try {
     const warnings: TemplateProblem[] = [];
     templates = await loadTemplates(config.checklistsDir, (w) => warnings.push(w));
-    // One line per file, not one per setting: the full list is what `npm run validate-templates` prints.
-    for (const file of new Set(warnings.map((w) => w.file))) {
-      const mine = warnings.filter((w) => w.file === file);
-      log.warn(
-        { template: file, count: mine.length },
-        `template ${file}: ${mine.length} probe setting(s) look like placeholders, e.g. ${formatProblem(mine[0]!)}; \`npm run validate-templates\` lists them`,
-      );
-    }
+    // One line per file at most, and nothing about settings of features that do not run yet.
+    for (const w of startupWarnings(warnings)) log.warn({ template: w.file, count: w.count }, w.message);
   } catch (err) {
     if (err instanceof TemplateError) {
       log.fatal({ problems: err.problems }, err.message);
@@ -49,6 +45,7 @@ async function main(): Promise<void> {
     log.info({ storage: 'postgres' }, 'storage: PostgreSQL (DATABASE_URL)');
   } else {
     const dir = path.resolve(config.dataDir);
+    log.info({ storage: 'pglite', dataDir: dir }, `opening embedded PostgreSQL (PGlite) in ${dir}; the first start takes a few seconds`);
     db = await openPglite(dir);
     log.info({ storage: 'pglite', dataDir: dir }, `storage: embedded PGlite in ${dir} (set DATABASE_URL for PostgreSQL)`);
   }
