@@ -43,3 +43,19 @@ export class BadPayload extends UserError {
     super(`Slack sent something I could not read (${what}); nothing was changed. Please try again.`, 'bad_payload');
   }
 }
+
+/**
+ * The database could not be reached, or dropped the connection mid-request (a restart, a failover, every
+ * connection in use). Nothing is wrong with what the person asked: it is worth asking again in a moment. A
+ * UserError, so a modal keeps what was typed and shows this beside its main input.
+ */
+export class DatabaseUnavailable extends UserError {
+  constructor(cause: unknown) {
+    super(
+      "Preflight's database is not answering just now, so this may not have been saved. Please try again in a moment.",
+      'database_unavailable',
+    );
+    this.name = 'DatabaseUnavailable';
+    this.cause = cause;
+  }
+}

@@ -10,7 +10,7 @@ export interface Job {
 
 /**
  * Runs background jobs on node-cron. Every replica runs the same jobs; each job is safe to run anywhere at
- * once: re-rendering a promotion takes that promotion's advisory lock, and pruning old receipts twice
+ * once: re-rendering a promotion takes that promotion's render lease, and pruning old receipts twice
  * deletes nothing twice.
  */
 export class Ticker {

@@ -1,21 +1,21 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
-import type { Db, Queryable } from '../store/db.js';
+import type { Db } from '../store/db.js';
 import { renderSectionsMessage, type RenderedMessage } from '../../blocks/checklist.js';
 import { renderOverview } from '../../blocks/overview.js';
 import { loadView } from '../store/promotions.js';
 import { isStale, listMessages, markRendered, recordRenderFailure, stalePromotions, type MessageRow } from '../store/messages.js';
+import { claimLease, holdsLease, markBehind, markRenderedIfHeld, releaseLease, renewLease } from '../store/render-leases.js';
 import type { PromotionView } from '../domain/promotion.js';
 import type { Refresher } from '../services/deps.js';
 
 /**
- * The advisory lock key of a promotion: 64 bits of its uuid as a signed bigint. A collision (vanishingly
- * unlikely) would let one promotion's refresh be skipped while the other's runs; the repair sweep fixes that.
+ * How long a render lease lasts unless renewed. A render renews it every third of this, so it lapses only when
+ * its holder crashed, hung, or lost the database; then another replica (or the sweep) takes over.
  */
-function lockKey(promotionId: string): string {
-  return BigInt.asIntN(64, BigInt(`0x${promotionId.replace(/-/g, '').slice(0, 16)}`)).toString();
-}
+export const LEASE_MS = 30_000;
 
 /**
  * Slack errors after which a message will never be accepted: retrying them only costs rate limit. (Token
@@ -59,15 +59,19 @@ export interface PublisherDeps {
  *
  * Within a process, refreshes of one promotion coalesce: while one is running, further requests only mark
  * it dirty and it runs once more at the end, so a burst of clicks costs a couple of `chat.update` calls.
- * Across processes, a Postgres advisory lock lets one replica render at a time; a replica that finds it
- * taken leaves the work to the holder, which re-checks the stored version after unlocking. Each render reads
- * the database afresh, so the last update shows the latest committed state.
+ * Across processes, a lease row (`render_leases`) lets one replica render at a time; a replica that finds it
+ * taken leaves the work to the holder, which re-checks the stored version after releasing it. Each render
+ * reads the database afresh, so the last update shows the latest committed state. No database connection is
+ * held while Slack answers (the lease is claimed, renewed and released by short statements), so a database
+ * restart mid-render fails only that render, and slow Slack calls never take connections that clicks need.
  *
  * When Slack fails, the change is still saved and the messages stay marked as behind: `repairStale` (run by
  * the scheduler) renders them again, whoever's refresh it was.
  */
 export class Publisher implements Refresher {
   private readonly inflight = new Map<string, { dirty: boolean; done: Promise<void> }>();
+  /** This publisher's name in `render_leases`: host and pid say which replica holds a lease. */
+  private readonly owner = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
 
   constructor(private readonly deps: PublisherDeps) {}
 
@@ -121,69 +125,147 @@ export class Publisher implements Refresher {
 
   private async syncAcrossReplicas(promotionId: string): Promise<void> {
     for (;;) {
-      const result = await this.deps.db.tryLock(lockKey(promotionId), (q) => this.syncOnce(q, promotionId));
-      // Someone else holds the lock: it re-checks after unlocking and will render our change.
-      if (!result.acquired) return;
-      // A change committed while we held the lock may have found it taken: re-check now that it is free.
+      const lease = await this.claim(promotionId);
+      // Someone else holds the lease: it re-checks after releasing it and will render our change. (If it died
+      // holding it, the lease lapses and the repair sweep renders.)
+      if (!lease) return;
+      try {
+        await this.syncOnce(lease, promotionId);
+      } finally {
+        await lease.release();
+      }
+      // A change committed while we held the lease may have found it taken: re-check now that it is free.
       if (!(await isStale(this.deps.db, promotionId, this.deps.clock()))) return;
     }
   }
 
-  private async syncOnce(q: Queryable, promotionId: string): Promise<void> {
-    const { log } = this.deps;
-    const view = await loadView(q, promotionId);
+  private async claim(promotionId: string): Promise<Lease | undefined> {
+    const { db, clock } = this.deps;
+    const now = clock();
+    if (!(await claimLease(db, promotionId, this.owner, now, new Date(now.getTime() + LEASE_MS)))) return undefined;
+    return new Lease(this.deps, promotionId, this.owner);
+  }
+
+  private async syncOnce(lease: Lease, promotionId: string): Promise<void> {
+    const { db } = this.deps;
+    const view = await loadView(db, promotionId);
     if (!view) return;
-    const messages = await listMessages(q, promotionId);
-    const version = view.promotion.version;
+    const messages = await listMessages(db, promotionId);
     const threadTs = { value: messages.find((m) => m.idx === 0)?.ts ?? null };
     let failure: unknown;
     for (const m of messages) {
-      if (m.broken || (m.ts && m.renderedVersion >= version)) continue;
-      try {
-        await this.syncMessage(q, view, m, threadTs);
-      } catch (err) {
-        const code = slackErrorCode(err);
-        const terminal = code !== undefined && TERMINAL_ERRORS.has(code);
-        await recordRenderFailure(q, promotionId, m.idx, { error: code ?? (err as Error).message ?? String(err), terminal, now: this.deps.clock() });
-        if (terminal) log.error({ err, promotionId, idx: m.idx }, 'Slack will not accept this checklist message any more; it is no longer updated');
-        failure ??= err;
-        // A post that failed stops the posts after it, so the thread keeps the template's order (and without
-        // the overview there is no thread at all). Updates of messages already posted go on regardless.
-        if (!m.ts) break;
-      }
+      if (m.broken || (m.ts && m.renderedVersion >= view.promotion.version)) continue;
+      // Another replica took over (this one stalled past its lease): the rest is its to render.
+      if (lease.lost) return;
+      const slackFailure = await this.syncMessage(lease, view, m, threadTs);
+      if (slackFailure === undefined) continue;
+      failure ??= slackFailure;
+      // A post that failed stops the posts after it, so the thread keeps the template's order (and without
+      // the overview there is no thread at all). Updates of messages already posted go on regardless.
+      if (!m.ts) break;
     }
     if (failure !== undefined) throw failure;
   }
 
-  private async syncMessage(q: Queryable, view: PromotionView, m: MessageRow, threadTs: { value: string | null }): Promise<void> {
+  /**
+   * Render one message. Slack's refusal is recorded (for the sweep's backoff) and returned; a database error is
+   * thrown and ends the render: nothing more could be recorded, and the sweep redoes it once the database is back.
+   */
+  private async syncMessage(lease: Lease, view: PromotionView, m: MessageRow, threadTs: { value: string | null }): Promise<unknown> {
     const { client, poster, log } = this.deps;
     const promotionId = view.promotion.id;
     const version = view.promotion.version;
     const rendered = m.idx === 0 ? renderOverview(view) : renderSectionsMessage(view, m.sections);
     const hash = hashOf(rendered);
     if (m.ts && m.renderedHash === hash) {
-      await markRendered(q, promotionId, m.idx, { ts: m.ts, version, hash });
-      return;
+      await this.record(lease, m, { ts: m.ts, version, hash }, 'nothing');
+      return undefined;
     }
+    // A post cannot be taken back: never post without the lease in hand, renewed for a whole call.
+    if (!m.ts && !(await lease.renew())) return undefined;
     let ts = m.ts;
-    if (ts) {
-      await client.chat.update({ channel: m.channelId, ts, text: rendered.text, blocks: rendered.blocks });
-    } else {
-      // Thread messages go under the overview, never loose in the channel.
-      if (m.idx > 0 && !threadTs.value) throw new Error(`promotion ${promotionId}: the overview was never posted`);
-      const posted = await poster.chat.postMessage({
-        channel: m.channelId,
-        text: rendered.text,
-        blocks: rendered.blocks,
-        unfurl_links: false,
-        unfurl_media: false,
-        ...(m.idx > 0 && threadTs.value ? { thread_ts: threadTs.value } : {}),
-      });
-      ts = posted.ts ?? null;
-      if (!ts) throw new Error('chat.postMessage answered without a ts');
-      if (m.idx === 0) threadTs.value = ts;
+    try {
+      if (ts) {
+        await client.chat.update({ channel: m.channelId, ts, text: rendered.text, blocks: rendered.blocks });
+      } else {
+        // Thread messages go under the overview, never loose in the channel.
+        if (m.idx > 0 && !threadTs.value) throw new Error(`promotion ${promotionId}: the overview was never posted`);
+        const posted = await poster.chat.postMessage({
+          channel: m.channelId,
+          text: rendered.text,
+          blocks: rendered.blocks,
+          unfurl_links: false,
+          unfurl_media: false,
+          ...(m.idx > 0 && threadTs.value ? { thread_ts: threadTs.value } : {}),
+        });
+        ts = posted.ts ?? null;
+        if (!ts) throw new Error('chat.postMessage answered without a ts');
+        if (m.idx === 0) threadTs.value = ts;
+      }
+    } catch (err) {
+      await this.recordFailure(lease, m, err);
+      return err;
     }
-    await markRendered(q, promotionId, m.idx, { ts, version, hash });
+    await this.record(lease, m, { ts, version, hash }, m.ts ? 'updated' : 'posted');
     log.debug({ promotionId, idx: m.idx, version }, 'message rendered');
+    return undefined;
+  }
+
+  /**
+   * Record what a render did, fenced by the lease: only its holder marks a message rendered. A render that lost
+   * its lease keeps a post (forgotten, it would be posted twice) and marks an update behind (it may have landed
+   * after the new holder's), so that the message is rendered once more from the latest state.
+   */
+  private async record(lease: Lease, m: MessageRow, row: { ts: string; version: number; hash: string }, sent: 'nothing' | 'updated' | 'posted'): Promise<void> {
+    const { db } = this.deps;
+    if (await markRenderedIfHeld(db, lease.promotionId, m.idx, this.owner, row)) return;
+    lease.lost = true;
+    if (sent === 'posted') await markRendered(db, lease.promotionId, m.idx, row);
+    else if (sent === 'updated') await markBehind(db, lease.promotionId, m.idx);
+  }
+
+  private async recordFailure(lease: Lease, m: MessageRow, err: unknown): Promise<void> {
+    const id = lease.promotionId;
+    const code = slackErrorCode(err);
+    const terminal = code !== undefined && TERMINAL_ERRORS.has(code);
+    const failure = { error: code ?? (err as Error).message ?? String(err), terminal, now: this.deps.clock() };
+    await this.deps.db.tx(async (q) => {
+      // Once another replica holds the lease, its renders say whether this message is failing.
+      if (await holdsLease(q, id, this.owner)) await recordRenderFailure(q, id, m.idx, failure);
+      else lease.lost = true;
+    });
+    if (terminal) this.deps.log.error({ err, promotionId: id, idx: m.idx }, 'Slack will not accept this checklist message any more; it is no longer updated');
+  }
+}
+
+/** A claimed render lease: renewed in the background while its render runs, released at the end. */
+class Lease {
+  /** Another replica claimed it after it lapsed: render and record nothing more. */
+  lost = false;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly deps: PublisherDeps,
+    readonly promotionId: string,
+    private readonly owner: string,
+  ) {
+    // A renewal that fails (the database away) is not fatal here: the render's own next query fails too.
+    this.heartbeat = setInterval(() => void this.renew().catch(() => undefined), LEASE_MS / 3);
+    this.heartbeat.unref();
+  }
+
+  async renew(): Promise<boolean> {
+    if (this.lost) return false;
+    const until = new Date(this.deps.clock().getTime() + LEASE_MS);
+    if (!(await renewLease(this.deps.db, this.promotionId, this.owner, until))) this.lost = true;
+    return !this.lost;
+  }
+
+  /** Never throws: a lease that cannot be released lapses, or this process claims it again. */
+  async release(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await releaseLease(this.deps.db, this.promotionId, this.owner).catch((err: unknown) => {
+      this.deps.log.warn({ err, promotionId: this.promotionId }, `render lease not released; it lapses within ${LEASE_MS / 1000} s`);
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
+import { DatabaseUnavailable } from '../errors.js';
 
 /** What the store modules need from a connection: parameterised queries. */
 export interface Queryable {
@@ -16,12 +17,7 @@ export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Run fn in one transaction; commits if it resolves, rolls back if it throws. */
   tx<T>(fn: (q: TxQueryable) => Promise<T>): Promise<T>;
-  /**
-   * Run fn while holding an advisory lock (a bigint key, as a decimal string), or return `{ acquired: false }`
-   * at once if someone else holds it. fn gets the lock's own connection, so holding the lock never needs a
-   * second connection from the pool. With PGlite (one process) the lock is an in-process one.
-   */
-  tryLock<T>(key: string, fn: (q: Queryable) => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }>;
+  /** Resolves if the database answers a trivial query; rejects within about PING_TIMEOUT_MS otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -29,13 +25,38 @@ export interface Db extends Queryable {
 // Parse int8 (counts) as numbers: every count here is far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/** How long a readiness ping may take: a probe must answer before its own timeout, even with every connection busy. */
+export const PING_TIMEOUT_MS = 1_500;
+
+/**
+ * Errors that say the database is unreachable or dropped the connection, as opposed to refusing a statement:
+ * the server shutting down or restarting (57P01-57P03), too many connections (53300), connection exceptions
+ * (class 08), the socket failing, and pg's own messages for a dead client or a pool with no connection to give.
+ */
+const UNREACHABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNREACHABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|not queryable|Query read timeout|Connection ended unexpectedly/i;
+
+export function isDatabaseUnreachable(err: unknown): boolean {
+  if (err instanceof DatabaseUnavailable) return true;
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown } | null;
+  if (typeof e?.code === 'string' && (e.code.startsWith('08') || UNREACHABLE_CODES.has(e.code))) return true;
+  if (typeof e?.message === 'string' && UNREACHABLE_MESSAGES.test(e.message)) return true;
+  // Connecting to a name with several addresses fails with an AggregateError of one error per address.
+  return Array.isArray(e?.errors) && e.errors.some(isDatabaseUnreachable);
+}
+
+/** The error to throw: DatabaseUnavailable (which the person is shown as "try again") for an unreachable database. */
+function translated(err: unknown): unknown {
+  return err instanceof DatabaseUnavailable || !isDatabaseUnreachable(err) ? err : new DatabaseUnavailable(err);
+}
+
 export interface PostgresOptions {
   connectionString: string;
   /** Optional schema to put first on the search_path (tests isolate themselves this way). */
   schema?: string;
   max?: number;
-  /** Connections for renders holding their advisory lock (default 4): at most this many render at once. */
-  lockMax?: number;
+  /** Told once per connection the server closes or that breaks (a restart, a failover): for the log. */
+  onConnectionError?: (err: Error) => void;
 }
 
 export function connectPostgres(opts: PostgresOptions): Db {
@@ -44,35 +65,42 @@ export function connectPostgres(opts: PostgresOptions): Db {
     max: opts.max ?? 10,
     // Clicks and modal submissions must answer within Slack's 3 seconds: fail fast rather than queue.
     connectionTimeoutMillis: 2_000,
+    // Notice a connection whose server vanished without closing it (a failover), rather than wait on it.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    // Names the bot's sessions in pg_stat_activity (a DATABASE_URL that sets application_name wins).
+    application_name: 'preflight',
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
-  // Renders hold their lock's connection while Slack answers (seconds, under rate limiting): a small pool of
-  // their own, so they can never take the connections that clicks and modal submissions need.
-  const lockPool = new pg.Pool({
-    connectionString: opts.connectionString,
-    max: opts.lockMax ?? 4,
-    connectionTimeoutMillis: 60_000,
-    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+  // pg-pool listens for errors only on idle connections. A checked-out connection whose server goes away emits
+  // 'error' with nobody listening, and Node ends the process. So every connection gets a listener of its own
+  // for life; the query that was using it fails (and is answered), and the pool drops it when it is released.
+  const reported = new WeakSet<pg.PoolClient>();
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      if (reported.has(client)) return;
+      reported.add(client);
+      opts.onConnectionError?.(err);
+    });
   });
-  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  // The pool's own report of an idle connection's error: the connection's listener above has told it already.
   pool.on('error', () => undefined);
-  lockPool.on('error', () => undefined);
 
-  const run = async <T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> => {
-    await client.query('BEGIN');
+  const checkout = async (): Promise<pg.PoolClient> => {
     try {
-      const value = await fn();
-      await client.query('COMMIT');
-      return value;
+      return await pool.connect();
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      throw translated(err);
     }
   };
   const wrap = (client: pg.PoolClient | pg.Pool): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
-      const r = await client.query(sql, params as unknown[]);
-      return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+      try {
+        const r = await client.query(sql, params as unknown[]);
+        return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+      } catch (err) {
+        throw translated(err);
+      }
     },
   });
 
@@ -80,37 +108,47 @@ export function connectPostgres(opts: PostgresOptions): Db {
     kind: 'postgres',
     ...wrap(pool),
     async tx(fn) {
-      const client = await pool.connect();
-      try {
-        // A query without parameters goes as a simple query, which may hold several statements.
-        return await run(client, () => fn({ ...wrap(client), exec: async (sql: string) => void (await client.query(sql)) }));
-      } finally {
-        client.release();
-      }
-    },
-    async tryLock(key, fn) {
-      const client = await lockPool.connect();
-      let broken = false;
-      try {
-        const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key]);
-        if (!r.rows[0]?.ok) return { acquired: false };
+      for (let attempt = 1; ; attempt++) {
+        const client = await checkout();
+        let broken: Error | undefined;
         try {
-          return { acquired: true, value: await fn(wrap(client)) };
+          try {
+            await client.query('BEGIN');
+          } catch (err) {
+            // A pooled connection the server closed since its last use (the database restarted): nothing of fn
+            // ran, so one retry on a fresh connection is safe.
+            if (isDatabaseUnreachable(err)) broken = err as Error;
+            if (broken && attempt === 1) continue;
+            throw err;
+          }
+          try {
+            // A query without parameters goes as a simple query, which may hold several statements.
+            const value = await fn({ ...wrap(client), exec: async (sql: string) => void (await wrap(client).query(sql)) });
+            await client.query('COMMIT');
+            return value;
+          } catch (err) {
+            if (isDatabaseUnreachable(err)) broken = err as Error;
+            else await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
+            throw err;
+          }
+        } catch (err) {
+          throw translated(err);
         } finally {
-          await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => {
-            // A connection that cannot unlock must not go back to the pool still holding the lock.
-            broken = true;
-          });
+          // A broken connection is dropped, never handed to the next request.
+          client.release(broken);
         }
-      } finally {
-        client.release(broken);
       }
     },
     async ping() {
-      await pool.query('SELECT 1');
+      try {
+        // The read timeout bounds a query on a connection that stopped answering; the pool drops that connection.
+        await pool.query({ text: 'SELECT 1', query_timeout: PING_TIMEOUT_MS } as pg.QueryConfig);
+      } catch (err) {
+        throw translated(err);
+      }
     },
     async close() {
-      await Promise.all([pool.end(), lockPool.end()]);
+      await pool.end();
     },
   };
 }
@@ -119,7 +157,6 @@ export function connectPostgres(opts: PostgresOptions): Db {
 export async function openPglite(dataDir?: string): Promise<Db> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const lite = await PGlite.create(dataDir);
-  const held = new Set<string>();
   const wrap = (q: Pick<PGlite, 'query'>): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
       const r = await q.query<T>(sql, params as unknown[]);
@@ -131,15 +168,6 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     ...wrap(lite),
     // PGlite runs one statement at a time on one connection and queues other work behind a transaction.
     tx: (fn) => lite.transaction((t) => fn({ ...wrap(t), exec: async (sql: string) => void (await t.exec(sql)) })),
-    async tryLock(key, fn) {
-      if (held.has(key)) return { acquired: false };
-      held.add(key);
-      try {
-        return { acquired: true, value: await fn(wrap(lite)) };
-      } finally {
-        held.delete(key);
-      }
-    },
     async ping() {
       await lite.query('SELECT 1');
     },

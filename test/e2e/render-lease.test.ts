@@ -1,0 +1,97 @@
+/**
+ * The render lease (`render_leases`): a row, not a held connection, says which replica renders a promotion. A
+ * lease left by a replica that died mid-render holds the others off until it lapses, and then the sweep renders;
+ * a render that lost its lease records nothing as rendered, so the message is rendered again from the latest
+ * state. On PostgreSQL and on PGlite.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { LEASE_MS } from '../../src/slack/publisher.js';
+import { findActive } from '../../src/store/promotions.js';
+import { BACKENDS, type TestDatabase } from '../support/db.js';
+import { CHANNEL, findCheckbox, startHarness, type Harness } from '../support/harness.js';
+
+describe.each(BACKENDS)('the render lease on %s', (_kind, create) => {
+  let database: TestDatabase;
+  let h: Harness;
+  let now = new Date('2026-11-21T10:00:00Z');
+  afterEach(async () => {
+    await h.close();
+    await database.drop();
+  });
+
+  async function begin() {
+    now = new Date('2026-11-21T10:00:00Z');
+    database = await create();
+    h = await startHarness({ database, templatesDir: 'test/fixtures/checklists', clock: () => now });
+    await h.command('start v1.50');
+    await h.settle();
+    return (await findActive(h.bot.db, CHANNEL, 'v1.50'))!.id;
+  }
+  const leases = async () => (await h.bot.db.query<{ owner: string }>('SELECT owner FROM render_leases')).rows;
+  const rendered = async (promotionId: string, ts: string) =>
+    (await h.bot.db.query<{ v: number }>('SELECT rendered_version AS v FROM promotion_messages WHERE promotion_id = $1 AND ts = $2', [promotionId, ts])).rows[0]!.v;
+
+  it('leaves none behind once a render is done', async () => {
+    await begin();
+    const box = findCheckbox(h.fake, 'gate-0');
+    await h.toggle('U0A', box.message, box.blockId, ['gate-0']);
+    await h.settle();
+    expect(findCheckbox(h.fake, 'gate-0').ticked).toBe(true);
+    expect(await leases()).toEqual([]);
+  });
+
+  it('waits out the lease of a replica that died mid-render, then the sweep catches the message up', async () => {
+    const promotionId = await begin();
+    await h.bot.db.query('INSERT INTO render_leases (promotion_id, owner, expires_at) VALUES ($1, $2, $3)', [
+      promotionId,
+      'a-replica-that-died',
+      new Date(now.getTime() + LEASE_MS),
+    ]);
+    const box = findCheckbox(h.fake, 'gate-0');
+    await h.toggle('U0A', box.message, box.blockId, ['gate-0']);
+    await h.settle();
+    // Saved; the holder would render it, so nobody else does, and the person is not told anything failed.
+    expect(findCheckbox(h.fake, 'gate-0').ticked).toBe(false);
+    expect(h.fake.ephemerals().filter((e) => e.user === 'U0A')).toHaveLength(0);
+    await h.bot.preflight.repair();
+    expect(findCheckbox(h.fake, 'gate-0').ticked).toBe(false);
+
+    now = new Date(now.getTime() + LEASE_MS + 1_000);
+    await h.bot.preflight.repair();
+    expect(findCheckbox(h.fake, 'gate-0').ticked).toBe(true);
+    expect(await leases()).toEqual([]);
+  });
+
+  it('records nothing as rendered after losing its lease, so the message is rendered again', async () => {
+    const promotionId = await begin();
+    const box = findCheckbox(h.fake, 'gate-0');
+    h.fake.hold('chat.update');
+    await h.toggle('U0A', box.message, box.blockId, ['gate-0']);
+    await h.fake.waitFor(() => h.fake.pending('chat.update') >= 1, { what: 'the update in flight' });
+    // The render stalled past its lease and another replica claimed it meanwhile.
+    await h.bot.db.query('UPDATE render_leases SET owner = $2, expires_at = $3 WHERE promotion_id = $1', [
+      promotionId,
+      'the-replica-that-took-over',
+      new Date(now.getTime() + LEASE_MS),
+    ]);
+    const heldTs = String(h.fake.callsTo('chat.update').at(-1)!.args['ts']);
+    h.fake.release('chat.update');
+    await h.settle();
+    // Slack took that update, but it may have landed after the new holder's: the message is left marked behind,
+    // and the rest is left to the new holder.
+    expect(await rendered(promotionId, heldTs)).toBe(-1);
+    expect(await leases()).toEqual([{ owner: 'the-replica-that-took-over' }]);
+    expect(h.fake.callsTo('chat.update').filter((c) => c.args['ts'] === box.message.ts)).toHaveLength(0);
+
+    // The new holder finishes; whoever renders next brings every message to the latest state.
+    await h.bot.db.query('DELETE FROM render_leases');
+    const next = findCheckbox(h.fake, 'gate-1');
+    await h.toggle('U0B', next.message, next.blockId, ['gate-1']);
+    await h.settle();
+    expect(findCheckbox(h.fake, 'gate-0').ticked).toBe(true);
+    expect(findCheckbox(h.fake, 'gate-1').ticked).toBe(true);
+    const version = (await findActive(h.bot.db, CHANNEL, 'v1.50'))!.version;
+    expect(await rendered(promotionId, heldTs)).toBe(version);
+    expect(await rendered(promotionId, box.message.ts)).toBe(version);
+  });
+});
