@@ -5,7 +5,7 @@ import type { ItemState } from '../src/domain/promotion.js';
 import type { Section } from '../src/domain/template.js';
 import { naModalMetadata, writeMetadata } from '../src/slack/modal-metadata.js';
 import { modalTitle } from './modals.js';
-import { esc, LIMITS, truncate } from './text.js';
+import { bold, esc, LIMITS, truncate } from './text.js';
 
 export type NaChange = 'mark' | 'restore';
 
@@ -42,7 +42,7 @@ export function naModal(args: NaModalArgs): ModalView {
       : [option(`Everything not applicable (${count(na.length)})`, WHOLE_SECTION), ...na.map((i) => option(i.label, i.id))];
   const chosen = items.find((o) => o.value === args.chosen);
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `*${esc(args.section.title)}* · promotion ${esc(args.release)}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `${bold(args.section.title)} · promotion ${esc(args.release)}` } },
   ];
   if (na.length > 0) {
     const mark = option('Mark it not applicable', 'mark');

@@ -85,7 +85,7 @@ export function renderOverview(view: PromotionView): RenderedMessage {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`Promotion ${p.release} · ${t.name}`, LIMITS.headerText), emoji: true } },
   ];
-  if (t.warning) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:warning: *${esc(t.warning)}*` } });
+  if (t.warning) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${bold(t.warning)}` } });
   blocks.push(
     { type: 'section', text: { type: 'mrkdwn', text: statusLine(view) } },
     {
