@@ -40,6 +40,11 @@ export function slackErrorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+function isTerminal(err: unknown): boolean {
+  const code = slackErrorCode(err);
+  return code !== undefined && TERMINAL_ERRORS.has(code);
+}
+
 function hashOf(m: RenderedMessage): string {
   return createHash('sha256').update(JSON.stringify(m)).digest('hex');
 }
@@ -84,6 +89,10 @@ export class Publisher implements Refresher {
     const entry = { dirty: false, done: Promise.resolve() };
     entry.done = (async () => {
       let failure: unknown;
+      // A message Slack refused for good is marked broken and skipped by the passes after it, which then
+      // succeed: the refusal must still reach everyone waiting, or they never hear that part of the checklist
+      // stopped updating. A passing failure that a later pass made good is no longer news.
+      let refusedForGood: unknown;
       try {
         do {
           entry.dirty = false;
@@ -93,12 +102,13 @@ export class Publisher implements Refresher {
           } catch (err) {
             // Keep going for requests that arrived meanwhile; report the last failure to every waiter.
             failure = err;
+            if (isTerminal(err)) refusedForGood ??= err;
           }
         } while (entry.dirty);
       } finally {
         this.inflight.delete(promotionId);
       }
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined || refusedForGood !== undefined) throw failure ?? refusedForGood;
     })();
     this.inflight.set(promotionId, entry);
     return entry.done;
@@ -227,7 +237,7 @@ export class Publisher implements Refresher {
   private async recordFailure(lease: Lease, m: MessageRow, err: unknown): Promise<void> {
     const id = lease.promotionId;
     const code = slackErrorCode(err);
-    const terminal = code !== undefined && TERMINAL_ERRORS.has(code);
+    const terminal = isTerminal(err);
     const failure = { error: code ?? (err as Error).message ?? String(err), terminal, now: this.deps.clock() };
     await this.deps.db.tx(async (q) => {
       // Once another replica holds the lease, its renders say whether this message is failing.

@@ -71,10 +71,8 @@ describe('recovering when Slack fails part way', () => {
 
   it('stops updating a message Slack no longer has, says so once, and keeps the rest of the checklist live', async () => {
     await begin();
-    // The scheduler's repair sweep (every 20 s) must not run beside this test's refreshes. A sweep that arrives
-    // while a click's refresh runs joins it and makes it run once more; that second pass skips the message just
-    // marked broken, succeeds, and clears the failure, so the person is never told (a Publisher.refresh bug,
-    // left to its owner). Where this test wants a sweep, it runs one itself.
+    // This test counts the overview's updates and runs the repair sweeps it wants itself, so the scheduler's
+    // own sweep (every 20 s) must not run beside it.
     const tasks = [...getTasks().values()];
     expect(tasks.map((t) => t.name)).toContain('repair-stale-messages');
     for (const task of tasks) await task.stop();
@@ -105,6 +103,27 @@ describe('recovering when Slack fails part way', () => {
     expect(findCheckbox(h.fake, 'gate-1').ticked).toBe(true);
     expect(h.fake.ephemerals().filter((e) => e.user === 'U0A')).toHaveLength(1);
     expect(h.fake.ephemerals().filter((e) => e.user === 'U0B')).toHaveLength(0);
+  });
+
+  it('still tells the person when another refresh joined theirs and its second pass skipped the message Slack refused', async () => {
+    await begin();
+    await h.command('start v1.50');
+    await h.settle();
+    const promotionId = (await findActive(h.bot.db, CHANNEL, 'v1.50'))!.id;
+    const box = findCheckbox(h.fake, 'gate-0');
+    h.fake.hold('chat.update');
+    const click = h.toggle('U0A', box.message, box.blockId, ['gate-0']);
+    await pendingCalls(h, 'chat.update', 1);
+    // A repair sweep (or another click) asks for the same promotion while the first update waits on Slack: it
+    // joins the running refresh, which then makes a second pass.
+    const joined = h.bot.preflight.publisher.refresh(promotionId).catch((err: unknown) => err);
+    h.fake.failNext('chat.update', 'message_not_found');
+    h.fake.release('chat.update');
+    await click;
+    await h.settle();
+    expect(await joined).toMatchObject({ data: { error: 'message_not_found' } });
+    const reply = await h.fake.waitFor(() => h.fake.ephemerals().find((e) => e.user === 'U0A'), { what: 'the answer to U0A' });
+    expect(reply.text).toContain('Saved, but Slack no longer accepts updates to part of this checklist (`message_not_found`');
   });
 
   it('refuses clicks on a stray copy of the checklist and points at the live one', async () => {
