@@ -195,10 +195,10 @@ describe('phases: what counts before GO, what waits, what is a plan', () => {
     await h.toggle('U0BOB', box.message, box.blockId, ['pitr-configured']);
     await h.settle();
 
-    const noReason = await submitNa('snapshot-pitr', sectionMessage('Runbook 3: Snapshot / PITR'), WHOLE_SECTION, 'mark');
+    const noReason = await submitNa('snapshot-pitr', sectionMessage('Snapshot / PITR'), WHOLE_SECTION, 'mark');
     expect(noReason.json).toMatchObject({ response_action: 'errors', errors: { [INPUT.naReason]: 'Say why it does not apply.' } });
 
-    await submitNa('snapshot-pitr', sectionMessage('Runbook 3: Snapshot / PITR'), WHOLE_SECTION, 'mark', 'PITR is managed by the cloud provider');
+    await submitNa('snapshot-pitr', sectionMessage('Snapshot / PITR'), WHOLE_SECTION, 'mark', 'PITR is managed by the cloud provider');
     const states = (await loadView(h.bot.db, promotionId))!.states;
     expect(states.get('pitr-configured')).toMatchObject({ state: 'done', by: 'U0BOB' });
     expect(states.get('wal-position')).toMatchObject({ state: 'na', note: 'PITR is managed by the cloud provider', by: 'U0DAN' });
@@ -213,19 +213,19 @@ describe('phases: what counts before GO, what waits, what is a plan', () => {
         { item: 'recovery-point-timestamp', kind: 'field', before: { state: 'open', value: null, note: null } },
       ],
     });
-    expect(JSON.stringify(sectionBlocksOf('Runbook 3: Snapshot / PITR'))).toContain('1 of 3 done · 2 not applicable :white_check_mark:');
-    expect(overviewText()).toContain('*Last:* <@U0DAN> marked section “Runbook 3: Snapshot / PITR” not applicable (2 items: “Current WAL position');
+    expect(JSON.stringify(sectionBlocksOf('Snapshot / PITR'))).toContain('1 of 3 done · 2 not applicable :white_check_mark:');
+    expect(overviewText()).toContain('*Last:* <@U0DAN> marked section “Snapshot / PITR” not applicable (2 items: “Current WAL position');
 
-    const nothing = await submitNa('snapshot-pitr', sectionMessage('Runbook 3: Snapshot / PITR'), WHOLE_SECTION, 'mark', 'again');
+    const nothing = await submitNa('snapshot-pitr', sectionMessage('Snapshot / PITR'), WHOLE_SECTION, 'mark', 'again');
     expect(nothing.json).toMatchObject({ errors: { [INPUT.naItem]: expect.stringContaining('already done or not applicable: there is nothing to mark') } });
 
-    await submitNa('snapshot-pitr', sectionMessage('Runbook 3: Snapshot / PITR'), WHOLE_SECTION, 'restore');
+    await submitNa('snapshot-pitr', sectionMessage('Snapshot / PITR'), WHOLE_SECTION, 'restore');
     const after = (await loadView(h.bot.db, promotionId))!.states;
     expect(after.get('wal-position')!.state).toBe('open');
     expect(after.get('pitr-configured')!.state).toBe('done');
     expect((await audit()).at(-1)).toMatchObject({ action: 'section.applicable', data: { section: 'snapshot-pitr', items: [{ item: 'wal-position' }, { item: 'recovery-point-timestamp' }] } });
 
-    const again = await submitNa('snapshot-pitr', sectionMessage('Runbook 3: Snapshot / PITR'), WHOLE_SECTION, 'restore');
+    const again = await submitNa('snapshot-pitr', sectionMessage('Snapshot / PITR'), WHOLE_SECTION, 'restore');
     expect(again.json).toMatchObject({ errors: { [INPUT.naItem]: expect.stringContaining('nothing to restore') } });
   });
 

@@ -45,6 +45,11 @@ const fieldSpecSchema = z
     type: z.enum(FIELD_TYPES),
     /** A regular expression the value must match (anchored by the author), e.g. a ticket format. */
     pattern: z.string().max(200).refine(compiles, 'is not a valid regular expression').optional(),
+    /**
+     * The expected value in words, e.g. "a change ticket such as CHG-1234": shown under the input and in the error
+     * for a value that does not match, instead of the pattern (people are never shown a regular expression).
+     */
+    description: z.string().trim().min(1).max(150).optional(),
     /** Shown after a number, e.g. `GB` or `minutes`. */
     unit: z.string().max(20).optional(),
     min: z.number().optional(),
