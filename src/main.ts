@@ -41,7 +41,11 @@ async function main(): Promise<void> {
   }
   let db: Db;
   if (config.databaseUrl) {
-    db = connectPostgres({ connectionString: config.databaseUrl });
+    db = connectPostgres({
+      connectionString: config.databaseUrl,
+      // Only the work using a lost connection fails (and is answered "try again"); operators still want to know.
+      onConnectionError: (err) => log.warn({ err }, 'lost a database connection; the pool replaces it'),
+    });
     log.info({ storage: 'postgres' }, 'storage: PostgreSQL (DATABASE_URL)');
   } else {
     const dir = path.resolve(config.dataDir);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newErrorId, UserError } from '../errors.js';
+import { DatabaseUnavailable, UserError, newErrorId } from '../errors.js';
 import { RELEASE_PATTERN, RELEASE_RULE } from '../domain/names.js';
 import { type Promotion, type PromotionView } from '../domain/promotion.js';
 import { allItems, type Template } from '../domain/template.js';
@@ -113,7 +113,7 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
     if (slackCode && CANNOT_POST.has(slackCode) && !overviewPosted) {
       // If someone ended it meanwhile there is nothing left to abort; the person still needs the invitation.
       await abortById(deps, id, SYSTEM_ACTOR, `could not post in the channel (${slackCode})`).catch((abortErr: unknown) => {
-        if (!(abortErr instanceof UserError)) throw abortErr;
+        if (!(abortErr instanceof UserError) || abortErr instanceof DatabaseUnavailable) throw abortErr;
       });
       throw new UserError(
         'I cannot post in this channel. Invite me first (`/invite @Preflight`), then run the command again.',
