@@ -28,11 +28,10 @@ const HINTS: Record<FieldType, string> = {
 /**
  * The template's own words for the value a field expects ("a change ticket such as CHG-1234"), if it gives
  * them. People are never shown a field's regular expression: this, or the placeholder, says it instead.
- * (Read loosely: the key is `description` once the template schema has it.)
+ * (The schema trims it and refuses it empty; a promotion stored before the key existed simply has none.)
  */
 export function fieldDescription(spec: FieldSpec): string | undefined {
-  const description = (spec as { description?: unknown }).description;
-  return typeof description === 'string' && description.trim() !== '' ? description.trim() : undefined;
+  return spec.description?.trim() || undefined;
 }
 
 function sentence(text: string): string {
