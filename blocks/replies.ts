@@ -160,16 +160,16 @@ export function startingReply(release: string, template: Template): RenderedMess
   return only(`:hourglass_flowing_sand: Starting *${esc(release)}* with *${name(template.name)}*…`);
 }
 
-const NOTICE: Record<'posted' | 'failed' | 'not-mine', string> = {
+const NOTICE: Record<'posted' | 'failed', string> = {
   posted: 'The channel has been told.',
   failed: 'Its checklist shows it, but the notice in the channel could not be posted: tell the channel yourself.',
-  'not-mine': 'It had already ended.',
 };
 
 /** The private confirmation to whoever aborted it, saying whether the channel was told. */
-export function abortedReply(p: Promotion, overviewTs: string | null, notice: keyof typeof NOTICE): RenderedMessage {
+export function abortedReply(p: Promotion, overviewTs: string | null, notice: keyof typeof NOTICE, displayProblem?: string): RenderedMessage {
   const told = NOTICE[notice];
-  return only(`:white_check_mark: Aborted ${link(p.channelId, overviewTs, `promotion ${p.release}`)} (${name(p.template.name)}). ${told}`);
+  const display = displayProblem ? `\n:warning: ${displayProblem}` : '';
+  return only(`:white_check_mark: Aborted ${link(p.channelId, overviewTs, `promotion ${p.release}`)} (${name(p.template.name)}). ${told}${display}`);
 }
 
 /**

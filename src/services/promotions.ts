@@ -139,12 +139,15 @@ function abortById(deps: Deps, id: string, userId: string, reason: string, refus
   });
 }
 
-/** What an abort did: the promotion as it ended, whether this request ended it, and where its checklist is. */
+/**
+ * What an abort did: the promotion as it ended, and where its checklist is. Only the request that ended it gets
+ * one (any other is refused: "has already ended"), so what follows an abort (the notice in the channel) happens once.
+ */
 export interface AbortResult {
   promotion: Promotion;
-  /** True only for the request that ended it: what follows from an abort (the notice in the channel) happens once. */
-  changed: boolean;
   overviewTs: string | null;
+  /** Why the checklist does not show the abort yet (Slack or the database failed after it was saved), if so. */
+  displayProblem?: string;
 }
 
 export async function abortPromotion(
@@ -155,9 +158,16 @@ export async function abortPromotion(
   if (!promotion) throw noActive(input.release);
   // Someone may end it between the look-up and the lock.
   const alreadyEnded = () => new UserError(`Promotion ${input.release} has already ended.`, 'not_active');
-  const { changed } = await abortById(deps, promotion.id, input.userId, input.reason, alreadyEnded);
-  if (changed) await showChange(deps, promotion.id);
-  return { promotion: (await getPromotion(deps.db, promotion.id))!, changed, overviewTs: await overviewTs(deps.db, promotion.id) };
+  await abortById(deps, promotion.id, input.userId, input.reason, alreadyEnded);
+  // The abort is saved: what follows it (the notice, the confirmation) must happen even if the checklist
+  // cannot be updated just now; the person is told that part as well.
+  let displayProblem: string | undefined;
+  await showChange(deps, promotion.id).catch((err: unknown) => {
+    if (!(err instanceof UserError)) throw err;
+    displayProblem = err.message;
+  });
+  const ended = (await getPromotion(deps.db, promotion.id))!;
+  return { promotion: ended, overviewTs: await overviewTs(deps.db, promotion.id), ...(displayProblem ? { displayProblem } : {}) };
 }
 
 function noActive(release: string): UserError {

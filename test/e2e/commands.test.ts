@@ -179,6 +179,19 @@ describe('/promote subcommands', () => {
     await answer(h, h.command('start v2.1 release-train'));
     expect(await answer(h, h.command('status v2.1'))).toContain('Promotion v2.1');
   });
+
+  it('still tells the channel and the aborter when the checklist cannot show the abort just then', async () => {
+    await answer(h, h.command('start v2.2 release-train'));
+    const posts = () => h.fake.callsTo('chat.postMessage').filter((c) => String(c.args.text).includes('aborted promotion *v2.2*'));
+    // The abort's first update (the overview) fails: the abort is saved all the same.
+    h.fake.failNext('chat.update', 'internal_error');
+    const confirmation = await answer(h, h.command('abort v2.2 window moved', { user: 'U0DAN' }));
+    expect(confirmation).toContain('Aborted');
+    expect(confirmation).toContain('The channel has been told.');
+    expect(confirmation).toContain('Saved, but the checklist message could not be updated just now');
+    expect(posts()).toHaveLength(1);
+    expect(await answer(h, h.command('list'))).not.toContain('v2.2');
+  });
 });
 
 describe('/promote start with one template configured', () => {
