@@ -1,4 +1,5 @@
 import type { FieldSpec } from '../src/domain/template.js';
+import { bold, esc, escLiteral } from '../src/domain/mrkdwn.js';
 
 /** Slack's limits (see shared/docs/SLACK-FACTS.md), plus the total we allow ourselves per message. */
 export const LIMITS = {
@@ -19,30 +20,7 @@ export const LIMITS = {
   fallbackText: 4000,
 } as const;
 
-/**
- * Escape the three characters Slack's mrkdwn reads as control characters (`<@U…>`, `<url|label>`, `&amp;`), so
- * text that is not meant as markup, a typed reason or a `<release>` placeholder in a usage line, shows as written.
- */
-export function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/**
- * mrkdwn has no escape for its formatting characters, so a title such as `Gates (eng_*)` inside `*…*` ends the
- * bold early. Text that must never format gets look-alike characters instead: it reads the same and cannot
- * open or close a span.
- */
-const FORMATTING_LOOKALIKES: Record<string, string> = { '*': '\u2217', _: '\u02cd', '~': '\u223c', '`': '\u02cb' };
-
-/** `esc`, plus the formatting characters `* _ ~ \`` made inert: for names shown inside `*bold*` or `_italic_`. */
-export function escLiteral(text: string): string {
-  return esc(text).replace(/[*_~`]/g, (c) => FORMATTING_LOOKALIKES[c]!);
-}
-
-/** Template or user text shown in bold, whatever characters it holds. */
-export function bold(text: string): string {
-  return `*${escLiteral(text)}*`;
-}
+export { bold, esc, escLiteral };
 
 /** Usage forms and commands shown as code: `<release>` is escaped so Slack does not read it as a link. */
 export function code(text: string): string {

@@ -1,3 +1,4 @@
+import { escLiteral } from './mrkdwn.js';
 import type { AuditEvent } from './audit-events.js';
 import { allItems, itemKind, type Item, type Section, type Template } from './template.js';
 import { phaseOf, type Phase } from './template/items.js';
@@ -130,19 +131,19 @@ export function whyClosed(stage: PromotionStage, section: Pick<Section, 'phase'>
   if (mode === 'work') return null;
   const kind = itemKind(item);
   const phase = phaseOf(section);
-  if (mode === 'reference') return kind === 'check' ? `“${item.label}” is reference: there is nothing to tick.` : null;
+  if (mode === 'reference') return kind === 'check' ? `“${escLiteral(item.label)}” is reference: there is nothing to tick.` : null;
   if (phase === 'before-go' || phase === 'reference') return null;
-  if (phase === 'after-go' && stage === 'no-go') return `“${item.label}” belongs to ${PHASE_LABEL[phase]}, and this promotion had a NO-GO.`;
-  return `“${item.label}” belongs to ${PHASE_LABEL[phase]}: it can be ${VERB[kind]} ${OPENS_WHEN[phase]}.`;
+  if (phase === 'after-go' && stage === 'no-go') return `“${escLiteral(item.label)}” belongs to ${PHASE_LABEL[phase]}, and this promotion had a NO-GO.`;
+  return `“${escLiteral(item.label)}” belongs to ${PHASE_LABEL[phase]}: it can be ${VERB[kind]} ${OPENS_WHEN[phase]}.`;
 }
 
 /** Why a section's items cannot be marked (or restored) not applicable at this stage; null when they can. */
 export function whyNotMarkable(stage: PromotionStage, section: Pick<Section, 'phase' | 'title'>): string | null {
   const mode = sectionMode(stage, section);
   if (mode === 'work' || mode === 'upcoming') return null;
-  if (mode === 'reference') return `“${section.title}” is reference: nothing in it counts, so there is nothing to mark.`;
+  if (mode === 'reference') return `“${escLiteral(section.title)}” is reference: nothing in it counts, so there is nothing to mark.`;
   const phase = phaseOf(section) as Exclude<Phase, 'before-go' | 'reference'>;
-  return `“${section.title}” is a plan for ${PHASE_LABEL[phase]}: nothing in it counts now, so there is nothing to mark.`;
+  return `“${escLiteral(section.title)}” is a plan for ${PHASE_LABEL[phase]}: nothing in it counts now, so there is nothing to mark.`;
 }
 
 /** The option chosen for a choice item if it blocks GO (e.g. "Restore tested: NO"), else undefined. */

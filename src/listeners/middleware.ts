@@ -1,3 +1,4 @@
+import { plainText } from '../domain/mrkdwn.js';
 import type { BlockAction, Middleware, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { z } from 'zod';
 import { BadPayload, UserError } from '../errors.js';
@@ -61,7 +62,7 @@ export function resolveSubmission<M extends { promotion: string }>(
       context.promotion = await runningPromotion(context.deps, submission.metadata.promotion, submission.userId, act);
     } catch (err) {
       if (err instanceof UserError && !(err instanceof BadPayload)) {
-        await ack({ response_action: 'errors', errors: { [modal.mainInput]: err.message } });
+        await ack({ response_action: 'errors', errors: { [modal.mainInput]: plainText(err.message) } });
         return;
       }
       await ack();

@@ -1,3 +1,4 @@
+import { escLiteral } from '../domain/mrkdwn.js';
 import { InputError, UserError } from '../errors.js';
 import { INPUT } from '../ids.js';
 import { checkItemIds, whyClosed, whyNotMarkable, type ItemState, type Promotion } from '../domain/promotion.js';
@@ -133,7 +134,7 @@ export async function saveApplicability(deps: Deps, input: ApplicabilityInput): 
     if (closed) throw new InputError(INPUT.naItem, closed, 'phase_closed');
     const was = await getItemState(q, promotion.id, input.itemId);
     if (input.action === 'restore' && was?.state !== 'na') {
-      throw new InputError(INPUT.naItem, `"${found.item.label}" is not marked not applicable, so there is nothing to restore.`, 'not_na');
+      throw new InputError(INPUT.naItem, `“${escLiteral(found.item.label)}” is not marked not applicable, so there is nothing to restore.`, 'not_na');
     }
     if (input.action === 'mark' && was?.state === 'na' && was.note === reason) return null;
     const mark = input.action === 'mark';

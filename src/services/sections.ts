@@ -1,3 +1,4 @@
+import { escLiteral } from '../domain/mrkdwn.js';
 import { InputError, UserError } from '../errors.js';
 import { INPUT } from '../ids.js';
 import { isSettled, whyNotMarkable } from '../domain/promotion.js';
@@ -33,8 +34,8 @@ export async function saveSectionApplicability(deps: Deps, input: SectionApplica
     const targets = section.items.filter((item) => (mark ? !isSettled(item, states.get(item.id)) : states.get(item.id)?.state === 'na'));
     if (targets.length === 0) {
       const why = mark
-        ? `Every item of “${section.title}” is already done or not applicable: there is nothing to mark.`
-        : `No item of “${section.title}” is marked not applicable: there is nothing to restore.`;
+        ? `Every item of “${escLiteral(section.title)}” is already done or not applicable: there is nothing to mark.`
+        : `No item of “${escLiteral(section.title)}” is marked not applicable: there is nothing to restore.`;
       throw new InputError(INPUT.naItem, why, mark ? 'nothing_open' : 'not_na');
     }
     for (const item of targets) {

@@ -1,3 +1,4 @@
+import { plainText } from '../../domain/mrkdwn.js';
 import type { AckFn, ViewResponseAction } from '@slack/bolt';
 import { InputError, UserError } from '../../errors.js';
 import { showChange } from '../../services/show.js';
@@ -21,7 +22,7 @@ export async function saveThenClose(
     ({ changed } = await save());
   } catch (err) {
     if (err instanceof UserError) {
-      await ack({ response_action: 'errors', errors: { [err instanceof InputError ? err.input : mainInput]: err.message } });
+      await ack({ response_action: 'errors', errors: { [err instanceof InputError ? err.input : mainInput]: plainText(err.message) } });
       return;
     }
     await ack();
