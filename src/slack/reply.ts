@@ -19,6 +19,20 @@ const replyTarget = z.object({
 });
 
 /**
+ * Post an ephemeral answer through a response_url (at most 5 uses in 30 minutes, Slack's rule); with
+ * `replaceOriginal` it replaces the private message the click was on instead of adding one.
+ */
+export async function answerByResponseUrl(url: string, message: PrivateMessage, opts: { replaceOriginal: boolean }): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ response_type: 'ephemeral', replace_original: opts.replaceOriginal, ...message }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+}
+
+/**
  * Answer the person behind an interaction, visible only to them: through the response_url when Slack gave
  * one (slash commands, button clicks), otherwise as an ephemeral message in the channel the modal came from,
  * otherwise as a direct message.
@@ -28,13 +42,7 @@ export async function replyPrivately(client: WebClient, body: unknown, message: 
   if (!target.success) throw new Error('cannot tell where to answer this request');
   const t = target.data;
   if (t.response_url) {
-    const res = await fetch(t.response_url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, ...message }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+    await answerByResponseUrl(t.response_url, message, { replaceOriginal: false });
     return;
   }
   const user = t.user?.id ?? t.user_id;

@@ -4,6 +4,7 @@ import { startingReply } from '../../../blocks/replies.js';
 import { BadPayload, UserError } from '../../errors.js';
 import { parseTemplateChoiceValue } from '../../ids.js';
 import { startPromotion } from '../../services/promotions.js';
+import { answerByResponseUrl } from '../../slack/reply.js';
 import type { RequestContext } from '../context.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs<RequestContext>;
@@ -20,17 +21,6 @@ const choiceClick = z.object({
   response_url: z.string().url().optional(),
   actions: z.array(z.object({ value: z.string() })).length(1),
 });
-
-/** Replaces the private answer the button was on (Slack allows that through its response_url). */
-async function replaceAnswer(responseUrl: string, message: { text: string; blocks: unknown[] }): Promise<void> {
-  const res = await fetch(responseUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ response_type: 'ephemeral', replace_original: true, ...message }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!res.ok) throw new Error(`response_url answered ${res.status}`);
-}
 
 /**
  * "Start" next to a template under "Which checklist?": starts the promotion as the person who clicked, in the
@@ -50,7 +40,7 @@ export async function onStartWithTemplate({ ack, body, context }: Args): Promise
   // The templates are read at start: after a restart with other files, the button may name one that is gone.
   if (!template) throw new UserError(`The template \`${choice.templateId}\` is no longer configured. \`/promote templates\` lists the current ones.`, 'unknown_template');
   if (click.response_url) {
-    await replaceAnswer(click.response_url, startingReply(choice.release, template)).catch((err: unknown) => {
+    await answerByResponseUrl(click.response_url, startingReply(choice.release, template), { replaceOriginal: true }).catch((err: unknown) => {
       // Only the question stays visible; starting matters more.
       context.log.warn({ err }, 'could not replace the template choice');
     });
