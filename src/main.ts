@@ -6,6 +6,7 @@ import { migrate } from './store/migrate.js';
 import { loadTemplates, startupWarnings, TemplateError, type TemplateProblem } from './templates/loader.js';
 import { createPreflight } from './app.js';
 import { StartupError } from './slack/startup-checks.js';
+import { installProcessGuards } from './process-guards.js';
 
 /** How long a shutdown may take before the process exits anyway: under docker stop's 10 s grace period. */
 const SHUTDOWN_LIMIT_MS = 8_000;
@@ -25,6 +26,10 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel, undefined, {
     pretty: prettyLogsWanted({ stdoutIsTTY: process.stdout.isTTY, nodeEnv: config.nodeEnv }),
   });
+  // The safety net: an unhandled rejection is logged and the bot keeps serving; an uncaught exception is logged
+  // as fatal and ends the process with exit code 1, through the graceful shutdown once the bot is running.
+  let shutdown: ((reason: string, code: number) => Promise<void>) | undefined;
+  installProcessGuards(log, (reason, code) => (shutdown ? void shutdown(reason, code) : process.exit(code)));
   let templates;
   try {
     const warnings: TemplateProblem[] = [];
@@ -73,7 +78,10 @@ async function main(): Promise<void> {
   log.info({ mode: config.mode, port, templates: [...templates.keys()] }, `Preflight is running (${config.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${port}, POST /slack/events`})`);
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  // Raised to 1 by an uncaught exception, also one met while a signal's shutdown is already under way.
+  let exitCode = 0;
+  shutdown = async (signal: string, code: number) => {
+    exitCode = Math.max(exitCode, code);
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
@@ -84,20 +92,19 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_LIMIT_MS);
     force.unref();
-    let code = 0;
     try {
       await preflight.stop();
       await db.close();
       log.info({ signal }, 'stopped');
     } catch (err) {
       log.error({ err }, 'shutdown failed');
-      code = 1;
+      exitCode = 1;
     } finally {
-      process.exit(code);
+      process.exit(exitCode);
     }
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown?.('SIGTERM', 0));
+  process.on('SIGINT', () => void shutdown?.('SIGINT', 0));
 }
 
 main().catch((err: unknown) => {

@@ -11,8 +11,10 @@ export const EVENTS_PATH = '/slack/events';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * The Events API event types let through to Bolt. The app manifest subscribes to none today; App Home will
- * subscribe to `app_home_opened`. Add a type here when the manifest subscribes to it and a listener handles it.
+ * The Events API event types whose `event_callback` is let through to Bolt (any other is refused with 400).
+ * Today only `app_home_opened`, which the App Home work will handle: manifest.yml subscribes to no event yet and
+ * no `app.event` listener is registered, so Bolt acknowledges such an event and no listener runs. Add a type here
+ * together with its subscription in the manifest and its listener.
  */
 export const EVENT_TYPES = ['app_home_opened'] as const;
 
@@ -97,6 +99,25 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
+/**
+ * Whether Bolt's HTTPReceiver will hand this request to its events endpoint (EVENTS_PATH, the one endpoint
+ * src/app.ts gives it). This is its own routing test (`unboundRequestListener` in @slack/bolt's
+ * dist/receivers/HTTPReceiver.js): the method upper-cased is POST and the WHATWG pathname of `req.url` resolved
+ * against a dummy base is the endpoint. That parse resolves `.` and `..` segments (also written `%2e`), turns
+ * `\` into `/`, drops the query and a fragment, and takes the path of an absolute-form URL
+ * (`POST http://any-host/slack/events`), so the raw `req.url` must not be compared. A URL it cannot parse
+ * makes Bolt throw (answered 404), so it is not the endpoint here either. test/e2e/security.test.ts checks
+ * this against Bolt's own routing.
+ */
+export function routedToEvents(method: string | undefined, url: string | undefined): boolean {
+  if ((method ?? '').toUpperCase() !== 'POST') return false;
+  try {
+    return new URL(url ?? '', 'http://localhost').pathname === EVENTS_PATH;
+  } catch {
+    return false;
+  }
+}
+
 /** Bolt throws synchronously for a path it does not serve; its own server answered that with 404. */
 function handOver(inner: (req: IncomingMessage, res: ServerResponse) => void, req: IncomingMessage, res: ServerResponse): void {
   try {
@@ -107,7 +128,8 @@ function handOver(inner: (req: IncomingMessage, res: ServerResponse) => void, re
 }
 
 /**
- * In front of Bolt's request handling (HTTP mode):
+ * In front of Bolt's request handling (HTTP mode), for every request Bolt routes to its events endpoint however
+ * its path is written (see routedToEvents; any other request goes to Bolt untouched):
  * - a timestamp far in the future is refused like a stale one (Bolt checks only staleness), so a signed
  *   request cannot be held back and replayed later;
  * - a correctly signed body that is not one Slack sends (see wellFormed) is refused with 400 before Bolt
@@ -118,7 +140,8 @@ function handOver(inner: (req: IncomingMessage, res: ServerResponse) => void, re
 export function guardRequests(receiver: InstanceType<typeof HTTPReceiver>, signingSecret: string): void {
   const inner = receiver.requestListener;
   receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== EVENTS_PATH) return handOver(inner, req, res);
+    // Every request Bolt would route to its events endpoint, however its path is written, and nothing else.
+    if (!routedToEvents(req.method, req.url)) return handOver(inner, req, res);
     const stamp = Number(req.headers['x-slack-request-timestamp']);
     if (Number.isFinite(stamp) && stamp > Date.now() / 1000 + MAX_CLOCK_SKEW_S) {
       res.writeHead(401).end();

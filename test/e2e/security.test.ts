@@ -1,12 +1,32 @@
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { HTTPReceiver } from '@slack/bolt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTION, INPUT } from '../../src/ids.js';
 import { listAudit } from '../../src/store/audit.js';
 import { findActive } from '../../src/store/promotions.js';
+import { EVENTS_PATH, routedToEvents } from '../../src/slack/request-guard.js';
 import { blockActionsPayload, interactivityBody, postSigned, sign, slashCommandBody, toggleCheckboxes } from '../../src/playground/slack-client/index.js';
 import { BOT_TOKEN, CHANNEL, findCheckbox, promotionMessages, SIGNING_SECRET, visibleText, type Harness } from '../support/harness.js';
 import { harnessForSuite } from '../support/suite.js';
 
 const FORM = 'application/x-www-form-urlencoded';
+
+/**
+ * Request targets Bolt's HTTPReceiver routes to its events endpoint (it matches on `new URL(req.url, base).pathname`),
+ * and ones it does not. Sent as written, by node:http (fetch would normalise them to /slack/events).
+ */
+const ROUTED_TO_EVENTS = [
+  '/slack/./events',
+  '/slack/../slack/events',
+  '/./slack/events',
+  '/slack/%2e/events',
+  '/slack/%2E%2E/slack/events',
+  '/slack\\events',
+  '/slack/events#fragment',
+  '/slack/events?x=1',
+  'http://preflight.example/slack/events',
+];
+const NOT_ROUTED = ['//slack/events', '/slack/events/', '/slack/%65vents', '/slack/events;x', '/SLACK/events', '/slack/events/..', '*'];
 
 describe('requests that are not from Slack, or not as Slack sends them', () => {
   let h: Harness;
@@ -98,6 +118,82 @@ describe('requests that are not from Slack, or not as Slack sends them', () => {
     expect(h.logs.filter((l) => l.includes('"level":50') || l.includes('"level":60'))).toEqual([]);
     // Still up, and still serving.
     expect((await h.command('help')).status).toBe(200);
+  });
+
+  it('guards every request Bolt routes to its events endpoint however its path is written (400, far-future 401), runs nothing, and keeps serving', async () => {
+    const { hostname, port } = new URL(h.bot.sender.url);
+    /** POST rawBody, correctly signed over its bytes, with this exact request target. */
+    const postRaw = (target: string, rawBody: string, contentType: string, timestamp = Math.floor(Date.now() / 1000)) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host: hostname,
+            port,
+            path: target,
+            method: 'POST',
+            headers: {
+              'content-type': contentType,
+              'content-length': Buffer.byteLength(rawBody),
+              'x-slack-request-timestamp': String(timestamp),
+              'x-slack-signature': sign(SIGNING_SECRET, timestamp, rawBody),
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          },
+        );
+        req.on('error', reject);
+        req.end(rawBody);
+      });
+    const before = { ...(await written()), responses: h.fake.responses().length };
+    const responseUrl = h.fake.responseUrl({ channel: CHANNEL, user: 'U0MALLORY' });
+    const jsonCommand = JSON.stringify({ command: '/promote', text: 'start v9', user_id: 'U0MALLORY', channel_id: CHANNEL, response_url: responseUrl });
+    const future = Math.floor(Date.now() / 1000) + 10 * 60;
+    for (const target of ROUTED_TO_EVENTS) {
+      // A slash command as JSON ran, and `null` was an unhandled rejection in Bolt's receiver (the process died).
+      expect({ target, status: await postRaw(target, jsonCommand, 'application/json') }).toEqual({ target, status: 400 });
+      expect({ target, status: await postRaw(target, 'null', 'application/json') }).toEqual({ target, status: 400 });
+      // Bolt checks only staleness: a click signed for ten minutes ahead ran.
+      expect({ target, status: await postRaw(target, clickBody, FORM, future) }).toEqual({ target, status: 401 });
+    }
+    for (const target of NOT_ROUTED) {
+      expect({ target, status: await postRaw(target, 'null', 'application/json') }).toEqual({ target, status: 404 });
+      expect({ target, status: await postRaw(target, jsonCommand, 'application/json') }).toEqual({ target, status: 404 });
+    }
+    await h.settle();
+    expect({ ...(await written()), responses: h.fake.responses().length }).toEqual(before);
+    expect(await findActive(h.bot.db, CHANNEL, 'v9')).toBeUndefined();
+    expect(findCheckbox(h.fake, 'gate-0').ticked).toBe(false);
+    expect(h.logs.filter((l) => l.includes('"level":50') || l.includes('"level":60'))).toEqual([]);
+    // Still up; and what Slack sends is still served on such a path (Bolt routes it), after the guard.
+    const help = slashCommandBody(h.bot.sender, { text: 'help', userId: 'U0ALICE', channelId: CHANNEL, responseUrl: h.fake.responseUrl() });
+    expect(await postRaw('/slack/./events', help, FORM)).toBe(200);
+    expect((await h.command('help')).status).toBe(200);
+  });
+
+  it('decides which requests to guard exactly as Bolt routes them', () => {
+    // Bolt's own receiver, its events handler replaced by a probe: whatever it routes there, the guard must guard.
+    const bolt = new HTTPReceiver({ signingSecret: 's', endpoints: EVENTS_PATH });
+    let routed = false;
+    (bolt as unknown as { handleIncomingEvent: () => void }).handleIncomingEvent = () => (routed = true);
+    const boltRoutes = (method: string, url: string) => {
+      routed = false;
+      try {
+        bolt.requestListener({ method, url, headers: {} } as IncomingMessage, {} as ServerResponse);
+      } catch {
+        // Bolt throws for a request it does not route (and for a URL it cannot parse).
+      }
+      return routed;
+    };
+    const cases = [...ROUTED_TO_EVENTS, ...NOT_ROUTED, '/slack/events', 'http://[broken/slack/events', '/healthz', 'https://x:1/a/../slack/events?y#z'];
+    for (const url of cases) {
+      for (const method of ['POST', 'GET', 'PUT']) {
+        expect({ method, url, guarded: routedToEvents(method, url) }).toEqual({ method, url, guarded: boltRoutes(method, url) });
+      }
+    }
+    expect(ROUTED_TO_EVENTS.every((url) => boltRoutes('POST', url))).toBe(true);
+    expect(NOT_ROUTED.some((url) => boltRoutes('POST', url))).toBe(false);
   });
 
   it('lets through what Slack sends: the URL check and subscribed events (JSON), and a command with a charset on its form', async () => {
