@@ -4,7 +4,7 @@
  * Point a Bolt app (or any `WebClient`) at it with `clientOptions: { slackApiUrl: fake.apiUrl }`. It answers the
  * methods Preflight uses with Slack's own response shapes, keeps the state those calls create (messages, ephemerals,
  * views, response_url posts) and lets a test steer it: hold a method to simulate a slow Slack, make the next call of a
- * method fail, wait until some state appears.
+ * method fail, enforce Slack's rate limits on a clock the test steps, wait until some state appears.
  *
  * Wire behaviour, as the real Web API:
  * - `POST /api/<method>` (GET with a query string works too), form-encoded or JSON, token in `Authorization: Bearer`
@@ -12,7 +12,9 @@
  * - Arguments that the client JSON-encodes (`blocks`, `view`, `attachments`, `metadata`, ...) are parsed back into
  *   objects in `RecordedCall.args`. Scalars stay as the strings they were on the wire ("true", "10").
  *   The token is not part of `args`; it is in `RecordedCall.token`.
- * - Every answer is HTTP 200 with a JSON body `{ ok: true, ... }` or `{ ok: false, error }`, like Slack.
+ * - Every answer is HTTP 200 with a JSON body `{ ok: true, ... }` or `{ ok: false, error }`, like Slack, except a
+ *   call over a rate limit (when they are on, below): HTTP 429, `Retry-After: <seconds>`,
+ *   `{"ok":false,"error":"ratelimited"}`.
  * - Methods: auth.test, chat.postMessage, chat.update, chat.postEphemeral, chat.getPermalink, views.open,
  *   views.update, views.push, views.publish, users.info, usergroups.users.list, conversations.info and
  *   conversations.open (1:1 DMs, for messaging an approver). Anything else answers `unknown_method`.
@@ -46,16 +48,38 @@
  *   `failNext` is applied when the call is processed, and answers HTTP 200 `{ ok: false, error }` whatever the
  *   error (so `failNext(m, 'ratelimited')` is a platform error, not an HTTP 429 with Retry-After).
  *   `close()` drops held calls (the client sees a network error).
+ * - Rate limits (fake-slack/rate-limits.ts), option `rateLimits`: token buckets per workspace and method in Slack's
+ *   tiers (chat.update Tier 3; chat.postEphemeral, views.open/update/push/publish, users.info Tier 4;
+ *   usergroups.users.list Tier 2; conversations.info/open Tier 3, as Slack's reference pages say) and for
+ *   chat.postMessage one per channel (about 1 a second, a burst of 3) on top of a generous workspace one; the numbers
+ *   are DEFAULT_RATE_LIMITS. `rateLimits: true` enforces them, an object changes some (`{ methods: { 'chat.update':
+ *   { perMinute: 50, burst: 2 } } }`), `false` turns them off. A call over a limit is answered as Slack answers it
+ *   (HTTP 429 with Retry-After, whole seconds, at least 1), which @slack/web-api turns into a paused queue and a
+ *   retry, or with `rejectRateLimitedCalls` into a WebAPIRateLimitedError; the method does not run, the call stays in
+ *   `calls` with `rateLimited: true` and its `retryAfter`, and a queued `failNext` waits for the next call that runs.
+ *   The buckets are checked when a call is processed (a held call at its release), count every token of the one
+ *   workspace together, and refill on the `clock` option (default Date.now), which also ages trigger_ids and
+ *   response_urls: a test steps that clock instead of sleeping. `rateLimitedCount(method?)` counts the refusals,
+ *   `resetRateLimits()` fills every bucket.
+ *   DEFAULT: off, for now. The bot's publisher does not spend a rate budget yet, and with the limits on the
+ *   end-to-end suite would sit through Retry-After pauses. Turning them on for every fake started without the option
+ *   is one line: `RATE_LIMITS_ON_BY_DEFAULT` in fake-slack/rate-limits.ts.
  *
  * The pieces live in ./fake-slack/: the server and its steering (server.ts), the Web API methods by family
- * (methods/), response_urls (response-url.ts), the stored state (state.ts, channels.ts, messages.ts) and the
- * Block Kit checks (block-checker.ts).
+ * (methods/), response_urls (response-url.ts), the rate limits (rate-limits.ts), the stored state (state.ts,
+ * channels.ts, messages.ts) and the Block Kit checks (block-checker.ts).
  *
  * The other side lives next to it: the Slack client simulator (signed slash commands, block_actions, view_submission,
  * checkbox toggles, reading a channel) in ./slack-client/, and the fake plus N real bot processes plus that client
  * in ./stack.ts (`startLocalStack`), on a database from ./databases.ts.
  */
 export { MESSAGE_BLOCK_TEXT_LIMIT } from './fake-slack/block-checker.js';
+export {
+  DEFAULT_RATE_LIMITS,
+  RATE_LIMITS_ON_BY_DEFAULT,
+  type RateLimitConfig,
+  type TokenBucketLimit,
+} from './fake-slack/rate-limits.js';
 export { startFakeSlack } from './fake-slack/server.js';
 export type {
   FakeChannel,

@@ -18,7 +18,7 @@ const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
 export function issueResponseUrl(s: FakeSlackState, baseUrl: string, context: ResponseUrlContext): string {
   const id = randomBytes(12).toString('hex');
   const url = `${baseUrl}/respond/${id}`;
-  s.responseUrls.set(id, { id, url, context: { ...context }, createdAt: Date.now(), uses: 0 });
+  s.responseUrls.set(id, { id, url, context: { ...context }, createdAt: s.now(), uses: 0 });
   return url;
 }
 
@@ -40,7 +40,7 @@ export async function handleResponseUrl(
     return;
   }
   const record = s.responseUrls.get(id);
-  if (!record || Date.now() - record.createdAt > RESPONSE_URL_TTL_MS) {
+  if (!record || s.now() - record.createdAt > RESPONSE_URL_TTL_MS) {
     sendText(res, 404, 'expired_url');
     return;
   }

@@ -1,13 +1,15 @@
 /**
  * The fake's HTTP server: routes `/api/<method>` to the method handlers and `/respond/<id>` to response_urls,
- * records every call, and lets a test steer it (hold/release, failNext, waitFor) and inspect the state.
+ * records every call, refuses the calls over Slack's rate limits (rate-limits.ts), and lets a test steer it
+ * (hold/release, failNext, rate limits, waitFor) and inspect the state.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decodeArgs, readBody, sendJson, sendText } from './http.js';
+import { readApiArgs, sendJson, sendText } from './http.js';
 import { findMessage } from './messages.js';
 import { callMethod } from './methods/index.js';
 import { issueTriggerId } from './methods/views.js';
+import { RateLimiter, rateLimitChannel, resolveRateLimits, workspaceOf } from './rate-limits.js';
 import { handleResponseUrl, issueResponseUrl } from './response-url.js';
 import { FakeSlackState } from './state.js';
 import type {
@@ -20,7 +22,7 @@ import type {
   RecordedCall,
   ResponseUrlContext,
 } from './types.js';
-import { clone, isObject, type Json, SlackApiError, str } from './util.js';
+import { clone, errorBody, type Json, SlackApiError, str } from './util.js';
 
 interface HeldCall {
   run: () => void;
@@ -34,6 +36,8 @@ class FakeSlackServer implements FakeSlack {
 
   private readonly server: Server;
   private readonly state: FakeSlackState;
+  /** Undefined when rate limits are off. */
+  private readonly limiter: RateLimiter | undefined;
 
   private readonly held = new Map<string, HeldCall[]>();
   private readonly failures = new Map<string, string[]>();
@@ -44,6 +48,8 @@ class FakeSlackServer implements FakeSlack {
 
   constructor(opts: FakeSlackOptions) {
     this.state = new FakeSlackState(opts);
+    const limits = resolveRateLimits(opts.rateLimits);
+    this.limiter = limits ? new RateLimiter(limits, this.state.now) : undefined;
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         // Never crash the server: answer what Slack answers when something breaks on its side.
@@ -126,6 +132,14 @@ class FakeSlackServer implements FakeSlack {
     this.failures.set(method, queue);
   }
 
+  rateLimitedCount(method?: string): number {
+    return this.calls.filter((c) => c.rateLimited && (method === undefined || c.method === method)).length;
+  }
+
+  resetRateLimits(): void {
+    this.limiter?.reset();
+  }
+
   waitFor<T>(check: () => T | undefined | null | false, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? 2000;
     return new Promise<T>((resolve, reject) => {
@@ -197,32 +211,12 @@ class FakeSlackServer implements FakeSlack {
     } catch {
       method = url.pathname.slice('/api/'.length);
     }
-    const raw = await readBody(req);
-    if (raw === undefined) {
+    const read = await readApiArgs(req, url);
+    if (read === undefined) {
       sendJson(res, 413, { ok: false, error: 'request_too_large' });
       return;
     }
-    let args: Json = {};
-    let parseError: string | undefined;
-    for (const [k, v] of url.searchParams) args[k] = v;
-    if (req.method === 'POST' && raw.length > 0) {
-      const contentType = (req.headers['content-type'] ?? '').toLowerCase();
-      try {
-        if (contentType.startsWith('application/json')) {
-          const parsed: unknown = JSON.parse(raw.toString('utf8'));
-          if (!isObject(parsed)) parseError = 'invalid_json';
-          else args = { ...args, ...parsed };
-        } else if (contentType.startsWith('multipart/form-data')) {
-          const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
-          for (const [k, v] of form) args[k] = typeof v === 'string' ? v : { filename: v.name, size: v.size };
-        } else {
-          for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) args[k] = v;
-        }
-      } catch {
-        parseError = contentType.startsWith('application/json') ? 'invalid_json' : 'invalid_form_data';
-      }
-    }
-    args = decodeArgs(args);
+    const { args, parseError } = read;
     const auth = req.headers.authorization;
     const bearer = auth?.match(/^Bearer\s+(\S+)/i)?.[1];
     const token = bearer ?? str(args.token) ?? undefined;
@@ -233,18 +227,19 @@ class FakeSlackServer implements FakeSlack {
     this.changed();
 
     const run = (): void => {
+      const retryAfter = this.overLimit(call);
+      if (retryAfter !== undefined) {
+        call.rateLimited = true;
+        call.retryAfter = retryAfter;
+        sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
+        this.changed();
+        return;
+      }
       let body: Json;
       try {
         body = this.process(call, parseError);
       } catch (err) {
-        body =
-          err instanceof SlackApiError
-            ? {
-                ok: false,
-                error: err.code,
-                ...(err.messages.length > 0 ? { response_metadata: { messages: err.messages } } : {}),
-              }
-            : { ok: false, error: 'fatal_error' };
+        body = errorBody(err);
       }
       sendJson(res, 200, body);
       this.changed();
@@ -256,6 +251,13 @@ class FakeSlackServer implements FakeSlack {
     } else {
       run();
     }
+  }
+
+  /** The Retry-After (seconds) when the call is over a rate limit; a call without a token has no workspace to count in. */
+  private overLimit(call: RecordedCall): number | undefined {
+    if (!this.limiter || !call.token) return undefined;
+    const channel = call.method === 'chat.postMessage' ? rateLimitChannel(this.state, call.args.channel) : undefined;
+    return this.limiter.take(workspaceOf(this.state, call.token), call.method, channel);
   }
 
   private process(call: RecordedCall, parseError: string | undefined): Json {
@@ -284,6 +286,7 @@ class FakeSlackServer implements FakeSlack {
       responses: this.state.responseList,
       views: [...this.state.viewMap.values()],
       held,
+      rate_limits: this.limiter?.config ?? false,
     };
   }
 }

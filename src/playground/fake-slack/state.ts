@@ -49,6 +49,8 @@ export class FakeSlackState {
   readonly strictChannels: boolean;
   /** Users were configured: unknown user IDs are refused where Slack would refuse them. */
   readonly strictUsers: boolean;
+  /** The fake's clock (epoch ms): `clock` from the options, or Date.now. */
+  readonly now: () => number;
   readonly users = new Map<string, FakeUser & { is_bot: boolean }>();
   readonly usergroups = new Map<string, string[]>();
   readonly channels = new Map<string, ChannelRecord>();
@@ -71,6 +73,8 @@ export class FakeSlackState {
     this.teamId = opts.teamId ?? 'T0PREFLIGHT';
     this.teamDomain = opts.teamDomain ?? 'preflight-test';
     this.appId = opts.appId ?? 'A0PREFLIGHT';
+    const clock = opts.clock;
+    this.now = clock ? () => clock() : () => Date.now();
     this.validate = opts.validateBlocks ?? true;
     this.normalize = opts.normalizeBlocks ?? true;
     this.strictChannels = opts.channels !== undefined && opts.channels.length > 0;

@@ -1,4 +1,5 @@
 /** The fake's public types: its options, what it records, and the `FakeSlack` handle a test steers it with. */
+import type { RateLimitConfig } from './rate-limits.js';
 
 export interface FakeUser {
   id: string;
@@ -33,6 +34,16 @@ export interface FakeSlackOptions {
   validateBlocks?: boolean;
   /** Store blocks the way Slack returns them (generated block_ids, emoji/verbatim flags); default true. */
   normalizeBlocks?: boolean;
+  /**
+   * Enforce Slack's rate limits (see rate-limits.ts): false none, true DEFAULT_RATE_LIMITS, an object
+   * DEFAULT_RATE_LIMITS with its changes. Unset: RATE_LIMITS_ON_BY_DEFAULT (false for now).
+   */
+  rateLimits?: boolean | Partial<RateLimitConfig>;
+  /**
+   * The fake's time in epoch milliseconds, read on every use: rate limit buckets refill on it, trigger_ids and
+   * response_urls expire on it. Default Date.now. A test steps it instead of sleeping.
+   */
+  clock?: () => number;
 }
 
 export interface RecordedCall {
@@ -41,6 +52,10 @@ export interface RecordedCall {
   token: string | undefined;
   /** 1-based arrival order, shared by all methods. */
   seq: number;
+  /** Set when the call was refused with HTTP 429 (rate limits); the method never ran. */
+  rateLimited?: true;
+  /** The Retry-After (seconds) the refused call was given. */
+  retryAfter?: number;
 }
 
 export interface FakeMessage {
@@ -118,8 +133,15 @@ export interface FakeSlack {
   release(method: string): void;
   /** How many calls of this method are being held right now. */
   pending(method: string): number;
-  /** The next call of method answers { ok: false, error } (queued when called several times). */
+  /**
+   * The next call of method that runs answers HTTP 200 { ok: false, error } (queued when called several times).
+   * A platform error, not a rate limit: a call refused with 429 does not use it up.
+   */
   failNext(method: string, error: string): void;
+  /** How many calls (of one method, or of all) were refused with HTTP 429 so far. */
+  rateLimitedCount(method?: string): number;
+  /** Fill every rate limit bucket again (the calls already refused stay recorded). */
+  resetRateLimits(): void;
   /**
    * Resolves with the first truthy value of check(), evaluated now and after every change of the fake's state
    * (a call arriving or being answered, a response_url post). Rejects after timeoutMs (default 2000).

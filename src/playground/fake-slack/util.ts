@@ -13,6 +13,16 @@ export class SlackApiError extends Error {
   }
 }
 
+/** The body Slack answers for an error a method threw: `{ ok: false, error }`, `fatal_error` for a bug of the fake. */
+export function errorBody(err: unknown): Json {
+  if (!(err instanceof SlackApiError)) return { ok: false, error: 'fatal_error' };
+  return {
+    ok: false,
+    error: err.code,
+    ...(err.messages.length > 0 ? { response_metadata: { messages: err.messages } } : {}),
+  };
+}
+
 export function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

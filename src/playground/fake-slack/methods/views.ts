@@ -9,8 +9,8 @@ const TRIGGER_TTL_MS = 3000;
 
 /** A trigger_id that views.open/views.push accept once within 3 s. */
 export function issueTriggerId(s: FakeSlackState): string {
-  const id = `${Date.now()}.${Math.floor(Math.random() * 1e10)}.${randomBytes(16).toString('hex')}`;
-  s.triggers.set(id, { issuedAt: Date.now(), used: false });
+  const id = `${s.now()}.${Math.floor(Math.random() * 1e10)}.${randomBytes(16).toString('hex')}`;
+  s.triggers.set(id, { issuedAt: s.now(), used: false });
   return id;
 }
 
@@ -35,7 +35,7 @@ function useTrigger(s: FakeSlackState, a: Json): string {
   const issued = s.triggers.get(trigger);
   if (issued) {
     if (issued.used) throw new SlackApiError('exchanged_trigger_id');
-    if (Date.now() - issued.issuedAt > TRIGGER_TTL_MS) throw new SlackApiError('expired_trigger_id');
+    if (s.now() - issued.issuedAt > TRIGGER_TTL_MS) throw new SlackApiError('expired_trigger_id');
     issued.used = true;
   }
   return trigger;
