@@ -12,8 +12,9 @@ import type { PromotionView } from '../domain/promotion.js';
 import type { Refresher } from '../services/deps.js';
 
 /**
- * How long a render lease lasts unless renewed. A render renews it every third of this, so it lapses only when
- * its holder crashed, hung, or lost the database; then another replica (or the sweep) takes over.
+ * How long a render lease lasts unless renewed, by the database's clock (see ../store/render-leases.ts). A render
+ * renews it every third of this, so it lapses only when its holder crashed, hung, or lost the database; then
+ * another replica (or the sweep) takes over.
  */
 export const LEASE_MS = 30_000;
 
@@ -67,8 +68,9 @@ export interface PublisherDeps {
  * Across processes, a lease row (`render_leases`) lets one replica render at a time; a replica that finds it
  * taken leaves the work to the holder, which re-checks the stored version after releasing it. Each render
  * reads the database afresh, so the last update shows the latest committed state. No database connection is
- * held while Slack answers (the lease is claimed, renewed and released by short statements), so a database
- * restart mid-render fails only that render, and slow Slack calls never take connections that clicks need.
+ * held while Slack answers (the lease is claimed, renewed and released by short statements, and timed by the
+ * database's clock), so a database restart mid-render fails only that render, and slow Slack calls never take
+ * connections that clicks need.
  *
  * When Slack fails, the change is still saved and the messages stay marked as behind: `repairStale` (run by
  * the scheduler) renders them again, whoever's refresh it was.
@@ -150,9 +152,7 @@ export class Publisher implements Refresher {
   }
 
   private async claim(promotionId: string): Promise<Lease | undefined> {
-    const { db, clock } = this.deps;
-    const now = clock();
-    if (!(await claimLease(db, promotionId, this.owner, now, new Date(now.getTime() + LEASE_MS)))) return undefined;
+    if (!(await claimLease(this.deps.db, promotionId, this.owner, LEASE_MS))) return undefined;
     return new Lease(this.deps, promotionId, this.owner);
   }
 
@@ -266,8 +266,7 @@ class Lease {
 
   async renew(): Promise<boolean> {
     if (this.lost) return false;
-    const until = new Date(this.deps.clock().getTime() + LEASE_MS);
-    if (!(await renewLease(this.deps.db, this.promotionId, this.owner, until))) this.lost = true;
+    if (!(await renewLease(this.deps.db, this.promotionId, this.owner, LEASE_MS))) this.lost = true;
     return !this.lost;
   }
 

@@ -1,27 +1,36 @@
 import type { Queryable } from './db.js';
 
 /**
- * Claim a promotion's render lease for `owner` until `until`: it is free, it lapsed (its holder crashed or lost
- * the database), or it is already this owner's (a release that failed while the database was away). One
- * statement, so two replicas claiming at once cannot both win.
+ * Render leases are timed by the database's clock, never the injected one (the one exception to "time comes from
+ * `deps.clock()`", see docs/ARCHITECTURE.md): a lease is mutual exclusion across replicas, and the database is the
+ * one clock they all share. Were each replica to write expiries with its own clock and compare others' with it, a
+ * replica whose clock ran ahead would take a live lease, and two renders could post the same message twice.
+ * `clock_timestamp()`, not `now()`: a statement inside a transaction must not see the transaction's start time.
  */
-export async function claimLease(q: Queryable, promotionId: string, owner: string, now: Date, until: Date): Promise<boolean> {
+const EXPIRES = `clock_timestamp() + $3::double precision * interval '1 millisecond'`;
+
+/**
+ * Claim a promotion's render lease for `owner` for `leaseMs` (by the database's clock): it is free, it lapsed (its
+ * holder crashed or lost the database), or it is already this owner's (a release that failed while the database
+ * was away). One statement, so two replicas claiming at once cannot both win.
+ */
+export async function claimLease(q: Queryable, promotionId: string, owner: string, leaseMs: number): Promise<boolean> {
   const r = await q.query(
-    `INSERT INTO render_leases (promotion_id, owner, expires_at) VALUES ($1, $2, $4)
+    `INSERT INTO render_leases (promotion_id, owner, expires_at) VALUES ($1, $2, ${EXPIRES})
      ON CONFLICT (promotion_id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
-       WHERE render_leases.owner = EXCLUDED.owner OR render_leases.expires_at <= $3::timestamptz
+       WHERE render_leases.owner = EXCLUDED.owner OR render_leases.expires_at <= clock_timestamp()
      RETURNING promotion_id`,
-    [promotionId, owner, now, until],
+    [promotionId, owner, leaseMs],
   );
   return r.rows.length > 0;
 }
 
-/** Extend the lease while its render runs; false if another owner took it meanwhile (it had lapsed). */
-export async function renewLease(q: Queryable, promotionId: string, owner: string, until: Date): Promise<boolean> {
-  const r = await q.query('UPDATE render_leases SET expires_at = $3 WHERE promotion_id = $1 AND owner = $2 RETURNING promotion_id', [
+/** Extend the lease for another `leaseMs` (by the database's clock); false if another owner took it meanwhile (it had lapsed). */
+export async function renewLease(q: Queryable, promotionId: string, owner: string, leaseMs: number): Promise<boolean> {
+  const r = await q.query(`UPDATE render_leases SET expires_at = ${EXPIRES} WHERE promotion_id = $1 AND owner = $2 RETURNING promotion_id`, [
     promotionId,
     owner,
-    until,
+    leaseMs,
   ]);
   return r.rows.length > 0;
 }
