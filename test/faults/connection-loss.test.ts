@@ -2,8 +2,8 @@
  * The store's connections when PostgreSQL goes away, on a private cluster this file stops and starts (never the
  * shared one): a connection lost while checked out fails only the work using it, as DatabaseUnavailable (which
  * the person is shown as "try again"), nothing reaches the process as an unhandled 'error' event, the same pool
- * works again once the server is back, and readiness fails fast when the database is down or has no connection
- * to spare.
+ * works again once the server is back, and readiness fails, rather than waits, when the database is down or has
+ * no connection to spare. How long anything took is logged, never asserted: speed belongs to bench/.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseUnavailable } from '../../src/errors.js';
@@ -29,10 +29,11 @@ function watchProcess(): { seen: unknown[]; stop(): void } {
   };
 }
 
-async function elapsed(work: Promise<unknown>): Promise<number> {
+/** Logs how long `work` took to settle (a figure for whoever reads the output, not something to assert). */
+async function timed(what: string, work: Promise<unknown>): Promise<void> {
   const start = performance.now();
-  await work;
-  return performance.now() - start;
+  await work.catch(() => undefined);
+  console.info(`${what}: ${Math.round(performance.now() - start)} ms`);
 }
 
 describe.skipIf(unavailable !== undefined)('a PostgreSQL connection lost mid-work', () => {
@@ -74,9 +75,8 @@ describe.skipIf(unavailable !== undefined)('a PostgreSQL connection lost mid-wor
     await expect(db.query('SELECT 1')).rejects.toBeInstanceOf(DatabaseUnavailable);
     await expect(db.tx((q) => q.query('SELECT 1'))).rejects.toBeInstanceOf(DatabaseUnavailable);
     const down = databaseAnswers(db);
-    const downFor = await elapsed(down.catch(() => undefined));
+    await timed('readiness with the server down answered in', down);
     await expect(down).rejects.toBeInstanceOf(DatabaseUnavailable);
-    expect(downFor).toBeLessThan(2_000);
 
     await cluster.start();
     expect((await db.query<{ n: number }>('SELECT 1 AS n')).rows).toEqual([{ n: 1 }]);
@@ -93,7 +93,7 @@ describe.skipIf(unavailable !== undefined)('a PostgreSQL connection lost mid-wor
     await expect(refused).rejects.not.toBeInstanceOf(DatabaseUnavailable);
   });
 
-  it('readiness fails within 2 s while every connection is busy, and passes again once one is free', async () => {
+  it('readiness fails while every connection is busy, rather than waiting for one, and passes again once one is free', async () => {
     const db = open({ max: 1 });
     let free!: () => void;
     const gate = new Promise<void>((resolve) => (free = resolve));
@@ -105,10 +105,10 @@ describe.skipIf(unavailable !== undefined)('a PostgreSQL connection lost mid-wor
       await gate;
     });
     await held;
+    // The one connection stays busy until readiness has answered: were readiness to wait for it, it would never answer.
     const exhausted = databaseAnswers(db);
-    const exhaustedFor = await elapsed(exhausted.catch(() => undefined));
+    await timed('readiness with every connection busy answered in', exhausted);
     await expect(exhausted).rejects.toThrow();
-    expect(exhaustedFor).toBeLessThan(2_000);
     free();
     await busy;
     await databaseAnswers(db);

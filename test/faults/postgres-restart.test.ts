@@ -190,11 +190,12 @@ describe.skipIf(unavailable !== undefined)('the bot, as its own process, through
     }
     await stopping;
 
-    // During the outage: alive, not ready (and quick to say so), clicks told to try again.
+    // During the outage: alive, not ready, clicks told to try again. (readyz gives up after 5 s: a readiness that
+    // waited on the database instead of answering 503 fails there. How long it took is logged, not asserted.)
     expect(alive()).toBe(true);
     const started = performance.now();
     expect(await bot.readyz()).toBe(503);
-    expect(performance.now() - started).toBeLessThan(2_500);
+    console.info(`/readyz answered 503 during the outage in ${Math.round(performance.now() - started)} ms`);
     expect((await click('U0DURING', 'gate-8')).status).toBe(200);
     expect(await answered('U0DURING')).toContain(TRY_AGAIN);
 
