@@ -13,10 +13,18 @@ export interface TxQueryable extends Queryable {
   exec(sql: string): Promise<void>;
 }
 
+export interface TxOptions {
+  /**
+   * How long each statement of this transaction may take, instead of QUERY_TIMEOUT_MS: for migrations (long DDL,
+   * and waiting for another replica's migration to finish). Ignored by PGlite, which has no connection to lose.
+   */
+  queryTimeoutMs?: number;
+}
+
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Run fn in one transaction; commits if it resolves, rolls back if it throws. */
-  tx<T>(fn: (q: TxQueryable) => Promise<T>): Promise<T>;
+  tx<T>(fn: (q: TxQueryable) => Promise<T>, opts?: TxOptions): Promise<T>;
   /** Resolves if the database answers a trivial query; rejects within about PING_TIMEOUT_MS otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -27,6 +35,14 @@ pg.types.setTypeParser(20, (v) => Number(v));
 
 /** How long a readiness ping may take: a probe must answer before its own timeout, even with every connection busy. */
 export const PING_TIMEOUT_MS = 1_500;
+
+/**
+ * How long one statement of the bot's work may take before it fails (client-side) as DatabaseUnavailable, which
+ * the person is told as "try again": a click must be answered in Slack's time anyway. Without it, a query on a
+ * connection whose server vanished without closing it (a failover, a network path gone) waits until TCP gives up,
+ * many minutes later. The connection is then dropped, never reused. Migrations ask for longer (`TxOptions`).
+ */
+export const QUERY_TIMEOUT_MS = 10_000;
 
 /**
  * Errors that say the database is unreachable or dropped the connection, as opposed to refusing a statement:
@@ -55,6 +71,8 @@ export interface PostgresOptions {
   /** Optional schema to put first on the search_path (tests isolate themselves this way). */
   schema?: string;
   max?: number;
+  /** Overrides QUERY_TIMEOUT_MS (tests shorten it). */
+  queryTimeoutMs?: number;
   /** Told once per connection the server closes or that breaks (a restart, a failover): for the log. */
   onConnectionError?: (err: Error) => void;
 }
@@ -65,7 +83,12 @@ export function connectPostgres(opts: PostgresOptions): Db {
     max: opts.max ?? 10,
     // Clicks and modal submissions must answer within Slack's 3 seconds: fail fast rather than queue.
     connectionTimeoutMillis: 2_000,
-    // Notice a connection whose server vanished without closing it (a failover), rather than wait on it.
+    // Bounds each statement (see QUERY_TIMEOUT_MS); a timed-out connection is dropped, never reused.
+    query_timeout: opts.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
+    // TCP keepalive, first probe after 10 s of silence: keeps NAT and firewalls in between from dropping a quiet
+    // connection, and eventually finds a dead one. It does not make a lost server noticed quickly: after the first
+    // probe Linux waits out its own interval and count (75 s × 9 by default, which Node 20 cannot set), about 11
+    // minutes, and a connection with a query in flight retransmits instead, for longer. query_timeout bounds that.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     // Names the bot's sessions in pg_stat_activity (a DATABASE_URL that sets application_name wins).
@@ -93,10 +116,13 @@ export function connectPostgres(opts: PostgresOptions): Db {
       throw translated(err);
     }
   };
-  const wrap = (client: pg.PoolClient | pg.Pool): Queryable => ({
+  /** `timeoutMs` overrides the pool's query_timeout for every statement through this wrapper. */
+  const wrap = (client: pg.PoolClient | pg.Pool, timeoutMs?: number): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
       try {
-        const r = await client.query(sql, params as unknown[]);
+        const r = await client.query(
+          timeoutMs === undefined ? { text: sql, values: params } : ({ text: sql, values: params, query_timeout: timeoutMs } as pg.QueryConfig),
+        );
         return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
       } catch (err) {
         throw translated(err);
@@ -107,13 +133,15 @@ export function connectPostgres(opts: PostgresOptions): Db {
   return {
     kind: 'postgres',
     ...wrap(pool),
-    async tx(fn) {
+    async tx(fn, txOpts = {}) {
+      const timeoutMs = txOpts.queryTimeoutMs;
       for (let attempt = 1; ; attempt++) {
         const client = await checkout();
+        const q = wrap(client, timeoutMs);
         let broken: Error | undefined;
         try {
           try {
-            await client.query('BEGIN');
+            await q.query('BEGIN');
           } catch (err) {
             // A pooled connection the server closed since its last use (the database restarted): nothing of fn
             // ran, so one retry on a fresh connection is safe.
@@ -123,12 +151,12 @@ export function connectPostgres(opts: PostgresOptions): Db {
           }
           try {
             // A query without parameters goes as a simple query, which may hold several statements.
-            const value = await fn({ ...wrap(client), exec: async (sql: string) => void (await wrap(client).query(sql)) });
-            await client.query('COMMIT');
+            const value = await fn({ ...q, exec: async (sql: string) => void (await q.query(sql)) });
+            await q.query('COMMIT');
             return value;
           } catch (err) {
             if (isDatabaseUnreachable(err)) broken = err as Error;
-            else await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
+            else await q.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
             throw err;
           }
         } catch (err) {

@@ -5,6 +5,11 @@ import type { Db } from './db.js';
 
 /** Arbitrary constant: the advisory lock every replica takes before migrating. */
 const MIGRATION_LOCK = 7_310_482;
+/**
+ * How long each statement of the migration may take: far longer than request work's QUERY_TIMEOUT_MS (./db.ts),
+ * since DDL on a big table is slow and a replica starting beside another waits for that one's whole migration.
+ */
+export const MIGRATION_QUERY_TIMEOUT_MS = 15 * 60_000;
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 export interface Migration {
@@ -40,5 +45,5 @@ export async function migrate(db: Db, migrations?: Migration[]): Promise<string[
       applied.push(m.name);
     }
     return applied;
-  });
+  }, { queryTimeoutMs: MIGRATION_QUERY_TIMEOUT_MS });
 }
