@@ -40,6 +40,11 @@ export interface PreflightOptions {
   templates: ReadonlyMap<string, Template>;
   log: Logger;
   clock?: () => Date;
+  /**
+   * Run the background jobs (a catch-up sweep at start, then the repair sweep every 20 s and the receipt pruning):
+   * default true. Tests turn it off so that nothing runs on wall-clock time beside them; `repair()` still sweeps.
+   */
+  scheduler?: boolean;
 }
 
 export interface Preflight {
@@ -169,6 +174,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     publisher,
     async start(port = config.port) {
       const listening = await listen(port);
+      if (opts.scheduler === false) return listening;
       // Catch up on anything a previous run left behind (tracked, so stop waits for it), then keep catching up.
       const first = ticker.runOnce(repair);
       inflight.add(first);

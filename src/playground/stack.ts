@@ -69,6 +69,8 @@ export interface LocalStackOptions {
   /** How many bot processes to start; default 1. */
   bots?: number;
   clock?: () => Date;
+  /** Run each bot's background jobs (`createPreflight`'s `scheduler`); default true. */
+  scheduler?: boolean;
 }
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
@@ -93,7 +95,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const addBot = async (): Promise<BotProcess> => {
     const db = await opts.database.open();
     await migrate(db);
-    const preflight = createPreflight({ config, db, templates, log: createLogger('debug', sink), clock: opts.clock });
+    const preflight = createPreflight({ config, db, templates, log: createLogger('debug', sink), clock: opts.clock, scheduler: opts.scheduler });
     const { port } = await preflight.start(0);
     const bot: BotProcess = {
       preflight,

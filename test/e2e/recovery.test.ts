@@ -2,6 +2,7 @@ import { getTasks } from 'node-cron';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, INPUT } from '../../src/ids.js';
 import { listAudit } from '../../src/store/audit.js';
+import { startLocalStack } from '../../src/playground/stack.js';
 import { findActive, loadView } from '../../src/store/promotions.js';
 import { postgresDatabase, type TestDatabase } from '../support/db.js';
 import { CHANNEL, findCheckbox, promotionMessages, startHarness, type Harness } from '../support/harness.js';
@@ -70,12 +71,9 @@ describe('recovering when Slack fails part way', () => {
   });
 
   it('stops updating a message Slack no longer has, says so once, and keeps the rest of the checklist live', async () => {
+    // This test counts the overview's updates and runs the repair sweeps it wants itself: the harness starts no
+    // scheduler, so no sweep runs beside it.
     await begin();
-    // This test counts the overview's updates and runs the repair sweeps it wants itself, so the scheduler's
-    // own sweep (every 20 s) must not run beside it.
-    const tasks = [...getTasks().values()];
-    expect(tasks.map((t) => t.name)).toContain('repair-stale-messages');
-    for (const task of tasks) await task.stop();
     await h.command('start v1.50');
     await h.settle();
     const overviewTs = promotionMessages(h.fake)[0]!.overview.ts;
@@ -124,6 +122,36 @@ describe('recovering when Slack fails part way', () => {
     expect(await joined).toMatchObject({ data: { error: 'message_not_found' } });
     const reply = await h.fake.waitFor(() => h.fake.ephemerals().find((e) => e.user === 'U0A'), { what: 'the answer to U0A' });
     expect(reply.text).toContain('Saved, but Slack no longer accepts updates to part of this checklist (`message_not_found`');
+  });
+
+  it('schedules the repair sweep when started as the bot starts (createPreflight by default), and not in the harness', async () => {
+    database = await postgresDatabase();
+    const sweeps = () => [...getTasks().values()].filter((t) => t.name === 'repair-stale-messages' && ['idle', 'running'].includes(t.getStatus()));
+    h = await startHarness({ database, templatesDir: 'test/fixtures/checklists' });
+    expect(sweeps()).toEqual([]);
+    await h.close();
+
+    // What src/main.ts starts: createPreflight without a scheduler option.
+    h = await startLocalStack({ database, templatesDir: 'test/fixtures/checklists' });
+    const [sweep] = sweeps();
+    expect(sweeps()).toHaveLength(1);
+    expect(sweep!.getPattern()).toBe('*/20 * * * * *');
+    await h.command('start v1.50');
+    await h.settle();
+    // A message behind the database (Slack failed it): the scheduled job, run now rather than waited for, renders it.
+    const overviewTs = promotionMessages(h.fake)[0]!.overview.ts;
+    await h.bot.db.query('UPDATE promotion_messages SET rendered_version = -1, rendered_hash = NULL WHERE idx = 0');
+    const updates = () => h.fake.callsTo('chat.update').filter((c) => c.args['ts'] === overviewTs).length;
+    const before = updates();
+    await sweep!.execute();
+    await h.settle();
+    expect(updates()).toBe(before + 1);
+    const behind = await h.bot.db.query('SELECT 1 FROM promotion_messages m JOIN promotions p ON p.id = m.promotion_id WHERE m.rendered_version < p.version');
+    expect(behind.rowCount).toBe(0);
+
+    // Stopping the bot stops its schedule.
+    await h.bot.stop();
+    expect(sweeps()).toEqual([]);
   });
 
   it('refuses clicks on a stray copy of the checklist and points at the live one', async () => {
