@@ -186,6 +186,8 @@ export function createPreflight(opts: PreflightOptions): Preflight {
       await ticker.stop();
       await app.stop();
       if (healthServer) await new Promise<void>((resolve) => healthServer!.close(() => resolve()));
+      // A post still waiting for the database to record it is given up (and logged) rather than waited on.
+      publisher.stop();
       await idle();
     },
     idle,

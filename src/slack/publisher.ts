@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
-import type { Db } from '../store/db.js';
+import { isDatabaseUnreachable, type Db } from '../store/db.js';
 import { renderSectionsMessage, type RenderedMessage } from '../../blocks/checklist.js';
 import { renderOverview } from '../../blocks/overview.js';
 import { loadView } from '../store/promotions.js';
@@ -17,6 +18,14 @@ import type { Refresher } from '../services/deps.js';
  * another replica (or the sweep) takes over.
  */
 export const LEASE_MS = 30_000;
+
+/**
+ * While the database is away after a post, recording the post's ts is retried this long after the first failure,
+ * doubling each time up to RECORD_RETRY_MAX_MS: soon enough to record it before another replica's sweep could find
+ * the message unposted once the database is back.
+ */
+export const RECORD_RETRY_MIN_MS = 200;
+export const RECORD_RETRY_MAX_MS = 2_000;
 
 /**
  * Slack errors after which a message will never be accepted: retrying them only costs rate limit. (Token
@@ -70,7 +79,7 @@ export interface PublisherDeps {
  * reads the database afresh, so the last update shows the latest committed state. No database connection is
  * held while Slack answers (the lease is claimed, renewed and released by short statements, and timed by the
  * database's clock), so a database restart mid-render fails only that render, and slow Slack calls never take
- * connections that clicks need.
+ * connections that clicks need. (A post whose ts the database could not take is the exception: see `recordPost`.)
  *
  * When Slack fails, the change is still saved and the messages stay marked as behind: `repairStale` (run by
  * the scheduler) renders them again, whoever's refresh it was.
@@ -79,8 +88,18 @@ export class Publisher implements Refresher {
   private readonly inflight = new Map<string, { dirty: boolean; done: Promise<void> }>();
   /** This publisher's name in `render_leases`: host and pid say which replica holds a lease. */
   private readonly owner = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+  /** Aborted by `stop`: a post still waiting for the database to record it is given up. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: PublisherDeps) {}
+
+  /**
+   * The process is stopping: posts whose ts the database has not taken yet (it was away) get one last attempt and
+   * are then logged as orphans, rather than waited on. Call before waiting for `idle`.
+   */
+  stop(): void {
+    this.stopping.abort();
+  }
 
   refresh(promotionId: string): Promise<void> {
     const running = this.inflight.get(promotionId);
@@ -216,7 +235,8 @@ export class Publisher implements Refresher {
       await this.recordFailure(lease, m, err);
       return err;
     }
-    await this.record(lease, m, { ts, version, hash }, m.ts ? 'updated' : 'posted');
+    if (m.ts) await this.record(lease, m, { ts, version, hash }, 'updated');
+    else await this.recordPost(lease, m, { ts, version, hash });
     log.debug({ promotionId, idx: m.idx, version }, 'message rendered');
     return undefined;
   }
@@ -232,6 +252,38 @@ export class Publisher implements Refresher {
     lease.lost = true;
     if (sent === 'posted') await markRendered(db, lease.promotionId, m.idx, row);
     else if (sent === 'updated') await markBehind(db, lease.promotionId, m.idx);
+  }
+
+  /**
+   * Record a post's ts. A post cannot be taken back, and a message whose ts is not recorded is posted again by the
+   * next render: so when the database is away, the ts is kept here and recording it is retried, the lease renewed
+   * first, with bounded backoff until the database answers or the process stops. A post that could not be recorded
+   * after all is logged at error level with where it is, for an operator to delete; the render then fails as before.
+   */
+  private async recordPost(lease: Lease, m: MessageRow, row: { ts: string; version: number; hash: string }): Promise<void> {
+    const { log } = this.deps;
+    const where = { promotionId: lease.promotionId, idx: m.idx, channel: m.channelId, ts: row.ts };
+    let delay = RECORD_RETRY_MIN_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // The render still holds the lease (its heartbeat could not renew it while the database was away).
+        if (attempt > 1) await lease.renew();
+        await this.record(lease, m, row, 'posted');
+        if (attempt > 1) log.info({ ...where, attempts: attempt }, 'recorded a posted checklist message once the database answered again');
+        return;
+      } catch (err) {
+        if (!isDatabaseUnreachable(err) || this.stopping.signal.aborted) {
+          log.error(
+            { err, ...where, attempts: attempt },
+            `posted a checklist message but could not record it, so it will be posted again: delete this one (channel ${m.channelId}, ts ${row.ts}) in Slack`,
+          );
+          throw err;
+        }
+        if (attempt === 1) log.warn({ err, ...where }, 'posted a checklist message while the database went away; recording it once the database answers');
+        await sleep(delay, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        delay = Math.min(delay * 2, RECORD_RETRY_MAX_MS);
+      }
+    }
   }
 
   private async recordFailure(lease: Lease, m: MessageRow, err: unknown): Promise<void> {
