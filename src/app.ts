@@ -17,6 +17,7 @@ import { EVENTS_PATH, guardRequests } from './slack/request-guard.js';
 import { checkAppToken, checkBotToken, listenOn, portProblem } from './slack/startup-checks.js';
 import { Ticker, type Job } from './scheduler/ticker.js';
 import { pruneReceipts } from './store/promotions.js';
+import { ClickIntake, SWEEP_EVERY } from './services/intake.js';
 import { register as registerCommands } from '../commands/index.js';
 import { register as registerActions } from './listeners/actions/index.js';
 import { register as registerViews } from './listeners/views/index.js';
@@ -93,9 +94,20 @@ export function createPreflight(opts: PreflightOptions): Preflight {
 
   // Posting is never retried by the client: a post that timed out may have landed, and a retry would post
   // the checklist twice. A failed post is left to the repair sweep instead.
-  const poster = new WebClient(config.slack.botToken, { ...clientOptions, retryConfig: { retries: 0 }, logger });
+  // Background publishing has clients of its own, never app.client: a 429 there must not delay views.open or an
+  // ephemeral answer. Both reject rate-limited calls rather than sleeping in their queue; the publisher honours
+  // Retry-After in its budget (src/slack/rate-budget.ts).
+  const poster = new WebClient(config.slack.botToken, { ...clientOptions, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger });
+  const updater = new WebClient(config.slack.botToken, { ...clientOptions, rejectRateLimitedCalls: true, logger });
   const clock = opts.clock ?? (() => new Date());
-  const publisher = new Publisher({ db, client: app.client, poster, log: log.child({ component: 'publisher' }), clock });
+  const publisher = new Publisher({
+    db,
+    client: updater,
+    poster,
+    log: log.child({ component: 'publisher' }),
+    clock,
+    updatesPerMinute: config.slack.updatesPerMinute,
+  });
   const ticker = new Ticker(log.child({ component: 'ticker' }));
   const repair: Job = { name: 'repair-stale-messages', every: REPAIR_EVERY, run: () => publisher.repairStale() };
   const prune: Job = {
@@ -103,7 +115,10 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     every: '0 17 * * * *',
     run: () => pruneReceipts(db, new Date(deps.clock().getTime() - RECEIPTS_KEPT_MS)),
   };
-  const deps: Deps = { db, clock, log, templates: opts.templates, publisher };
+  // Clicks are stored on arrival and applied in batches; this job applies what a stopped process left stored.
+  const clicks = new ClickIntake({ db, clock, log: log.child({ component: 'intake' }), templates: opts.templates, publisher });
+  const applyStored: Job = { name: 'apply-stored-clicks', every: SWEEP_EVERY, run: () => clicks.sweep() };
+  const deps: Deps = { db, clock, log, templates: opts.templates, publisher, clicks };
 
   // Work still running after its ack: shutdown (and tests) wait for it rather than cutting it off.
   const inflight = new Set<Promise<unknown>>();
@@ -119,6 +134,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
 
   const idle = async () => {
     while (inflight.size > 0) await Promise.allSettled([...inflight]);
+    await clicks.idle();
     await publisher.idle();
   };
 
@@ -180,6 +196,9 @@ export function createPreflight(opts: PreflightOptions): Preflight {
       inflight.add(first);
       void first.finally(() => inflight.delete(first));
       ticker.start([repair, prune]);
+      // Apply clicks a stopped process stored and never applied, now and every few seconds (`clicks.idle` waits).
+      void ticker.runOnce(applyStored);
+      ticker.start([applyStored]);
       return listening;
     },
     async stop() {

@@ -9,6 +9,11 @@ import { inputValue } from './views/submissions.js';
  * to. A payload that does not have the shape Slack sends is refused with a clear message and nothing is written.
  */
 const option = z.object({ value: z.string() });
+/**
+ * When Slack sent the action, "seconds.micros" by Slack's clock: clicks on an item apply in this order (a click
+ * sent earlier and delivered later never overwrites a later one), so it must read as a number.
+ */
+const actionTs = z.string().regex(/^\d{1,12}(\.\d{1,9})?$/);
 const message = z.object({ ts: z.string(), blocks: z.array(z.record(z.string(), z.unknown())).default([]) });
 
 const blockActionBase = z.object({
@@ -60,7 +65,7 @@ function shownSelection(blocks: Array<Record<string, unknown>>, blockId: string)
 }
 
 export function parseCheckboxClick(body: unknown, action: unknown): CheckboxClick {
-  const a = parse(z.object({ block_id: z.string(), action_ts: z.string(), selected_options: z.array(option).default([]) }), action, 'checkbox action');
+  const a = parse(z.object({ block_id: z.string(), action_ts: actionTs, selected_options: z.array(option).default([]) }), action, 'checkbox action');
   const ref = parseBlockId(a.block_id);
   if (ref?.kind !== 'chk') throw new BadPayload('checkbox block id');
   const b = parse(blockActionBase, body, 'click');
@@ -80,7 +85,7 @@ export interface ChoiceClick extends ClickTarget {
 }
 
 export function parseChoiceClick(body: unknown, action: unknown): ChoiceClick {
-  const a = parse(z.object({ block_id: z.string(), action_ts: z.string(), selected_option: option }), action, 'selection');
+  const a = parse(z.object({ block_id: z.string(), action_ts: actionTs, selected_option: option }), action, 'selection');
   const ref = parseBlockId(a.block_id);
   if (ref?.kind !== 'choice') throw new BadPayload('choice block id');
   const t = target(body, ref.promotionId);

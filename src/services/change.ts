@@ -1,7 +1,8 @@
 import type { AuditEvent } from '../domain/audit-events.js';
 import type { Promotion } from '../domain/promotion.js';
+import { UserError } from '../errors.js';
 import { appendAudit } from '../store/audit.js';
-import type { TxQueryable } from '../store/db.js';
+import { isDatabaseUnreachable, type TxQueryable } from '../store/db.js';
 import { claimReceipt } from '../store/promotions.js';
 import type { Deps } from './deps.js';
 import { lockActivePromotion } from './guard.js';
@@ -55,4 +56,74 @@ export async function applyChange(deps: Deps, req: ChangeRequest, change: Change
   const result = await commitChange(deps, req, change);
   if (result.changed) await showChange(deps, req.promotionId);
   return result;
+}
+
+/** One click of a batch: who, the receipt that recognises a redelivery, and the change it makes. */
+export interface BatchedChange<K> {
+  key: K;
+  actor: string;
+  receiptKey: string;
+  change: Change;
+}
+
+/**
+ * What became of one click of a batch: it changed something (and has its audit event), found nothing to do, was
+ * applied before (a redelivery), or was refused: the promotion had ended, or its change threw (and wrote nothing).
+ */
+export type BatchedOutcome = { status: 'changed' } | { status: 'unchanged' } | { status: 'duplicate' } | { status: 'refused'; error: unknown };
+
+export interface Batch<K> {
+  /** Reads the clicks to apply, in the order to apply them, once the promotion is locked. */
+  take(q: TxQueryable): Promise<Array<BatchedChange<K>>>;
+  /** Runs last in the same transaction, with every click taken (the intake deletes them). */
+  done(q: TxQueryable, keys: K[]): Promise<void>;
+}
+
+/**
+ * The unit of change for many clicks at once (group commit): one transaction and one lock of the promotion for the
+ * whole batch, instead of one each. Each click is what `commitChange` makes of it (its receipt claimed, its change
+ * run, its audit event appended), under a savepoint of its own, so a click that throws is undone alone and the rest
+ * of the batch stands. A promotion that has ended refuses every click, with the reason. A database error fails the
+ * whole batch and writes nothing. Commits only: the caller shows the changes (once for the batch).
+ */
+export async function commitBatch<K>(deps: Pick<Deps, 'db' | 'clock'>, promotionId: string, batch: Batch<K>): Promise<Map<K, BatchedOutcome>> {
+  const now = deps.clock();
+  return deps.db.tx(async (q) => {
+    const outcomes = new Map<K, BatchedOutcome>();
+    let promotion: Promotion | undefined;
+    let ended: unknown;
+    try {
+      promotion = await lockActivePromotion(q, promotionId);
+    } catch (err) {
+      if (isDatabaseUnreachable(err) || !(err instanceof UserError)) throw err;
+      ended = err;
+    }
+    const clicks = await batch.take(q);
+    for (const c of clicks) {
+      if (!promotion) {
+        outcomes.set(c.key, { status: 'refused', error: ended });
+        continue;
+      }
+      await q.query('SAVEPOINT batched_click');
+      try {
+        let outcome: BatchedOutcome;
+        if (!(await claimReceipt(q, c.receiptKey, promotion.id, now))) {
+          outcome = { status: 'duplicate' };
+        } else {
+          const event = await c.change({ q, promotion, now });
+          if (event) await appendAudit(q, { promotionId: promotion.id, actor: c.actor, at: now, ...event });
+          outcome = { status: event ? 'changed' : 'unchanged' };
+        }
+        await q.query('RELEASE SAVEPOINT batched_click');
+        outcomes.set(c.key, outcome);
+      } catch (err) {
+        if (isDatabaseUnreachable(err)) throw err;
+        await q.query('ROLLBACK TO SAVEPOINT batched_click');
+        await q.query('RELEASE SAVEPOINT batched_click');
+        outcomes.set(c.key, { status: 'refused', error: err });
+      }
+    }
+    await batch.done(q, clicks.map((c) => c.key));
+    return outcomes;
+  });
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
 import type { Template } from '../domain/template.js';
+import type { ClickIntake } from './intake.js';
 
 /** Anything that brings a promotion's Slack messages up to date with the database. */
 export interface Refresher {
@@ -14,4 +15,6 @@ export interface Deps {
   log: Logger;
   templates: ReadonlyMap<string, Template>;
   publisher: Refresher;
+  /** Stores clicks as they arrive and applies them in batches (./intake.ts): one per process. */
+  clicks: ClickIntake;
 }

@@ -5,7 +5,8 @@ import { checkItemIds, whyClosed, whyNotMarkable, type ItemState, type Promotion
 import { validateField, NA_REASON_MAX } from '../domain/fields.js';
 import { findItem, itemKind } from '../domain/template.js';
 import { getItemState, transitionItems, writeItemState } from '../store/promotions.js';
-import { applyChange, commitChange } from './change.js';
+import { claimItemsInOrder } from '../store/item-order.js';
+import { commitChange, type Change } from './change.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -32,6 +33,8 @@ export interface ToggleInput {
   /** Items the clicking client showed unticked and now sends ticked, and the reverse. */
   ticked: string[];
   unticked: string[];
+  /** When Slack sent the click ("seconds.micros"): a click sent earlier never overwrites a later one. */
+  actionTs: string;
   /** Identifies this one click, so a redelivery is applied once. */
   receiptKey: string;
 }
@@ -39,16 +42,36 @@ export interface ToggleInput {
 /**
  * Apply a checkbox click as a delta against what the clicker's client showed. Items other people ticked in
  * the meantime are untouched, because only the items this click changed are written, each in its own row.
+ * The click is stored first and applied by the intake (./intake.ts) with the clicks that arrived with it; this
+ * resolves once it is applied and shown, or throws what the person should hear.
  */
 export function toggleChecks(deps: Deps, input: ToggleInput): Promise<{ changed: boolean }> {
-  return applyChange(deps, { promotionId: input.promotionId, actor: input.userId, receiptKey: input.receiptKey }, async ({ q, promotion, now }) => {
+  return deps.clicks.submit({
+    receiptKey: input.receiptKey,
+    promotionId: input.promotionId,
+    userId: input.userId,
+    actionTs: input.actionTs,
+    payload: { kind: 'toggle', ticked: input.ticked, unticked: input.unticked },
+  }, deps.log);
+}
+
+/**
+ * A checkbox click's change, applied in Slack's order per item: an item a later click has already decided (by
+ * action_ts) is left as that click made it. Of the rest, ticked items go from open to done and unticked ones back,
+ * only where they are in that state now (a delta applied twice changes nothing).
+ */
+export function toggleChange(click: { userId: string; actionTs: string; ticked: readonly string[]; unticked: readonly string[] }): Change {
+  return async ({ q, promotion, now }) => {
     const checks = checkItemIds(promotion.template);
-    assertOpen(promotion, [...input.ticked, ...input.unticked].filter((id) => checks.has(id)));
-    const ticked = await transitionItems(q, promotion.id, input.ticked.filter((id) => checks.has(id)), 'open', 'done', input.userId, now);
-    const unticked = await transitionItems(q, promotion.id, input.unticked.filter((id) => checks.has(id)), 'done', 'open', input.userId, now);
+    const wantTicked = click.ticked.filter((id) => checks.has(id));
+    const wantUnticked = click.unticked.filter((id) => checks.has(id));
+    assertOpen(promotion, [...wantTicked, ...wantUnticked]);
+    const current = await claimItemsInOrder(q, promotion.id, [...wantTicked, ...wantUnticked], click.actionTs);
+    const ticked = await transitionItems(q, promotion.id, wantTicked.filter((id) => current.has(id)), 'open', 'done', click.userId, now);
+    const unticked = await transitionItems(q, promotion.id, wantUnticked.filter((id) => current.has(id)), 'done', 'open', click.userId, now);
     if (ticked.length === 0 && unticked.length === 0) return null;
     return { action: 'items.toggled', data: { ticked, unticked } };
-  });
+  };
 }
 
 export interface ChooseInput {
@@ -56,20 +79,35 @@ export interface ChooseInput {
   itemId: string;
   optionId: string;
   userId: string;
+  /** When Slack sent the choice: an earlier choice arriving later never overwrites it. */
+  actionTs: string;
   receiptKey: string;
 }
 
+/** Choose one option of a choose-one item; stored and applied by the intake, as a checkbox click is. */
 export function chooseOption(deps: Deps, input: ChooseInput): Promise<{ changed: boolean }> {
-  return applyChange(deps, { promotionId: input.promotionId, actor: input.userId, receiptKey: input.receiptKey }, async ({ q, promotion, now }) => {
-    const found = findItem(promotion.template, input.itemId);
-    const option = found?.item.choice?.options.find((o) => o.id === input.optionId);
+  return deps.clicks.submit({
+    receiptKey: input.receiptKey,
+    promotionId: input.promotionId,
+    userId: input.userId,
+    actionTs: input.actionTs,
+    payload: { kind: 'choose', item: input.itemId, option: input.optionId },
+  }, deps.log);
+}
+
+/** A choice's change: skipped when a choice Slack sent later is already applied to the item. */
+export function chooseChange(click: { userId: string; actionTs: string; itemId: string; optionId: string }): Change {
+  return async ({ q, promotion, now }) => {
+    const found = findItem(promotion.template, click.itemId);
+    const option = found?.item.choice?.options.find((o) => o.id === click.optionId);
     if (!found || !option) throw new UserError('That choice is not part of this checklist any more; nothing was recorded.', 'bad_choice');
-    assertOpen(promotion, [input.itemId]);
-    const was = await getItemState(q, promotion.id, input.itemId);
+    assertOpen(promotion, [click.itemId]);
+    if (!(await claimItemsInOrder(q, promotion.id, [click.itemId], click.actionTs)).has(click.itemId)) return null;
+    const was = await getItemState(q, promotion.id, click.itemId);
     if (was?.state === 'done' && was.value === option.id) return null;
-    await writeItemState(q, promotion.id, { itemId: input.itemId, state: 'done', value: option.id, note: null, by: input.userId, at: now });
-    return { action: 'item.chosen', data: { item: input.itemId, before: before(was), after: option.id } };
-  });
+    await writeItemState(q, promotion.id, { itemId: click.itemId, state: 'done', value: option.id, note: null, by: click.userId, at: now });
+    return { action: 'item.chosen', data: { item: click.itemId, before: before(was), after: option.id } };
+  };
 }
 
 export interface SetFieldInput {
@@ -83,6 +121,10 @@ export interface SetFieldInput {
 /**
  * Save a field's value, checked against the field as the promotion's stored template defines it. Commits
  * only, so a modal can show a refusal before it closes; the caller shows the change.
+ *
+ * Modal submissions (this and `saveApplicability`) are applied at once, as before, and leave the item's
+ * `last_action_ts` alone: Slack gives a submission no action_ts, and stamping it with this process's clock would
+ * compare two different clocks, so a click made just after the submission could look older and be skipped.
  */
 export function saveField(deps: Deps, input: SetFieldInput): Promise<{ changed: boolean }> {
   return commitChange(deps, { promotionId: input.promotionId, actor: input.userId }, async ({ q, promotion, now }) => {

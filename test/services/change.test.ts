@@ -4,8 +4,9 @@ import { UserError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import type { AuditEvent } from '../../src/domain/audit-events.js';
 import type { Template } from '../../src/domain/template.js';
-import { applyChange, commitChange, type Change } from '../../src/services/change.js';
+import { applyChange, commitBatch, commitChange, type BatchedChange, type Change } from '../../src/services/change.js';
 import type { Deps } from '../../src/services/deps.js';
+import { ClickIntake } from '../../src/services/intake.js';
 import { listAudit } from '../../src/store/audit.js';
 import type { Db } from '../../src/store/db.js';
 import { endPromotion, getItemState, getPromotion, insertPromotion, writeItemState } from '../../src/store/promotions.js';
@@ -44,13 +45,14 @@ for (const [name, create] of BACKENDS) {
       const id = randomUUID();
       await db.tx((q) => insertPromotion(q, { id, release: 'v1', template, channelId: `C${id.slice(0, 8)}`, teamId: null, requestedBy: 'U1', createdAt: NOW }, ['a']));
       const refreshed: string[] = [];
-      const deps: Deps = {
+      const base = {
         db,
         clock: () => NOW,
         log: createLogger('silent'),
         templates: new Map(),
-        publisher: { refresh: async (promotionId) => void refreshed.push(promotionId) },
+        publisher: { refresh: async (promotionId: string) => void refreshed.push(promotionId) },
       };
+      const deps: Deps = { ...base, clicks: new ClickIntake(base) };
       return { db, deps, id, refreshed };
     }
 
@@ -129,6 +131,57 @@ for (const [name, create] of BACKENDS) {
       const { deps, id, refreshed } = await setUp();
       expect(await commitChange(deps, { promotionId: id, actor: 'U1' }, tickA)).toEqual({ changed: true });
       expect(refreshed).toEqual([]);
+    });
+
+    it('applies a batch under one lock, one audit event per click, and undoes only the click that throws', async () => {
+      const { db, deps, id } = await setUp();
+      const tick = (item: string, actor: string): Change => async ({ q, promotion, now }) => {
+        await writeItemState(q, promotion.id, { itemId: item, state: 'done', value: null, note: null, by: actor, at: now });
+        return { action: 'items.toggled', data: { ticked: [item], unticked: [] } };
+      };
+      const broken: Change = async (scope) => {
+        await tick('a', 'U2')(scope);
+        throw new UserError('not like that', 'refused');
+      };
+      let locks = 0;
+      const counting: Db = {
+        ...db,
+        tx: (fn) => db.tx((q) => fn({ ...q, query: (sql, params) => ((locks += /^SELECT id, release\b[^]*FOR NO KEY UPDATE$/.test(sql) ? 1 : 0), q.query(sql, params)) })),
+      };
+      const clicks: Array<BatchedChange<string>> = [
+        { key: 'one', actor: 'U2', receiptKey: 'k-one', change: broken },
+        { key: 'two', actor: 'U3', receiptKey: 'k-two', change: tick('a', 'U3') },
+        { key: 'three', actor: 'U4', receiptKey: 'k-two', change: tick('a', 'U4') },
+        { key: 'four', actor: 'U5', receiptKey: 'k-four', change: async () => null },
+      ];
+      const taken: string[][] = [];
+      const outcomes = await commitBatch({ ...deps, db: counting }, id, { take: async () => clicks, done: async (_q, keys) => void taken.push(keys) });
+      expect(Object.fromEntries([...outcomes].map(([k, o]) => [k, o.status]))).toEqual({ one: 'refused', two: 'changed', three: 'duplicate', four: 'unchanged' });
+      expect((outcomes.get('one') as { error: Error }).error.message).toBe('not like that');
+      expect(taken).toEqual([['one', 'two', 'three', 'four']]);
+      expect(await getItemState(db, id, 'a')).toMatchObject({ state: 'done', by: 'U3' });
+      expect(await listAudit(db, id)).toMatchObject([{ seq: 1, actor: 'U3', action: 'items.toggled' }]);
+      // The batch locks the promotion once, not once per click.
+      expect(locks).toBe(1);
+    });
+
+    it('refuses every click of a batch when the promotion has ended, and still hands them back as taken', async () => {
+      const { db, deps, id } = await setUp();
+      await db.tx((q) => endPromotion(q, id, { status: 'aborted', by: 'U2', reason: 'moved to Friday', at: NOW }));
+      let ran = false;
+      const change: Change = async (scope) => {
+        ran = true;
+        return tickA(scope);
+      };
+      const taken: string[] = [];
+      const outcomes = await commitBatch(deps, id, {
+        take: async () => [{ key: 'x', actor: 'U1', receiptKey: 'k-x', change }],
+        done: async (_q, keys) => void taken.push(...keys),
+      });
+      expect(outcomes.get('x')).toMatchObject({ status: 'refused', error: { message: expect.stringContaining('was aborted (moved to Friday)') } });
+      expect(taken).toEqual(['x']);
+      expect(ran).toBe(false);
+      expect(await listAudit(db, id)).toEqual([]);
     });
   });
 }

@@ -13,6 +13,7 @@ export async function onChoose({ context }: Args): Promise<void> {
     itemId: click.itemId,
     optionId: click.optionId,
     userId: click.userId,
+    actionTs: click.actionTs,
     receiptKey: `choose:${click.userId}:${click.actionTs}:${click.blockId}`,
   });
 }

@@ -18,6 +18,7 @@ export async function onToggle({ context }: Args): Promise<void> {
     userId: click.userId,
     ticked: [...selected].filter((id) => !shown.has(id)),
     unticked: [...shown].filter((id) => !selected.has(id)),
+    actionTs: click.actionTs,
     receiptKey: `toggle:${click.userId}:${click.actionTs}:${click.blockId}`,
   });
 }
