@@ -40,6 +40,10 @@ const envSchema = z
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_APP_TOKEN: optionalString.pipe(token('xapp', 'an app-level token', APP_TOKEN_HELP).optional()),
     SLACK_API_URL: optionalString.pipe(z.url('must be a URL such as http://127.0.0.1:4000/api/').optional()),
+    /** chat.update calls a minute this process spends (Slack's Tier 3 is about 50 per workspace: divide by replicas). */
+    SLACK_UPDATES_PER_MINUTE: optionalString.pipe(
+      z.coerce.number<string | undefined>({ error: 'must be a number above 0' }).positive('must be a number above 0').max(6000, 'must be at most 6000').default(50),
+    ),
     PORT: optionalString.pipe(
       z.coerce.number<string | undefined>({ error: 'must be a whole number from 0 to 65535' }).int('must be a whole number from 0 to 65535').min(0).max(65535).default(3000),
     ),
@@ -61,7 +65,7 @@ const envSchema = z
   });
 
 export interface Config {
-  slack: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
+  slack: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string; updatesPerMinute: number };
   mode: 'http' | 'socket';
   port: number;
   databaseUrl?: string;
@@ -97,7 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
-    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL },
+    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL, updatesPerMinute: e.SLACK_UPDATES_PER_MINUTE },
     mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,

@@ -12,7 +12,8 @@ import type { Db } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { loadTemplates } from '../templates/loader.js';
 import type { LocalDatabase } from './databases.js';
-import { startFakeSlack, type FakeMessage, type FakeSlack } from './fake-slack.js';
+import { startFakeSlack, type FakeMessage, type FakeSlack, type FakeSlackOptions } from './fake-slack.js';
+import { VirtualTime } from './virtual-time.js';
 import {
   blockActions,
   DEFAULT_CHANNEL,
@@ -41,6 +42,8 @@ export interface BotProcess {
 
 export interface LocalStack {
   fake: FakeSlack;
+  /** The time the fake Slack and the bots' rate budgets run on. */
+  time: VirtualTime;
   bots: BotProcess[];
   /** The first bot: where requests go unless a caller says otherwise. */
   bot: BotProcess;
@@ -71,10 +74,15 @@ export interface LocalStackOptions {
   clock?: () => Date;
   /** Run each bot's background jobs (`createPreflight`'s `scheduler`); default true. */
   scheduler?: boolean;
+  /** Options for the fake Slack (`rateLimits: false` for a test that needs unlimited calls). Its clock is `time`'s. */
+  fake?: Omit<FakeSlackOptions, 'clock'>;
+  /** The time the fake and the bots' rate budgets run on; default a VirtualTime in auto mode (waits take no time). */
+  time?: VirtualTime;
 }
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
-  const fake = await startFakeSlack();
+  const time = opts.time ?? new VirtualTime('auto');
+  const fake = await startFakeSlack({ ...opts.fake, clock: time.now });
   const templates = await loadTemplates(opts.templatesDir ?? 'checklists');
   const logs: string[] = [];
   const sink = new Writable({
@@ -96,6 +104,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const db = await opts.database.open();
     await migrate(db);
     const preflight = createPreflight({ config, db, templates, log: createLogger('debug', sink), clock: opts.clock, scheduler: opts.scheduler });
+    preflight.publisher.useTimer(time);
     const { port } = await preflight.start(0);
     const bot: BotProcess = {
       preflight,
@@ -115,6 +124,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const pick = (bot?: BotProcess) => bot ?? bots[0]!;
   return {
     fake,
+    time,
     bots,
     get bot() {
       return bots[0]!;

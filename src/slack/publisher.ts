@@ -1,14 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WebClient } from '@slack/web-api';
+import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import { isDatabaseUnreachable, type Db } from '../store/db.js';
 import { renderSectionsMessage, type RenderedMessage } from '../../blocks/checklist.js';
 import { renderOverview } from '../../blocks/overview.js';
 import { loadView } from '../store/promotions.js';
-import { isStale, listMessages, markRendered, recordRenderFailure, stalePromotions, type MessageRow } from '../store/messages.js';
-import { claimLease, holdsLease, markBehind, markRenderedIfHeld, releaseLease, renewLease } from '../store/render-leases.js';
+import { changesSince, isStale, listMessages, markRendered, recordRenderFailure, stalePromotions, type MessageRow } from '../store/messages.js';
+import { claimLease, fastForwardIfHeld, holdsLease, markBehind, markRenderedIfHeld, releaseLease, renewLease } from '../store/render-leases.js';
+import { DEFAULT_UPDATES_PER_MINUTE, POSTS_PER_CHANNEL, RateBudget, REAL_TIMER, UPDATE_BURST, type RateTimer } from './rate-budget.js';
 import type { PromotionView } from '../domain/promotion.js';
 import type { Refresher } from '../services/deps.js';
 
@@ -55,19 +56,54 @@ function isTerminal(err: unknown): boolean {
   return code !== undefined && TERMINAL_ERRORS.has(code);
 }
 
+/** Slack answered 429 (the client rejects rate-limited calls rather than sleeping in its queue): seconds to wait. */
+function retryAfterOf(err: unknown): number | undefined {
+  const e = err as { code?: unknown; retryAfter?: unknown } | null;
+  if (e?.code !== ErrorCode.RateLimitedError) return undefined;
+  return typeof e.retryAfter === 'number' && e.retryAfter > 0 ? e.retryAfter : 1;
+}
+
 function hashOf(m: RenderedMessage): string {
   return createHash('sha256').update(JSON.stringify(m)).digest('hex');
 }
 
 export interface PublisherDeps {
   db: Db;
-  /** For chat.update: retried on rate limits and network errors (an update is idempotent). */
+  /**
+   * For chat.update: the publisher's own client, never the one listeners answer people with (app.client), so that a
+   * 429 here never delays a views.open or an ephemeral reply. Retried on network errors (an update is idempotent);
+   * give it `rejectRateLimitedCalls: true` so that a 429 reaches the publisher, which honours Retry-After in its
+   * budget, instead of pausing the client's whole queue.
+   */
   client: WebClient;
-  /** For chat.postMessage: never retried by the client, since a retried post can post twice. */
+  /** For chat.postMessage: never retried by the client, since a retried post can post twice (also `rejectRateLimitedCalls`). */
   poster: WebClient;
   log: Logger;
   clock: () => Date;
+  /** chat.update calls a minute this process may make (SLACK_UPDATES_PER_MINUTE); default Slack's Tier 3, 50. */
+  updatesPerMinute?: number;
+  /** The time the budgets run on; default the wall clock. */
+  timer?: RateTimer;
 }
+
+/** What one refresh request waits for: the pass that started after it joined, or its state handed to the budget. */
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+interface Runner {
+  /** A request arrived since the running pass read the database: run another. */
+  dirty: boolean;
+  /** Requests the next pass answers. */
+  queued: Waiter[];
+  /** Requests the running pass answers. */
+  current: Waiter[];
+  done: Promise<void>;
+}
+
+/** What rendering one message came to. */
+type Outcome = { kind: 'ok' } | { kind: 'rate-limited' } | { kind: 'failed'; err: unknown };
 
 /**
  * Brings a promotion's messages up to date with the database, one promotion at a time.
@@ -85,59 +121,90 @@ export interface PublisherDeps {
  * the scheduler) renders them again, whoever's refresh it was.
  */
 export class Publisher implements Refresher {
-  private readonly inflight = new Map<string, { dirty: boolean; done: Promise<void> }>();
+  private readonly runners = new Map<string, Runner>();
   /** This publisher's name in `render_leases`: host and pid say which replica holds a lease. */
   private readonly owner = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
   /** Aborted by `stop`: a post still waiting for the database to record it is given up. */
   private readonly stopping = new AbortController();
+  private timer: RateTimer;
+  /** chat.update, per workspace: the bot has one token, so one workspace, so one budget per process. */
+  readonly updates: RateBudget;
+  /** chat.postMessage, per channel. */
+  private readonly posts = new Map<string, RateBudget>();
 
-  constructor(private readonly deps: PublisherDeps) {}
+  constructor(private readonly deps: PublisherDeps) {
+    this.timer = deps.timer ?? REAL_TIMER;
+    const perMinute = deps.updatesPerMinute ?? DEFAULT_UPDATES_PER_MINUTE;
+    this.updates = new RateBudget({ perMinute, burst: Math.max(1, Math.min(UPDATE_BURST, Math.floor(perMinute))) }, () => this.timer);
+  }
+
+  /**
+   * The time the budgets run on from now on (the local stack gives every bot the fake Slack's virtual clock). Set it
+   * before the first refresh.
+   */
+  useTimer(timer: RateTimer): void {
+    this.timer = timer;
+  }
 
   /**
    * The process is stopping: posts whose ts the database has not taken yet (it was away) get one last attempt and
-   * are then logged as orphans, rather than waited on. Call before waiting for `idle`.
+   * are then logged as orphans, rather than waited on; a render waiting for the rate budget gives up (the messages
+   * stay behind, for the sweep of whichever replica runs next). Call before waiting for `idle`.
    */
   stop(): void {
     this.stopping.abort();
   }
 
+  /**
+   * Bring the promotion's messages up to the state committed before this call. Resolves once a pass that started
+   * after the call has rendered them, or once that state is handed to the rate budget's queue (the render then
+   * reads the database when its turn comes, so it shows this state or a later one): a request never stays pending
+   * while later passes keep running. Rejects with Slack's refusal when the pass that served it failed.
+   */
   refresh(promotionId: string): Promise<void> {
-    const running = this.inflight.get(promotionId);
-    if (running) {
-      running.dirty = true;
-      return running.done;
-    }
-    const entry = { dirty: false, done: Promise.resolve() };
-    entry.done = (async () => {
-      let failure: unknown;
-      // A message Slack refused for good is marked broken and skipped by the passes after it, which then
-      // succeed: the refusal must still reach everyone waiting, or they never hear that part of the checklist
-      // stopped updating. A passing failure that a later pass made good is no longer news.
-      let refusedForGood: unknown;
-      try {
-        do {
-          entry.dirty = false;
-          try {
-            await this.syncAcrossReplicas(promotionId);
-            failure = undefined;
-          } catch (err) {
-            // Keep going for requests that arrived meanwhile; report the last failure to every waiter.
-            failure = err;
-            if (isTerminal(err)) refusedForGood ??= err;
-          }
-        } while (entry.dirty);
-      } finally {
-        this.inflight.delete(promotionId);
+    return new Promise<void>((resolve, reject) => {
+      const waiter = { resolve, reject };
+      const running = this.runners.get(promotionId);
+      if (running) {
+        running.dirty = true;
+        running.queued.push(waiter);
+        return;
       }
-      if (failure !== undefined || refusedForGood !== undefined) throw failure ?? refusedForGood;
-    })();
-    this.inflight.set(promotionId, entry);
-    return entry.done;
+      const runner: Runner = { dirty: true, queued: [waiter], current: [], done: Promise.resolve() };
+      this.runners.set(promotionId, runner);
+      runner.done = this.run(promotionId, runner);
+    });
+  }
+
+  private async run(promotionId: string, runner: Runner): Promise<void> {
+    // Hand every request so far to the budget's queue: what they committed is read when the token is granted.
+    const handOff = () => {
+      for (const w of runner.current.splice(0)) w.resolve();
+      for (const w of runner.queued.splice(0)) w.resolve();
+    };
+    try {
+      while (runner.dirty) {
+        runner.dirty = false;
+        runner.current = runner.queued.splice(0);
+        try {
+          await this.syncAcrossReplicas(promotionId, handOff);
+          for (const w of runner.current.splice(0)) w.resolve();
+        } catch (err) {
+          for (const w of runner.current.splice(0)) w.reject(err);
+          // A message Slack refused for good is skipped by the next pass, which then succeeds: the refusal must
+          // still reach those who asked meanwhile, or they never hear that part of the checklist stopped updating.
+          if (isTerminal(err)) for (const w of runner.queued.splice(0)) w.reject(err);
+        }
+      }
+    } finally {
+      this.runners.delete(promotionId);
+      for (const w of [...runner.current.splice(0), ...runner.queued.splice(0)]) w.resolve();
+    }
   }
 
   /** Resolves when no refresh is running in this process (tests and shutdown wait on it). */
   async idle(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight.values()].map((e) => e.done));
+    while (this.runners.size > 0) await Promise.allSettled([...this.runners.values()].map((e) => e.done));
   }
 
   /** Render every promotion whose messages are behind the database. Returns how many were brought up to date. */
@@ -154,17 +221,18 @@ export class Publisher implements Refresher {
     return repaired;
   }
 
-  private async syncAcrossReplicas(promotionId: string): Promise<void> {
+  private async syncAcrossReplicas(promotionId: string, handOff: () => void): Promise<void> {
     for (;;) {
       const lease = await this.claim(promotionId);
       // Someone else holds the lease: it re-checks after releasing it and will render our change. (If it died
       // holding it, the lease lapses and the repair sweep renders.)
       if (!lease) return;
       try {
-        await this.syncOnce(lease, promotionId);
+        await this.syncOnce(lease, promotionId, handOff);
       } finally {
         await lease.release();
       }
+      if (this.stopping.signal.aborted) return;
       // A change committed while we held the lease may have found it taken: re-check now that it is free.
       if (!(await isStale(this.deps.db, promotionId, this.deps.clock()))) return;
     }
@@ -175,20 +243,74 @@ export class Publisher implements Refresher {
     return new Lease(this.deps, promotionId, this.owner);
   }
 
-  private async syncOnce(lease: Lease, promotionId: string): Promise<void> {
+  private postBudget(channelId: string): RateBudget {
+    let budget = this.posts.get(channelId);
+    if (!budget) {
+      budget = new RateBudget(POSTS_PER_CHANNEL, () => this.timer);
+      this.posts.set(channelId, budget);
+    }
+    return budget;
+  }
+
+  /**
+   * Which messages are behind and must be rendered, in the order to render them: posts first (in the thread's
+   * order), then the section messages a change touched, then the overview, then messages marked behind for another
+   * reason. A message nothing it shows changed in since it was last rendered is recorded as showing the current
+   * version without being rendered (one statement for all of them).
+   */
+  private async plan(lease: Lease, promotionId: string, skip: ReadonlySet<number>): Promise<{ due: MessageRow[]; threadTs: string | null } | undefined> {
     const { db } = this.deps;
     const view = await loadView(db, promotionId);
-    if (!view) return;
+    if (!view) return undefined;
+    const version = view.promotion.version;
     const messages = await listMessages(db, promotionId);
-    const threadTs = { value: messages.find((m) => m.idx === 0)?.ts ?? null };
+    const behind = messages.filter((m) => !m.broken && (!m.ts || m.renderedVersion < version));
+    const shown = behind.filter((m) => m.ts && m.idx > 0 && m.renderedVersion >= 0);
+    const since = Math.min(version, ...shown.map((m) => m.renderedVersion));
+    const changes = shown.length > 0 ? await changesSince(db, promotionId, since, version) : undefined;
+    const sections = view.promotion.template.sections;
+    const touched = (m: MessageRow): boolean => {
+      if (!changes || changes.shapeVersion > m.renderedVersion) return true;
+      return m.sections.some((i) => (sections[i]?.items ?? []).some((item) => (changes.items.get(item.id) ?? 0) > m.renderedVersion));
+    };
+    const posts: MessageRow[] = [];
+    const sectionsChanged: MessageRow[] = [];
+    const overview: MessageRow[] = [];
+    const others: MessageRow[] = [];
+    const untouched: number[] = [];
+    for (const m of behind) {
+      if (skip.has(m.idx)) continue;
+      if (!m.ts) posts.push(m);
+      else if (m.idx === 0) overview.push(m);
+      else if (m.renderedVersion < 0) others.push(m);
+      else if (touched(m)) sectionsChanged.push(m);
+      else untouched.push(m.idx);
+    }
+    if (untouched.length > 0) await fastForwardIfHeld(db, promotionId, untouched, this.owner, version);
+    return { due: [...posts, ...sectionsChanged, ...overview, ...others], threadTs: messages.find((m) => m.idx === 0)?.ts ?? null };
+  }
+
+  private async syncOnce(lease: Lease, promotionId: string, handOff: () => void): Promise<void> {
+    const { db } = this.deps;
+    // Each message is tried once a pass; one Slack refused is left to the sweep (rate limits excepted).
+    const tried = new Set<number>();
     let failure: unknown;
-    for (const m of messages) {
-      if (m.broken || (m.ts && m.renderedVersion >= view.promotion.version)) continue;
+    for (;;) {
       // Another replica took over (this one stalled past its lease): the rest is its to render.
-      if (lease.lost) return;
-      const slackFailure = await this.syncMessage(lease, view, m, threadTs);
-      if (slackFailure === undefined) continue;
-      failure ??= slackFailure;
+      if (lease.lost || this.stopping.signal.aborted) break;
+      const plan = await this.plan(lease, promotionId, tried);
+      const m = plan?.due[0];
+      if (!plan || !m) break;
+      const budget = m.ts ? this.updates : this.postBudget(m.channelId);
+      if (!(await budget.take(handOff, this.stopping.signal))) break;
+      // The render reads the database now that the token is granted: changes that arrived meanwhile fold into it.
+      const view = await loadView(db, promotionId);
+      if (!view) break;
+      const outcome = await this.syncMessage(lease, view, m, { value: plan.threadTs }, budget);
+      if (outcome.kind === 'rate-limited') continue;
+      tried.add(m.idx);
+      if (outcome.kind === 'ok') continue;
+      failure ??= outcome.err;
       // A post that failed stops the posts after it, so the thread keeps the template's order (and without
       // the overview there is no thread at all). Updates of messages already posted go on regardless.
       if (!m.ts) break;
@@ -200,18 +322,20 @@ export class Publisher implements Refresher {
    * Render one message. Slack's refusal is recorded (for the sweep's backoff) and returned; a database error is
    * thrown and ends the render: nothing more could be recorded, and the sweep redoes it once the database is back.
    */
-  private async syncMessage(lease: Lease, view: PromotionView, m: MessageRow, threadTs: { value: string | null }): Promise<unknown> {
+  private async syncMessage(lease: Lease, view: PromotionView, m: MessageRow, threadTs: { value: string | null }, budget: RateBudget): Promise<Outcome> {
     const { client, poster, log } = this.deps;
     const promotionId = view.promotion.id;
     const version = view.promotion.version;
     const rendered = m.idx === 0 ? renderOverview(view) : renderSectionsMessage(view, m.sections);
     const hash = hashOf(rendered);
     if (m.ts && m.renderedHash === hash) {
+      // Nothing to send after all: the token goes back.
+      budget.refund();
       await this.record(lease, m, { ts: m.ts, version, hash }, 'nothing');
-      return undefined;
+      return { kind: 'ok' };
     }
     // A post cannot be taken back: never post without the lease in hand, renewed for a whole call.
-    if (!m.ts && !(await lease.renew())) return undefined;
+    if (!m.ts && !(await lease.renew())) return { kind: 'ok' };
     let ts = m.ts;
     try {
       if (ts) {
@@ -232,13 +356,21 @@ export class Publisher implements Refresher {
         if (m.idx === 0) threadTs.value = ts;
       }
     } catch (err) {
+      const retryAfter = retryAfterOf(err);
+      if (retryAfter !== undefined) {
+        // Slack did not take the call (a 429 posts nothing): wait as long as it says, then render again from the
+        // database. Not a failure: nobody is told, nothing is recorded, the message simply stays behind meanwhile.
+        budget.pauseFor(retryAfter * 1000);
+        log.info({ promotionId, idx: m.idx, retryAfter }, 'Slack rate-limited a checklist message; rendering it once the limit allows');
+        return { kind: 'rate-limited' };
+      }
       await this.recordFailure(lease, m, err);
-      return err;
+      return { kind: 'failed', err };
     }
     if (m.ts) await this.record(lease, m, { ts, version, hash }, 'updated');
     else await this.recordPost(lease, m, { ts, version, hash });
     log.debug({ promotionId, idx: m.idx, version }, 'message rendered');
-    return undefined;
+    return { kind: 'ok' };
   }
 
   /**

@@ -135,3 +135,31 @@ export async function stalePromotions(q: Queryable, limit: number, now: Date): P
   );
   return r.rows.map((row) => row.id);
 }
+
+/** What changed in a promotion after `since` (see migration 004): which items, and whether the promotion itself did. */
+export interface ChangesSince {
+  /** Item id → the version its last change committed as (LEAST with the promotion's version `upTo`). */
+  items: Map<string, number>;
+  /** The version of the last change to the promotion row itself (status, release...), which every message shows. */
+  shapeVersion: number;
+}
+
+/**
+ * The items changed after version `since`, as of version `upTo` (the version of the view the caller rendered from).
+ * Read after the view: a change committed in between shows up here as newer than `upTo`, which only makes its
+ * messages due (never skipped).
+ */
+export async function changesSince(q: Queryable, promotionId: string, since: number, upTo: number): Promise<ChangesSince> {
+  const r = await q.query<{ item_id: string | null; v: number }>(
+    `SELECT item_id, LEAST(changed_version, $3) AS v FROM item_states WHERE promotion_id = $1 AND LEAST(changed_version, $3) > $2
+     UNION ALL SELECT NULL, LEAST(shape_version, $3) FROM promotions WHERE id = $1`,
+    [promotionId, since, upTo],
+  );
+  const items = new Map<string, number>();
+  let shapeVersion = 0;
+  for (const row of r.rows) {
+    if (row.item_id === null) shapeVersion = Number(row.v);
+    else items.set(row.item_id, Number(row.v));
+  }
+  return { items, shapeVersion };
+}

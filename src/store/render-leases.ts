@@ -80,3 +80,17 @@ export async function markBehind(q: Queryable, promotionId: string, idx: number)
     idx,
   ]);
 }
+
+/**
+ * Messages a change did not touch (nothing they show changed after the version they last showed) now show `version`
+ * too: one statement instead of rendering and recording each. Fenced by the lease like `markRenderedIfHeld`; a
+ * message marked behind (-1) or never posted is left alone.
+ */
+export async function fastForwardIfHeld(q: Queryable, promotionId: string, idxs: readonly number[], owner: string, version: number): Promise<void> {
+  await q.query(
+    `UPDATE promotion_messages SET rendered_version = $3
+     WHERE promotion_id = $1 AND idx = ANY($2::int[]) AND ts IS NOT NULL AND rendered_version >= 0 AND rendered_version < $3
+       AND EXISTS (SELECT 1 FROM render_leases WHERE promotion_id = $1 AND owner = $4)`,
+    [promotionId, idxs, version, owner],
+  );
+}

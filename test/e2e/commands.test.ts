@@ -182,6 +182,8 @@ describe('/promote subcommands', () => {
 
   it('still tells the channel and the aborter when the checklist cannot show the abort just then', async () => {
     await answer(h, h.command('start v2.2 release-train'));
+    // Some seconds later (the start spent the channel's chat.postMessage budget, about one a second).
+    h.time.advance(10_000);
     const posts = () => h.fake.callsTo('chat.postMessage').filter((c) => String(c.args.text).includes('aborted promotion *v2.2*'));
     // The abort's first update (the overview) fails: the abort is saved all the same.
     h.fake.failNext('chat.update', 'internal_error');

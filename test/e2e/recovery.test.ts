@@ -79,12 +79,17 @@ describe('recovering when Slack fails part way', () => {
     const overviewTs = promotionMessages(h.fake)[0]!.overview.ts;
     const box = findCheckbox(h.fake, 'gate-0');
     const before = h.fake.calls.length;
-    // Someone deleted the overview: Slack answers message_not_found to its update.
+    // Someone deleted the overview: Slack answers message_not_found to its update. A refresh renders the message
+    // the click changed first, then the overview: let the first through, and refuse the next.
+    h.fake.hold('chat.update');
+    const toggled = h.toggle('U0A', box.message, box.blockId, ['gate-0']);
+    await h.fake.waitFor(() => h.fake.pending('chat.update') >= 1, { what: 'the section message\'s update' });
+    h.fake.release('chat.update');
     h.fake.failNext('chat.update', 'message_not_found');
-    await h.toggle('U0A', box.message, box.blockId, ['gate-0']);
+    await toggled;
     await h.settle();
-    // The refused update was the overview's: a refresh renders the messages in order, the overview first.
-    expect(h.fake.calls.slice(before).find((c) => c.method === 'chat.update')?.args['ts']).toBe(overviewTs);
+    const updates = h.fake.calls.slice(before).filter((c) => c.method === 'chat.update');
+    expect(updates.map((c) => c.args['ts'])).toEqual([box.message.ts, overviewTs]);
     const reply = await h.fake.waitFor(() => h.fake.ephemerals().find((e) => e.user === 'U0A'), { what: 'the answer to U0A' });
     expect(reply.text).toContain('Saved, but Slack no longer accepts updates to part of this checklist (`message_not_found`');
     expect(reply.text).toContain('/promote status');

@@ -36,7 +36,7 @@ export interface FakeSlackOptions {
   normalizeBlocks?: boolean;
   /**
    * Enforce Slack's rate limits (see rate-limits.ts): false none, true DEFAULT_RATE_LIMITS, an object
-   * DEFAULT_RATE_LIMITS with its changes. Unset: RATE_LIMITS_ON_BY_DEFAULT (false for now).
+   * DEFAULT_RATE_LIMITS with its changes. Unset: RATE_LIMITS_ON_BY_DEFAULT (true).
    */
   rateLimits?: boolean | Partial<RateLimitConfig>;
   /**
