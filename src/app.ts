@@ -94,9 +94,20 @@ export function createPreflight(opts: PreflightOptions): Preflight {
 
   // Posting is never retried by the client: a post that timed out may have landed, and a retry would post
   // the checklist twice. A failed post is left to the repair sweep instead.
-  const poster = new WebClient(config.slack.botToken, { ...clientOptions, retryConfig: { retries: 0 }, logger });
+  // Background publishing has clients of its own, never app.client: a 429 there must not delay views.open or an
+  // ephemeral answer. Both reject rate-limited calls rather than sleeping in their queue; the publisher honours
+  // Retry-After in its budget (src/slack/rate-budget.ts).
+  const poster = new WebClient(config.slack.botToken, { ...clientOptions, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger });
+  const updater = new WebClient(config.slack.botToken, { ...clientOptions, rejectRateLimitedCalls: true, logger });
   const clock = opts.clock ?? (() => new Date());
-  const publisher = new Publisher({ db, client: app.client, poster, log: log.child({ component: 'publisher' }), clock });
+  const publisher = new Publisher({
+    db,
+    client: updater,
+    poster,
+    log: log.child({ component: 'publisher' }),
+    clock,
+    updatesPerMinute: config.slack.updatesPerMinute,
+  });
   const ticker = new Ticker(log.child({ component: 'ticker' }));
   const repair: Job = { name: 'repair-stale-messages', every: REPAIR_EVERY, run: () => publisher.repairStale() };
   const prune: Job = {
