@@ -54,6 +54,14 @@ export class VirtualTime implements RateTimer {
     for (const s of [...this.sleepers]) if (s.until <= now) s.wake();
   }
 
+  /** Move time forward to the end of the earliest wait in progress (manual mode); false when nobody waits. */
+  advanceToNext(): boolean {
+    if (this.sleepers.size === 0) return false;
+    const until = Math.min(...[...this.sleepers].map((s) => s.until));
+    this.advance(Math.max(0, until - this.now()));
+    return true;
+  }
+
   /** Waits in progress (manual mode). */
   get waiting(): number {
     return this.sleepers.size;
