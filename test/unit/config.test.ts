@@ -16,7 +16,7 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 describe('loadConfig', () => {
   it('fills in the defaults for an HTTP-mode bot', () => {
     expect(loadConfig(HTTP)).toEqual({
-      slack: { botToken: HTTP.SLACK_BOT_TOKEN, signingSecret: HTTP.SLACK_SIGNING_SECRET, appToken: undefined, apiUrl: undefined },
+      slack: { botToken: HTTP.SLACK_BOT_TOKEN, signingSecret: HTTP.SLACK_SIGNING_SECRET, appToken: undefined, apiUrl: undefined, updatesPerMinute: 50 },
       mode: 'http',
       port: 3000,
       databaseUrl: undefined,
