@@ -7,9 +7,14 @@ import { type FakeSlackState, TS_BASE_SECONDS } from './state.js';
 import type { FakeMessage } from './types.js';
 import { clone, isObject, type Json, randomId, SlackApiError } from './util.js';
 
+/**
+ * A new message ts: the fake's clock (as Slack's ts is its clock when the message was stored), strictly after the
+ * last one handed out, so that `oldest`/`latest` in conversations.history mean what they mean on Slack.
+ */
 export function nextTs(s: FakeSlackState): string {
-  const micros = ++s.tsCounter * 100;
-  const seconds = TS_BASE_SECONDS + Math.floor(micros / 1_000_000);
+  const micros = Math.max(s.tsCounter + 100, Math.floor(s.now()) * 1000, TS_BASE_SECONDS * 1_000_000);
+  s.tsCounter = micros;
+  const seconds = Math.floor(micros / 1_000_000);
   return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
 }
 
@@ -58,6 +63,7 @@ export function messageJson(s: FakeSlackState, m: FakeMessage): Json {
     team: s.teamId,
     blocks: clone(m.blocks),
     ...(m.thread_ts ? { thread_ts: m.thread_ts, parent_user_id: parentUser(s, m) } : {}),
+    ...(m.metadata ? { metadata: clone(m.metadata) } : {}),
   };
 }
 
@@ -71,6 +77,7 @@ export function storeMessage(
   text: string | undefined,
   blocks: unknown,
   threadTs: string | undefined,
+  metadata?: FakeMessage['metadata'],
 ): FakeMessage {
   const m: FakeMessage = {
     channel,
@@ -81,6 +88,7 @@ export function storeMessage(
     user: s.botUserId,
     updates: 0,
     bot_id: s.botId,
+    ...(metadata ? { metadata } : {}),
   };
   s.msgs.push(m);
   return m;

@@ -42,6 +42,7 @@ export const RATE_LIMITS_ON_BY_DEFAULT: boolean = true;
 const TIER_2: TokenBucketLimit = Object.freeze({ perMinute: 20, burst: 5 });
 const TIER_3: TokenBucketLimit = Object.freeze({ perMinute: 50, burst: 10 });
 const TIER_4: TokenBucketLimit = Object.freeze({ perMinute: 100, burst: 20 });
+const NON_MARKETPLACE_HISTORY: TokenBucketLimit = Object.freeze({ perMinute: 1, burst: 1 });
 
 /** What `rateLimits: true` enforces, and what a partial `rateLimits` object changes. */
 export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = Object.freeze({
@@ -58,6 +59,9 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = Object.freeze({
     // Slack's reference pages put both at Tier 3 (only conversations.members, which the fake lacks, is Tier 4).
     'conversations.info': TIER_3,
     'conversations.open': TIER_3,
+    // Since 2025-05-29 (existing installs in 2026), apps outside the Slack Marketplace get 1 request a minute here.
+    'conversations.history': NON_MARKETPLACE_HISTORY,
+    'conversations.replies': NON_MARKETPLACE_HISTORY,
   }),
   postMessagePerChannel: Object.freeze({ perMinute: 60, burst: 3 }),
 });

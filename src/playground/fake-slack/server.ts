@@ -6,7 +6,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readApiArgs, sendJson, sendText } from './http.js';
-import { findMessage } from './messages.js';
+import { resolveChannel } from './channels.js';
+import { findMessage, storeMessage } from './messages.js';
 import { callMethod } from './methods/index.js';
 import { issueTriggerId } from './methods/views.js';
 import { RateLimiter, rateLimitChannel, resolveRateLimits, workspaceOf } from './rate-limits.js';
@@ -41,6 +42,7 @@ class FakeSlackServer implements FakeSlack {
 
   private readonly held = new Map<string, HeldCall[]>();
   private readonly failures = new Map<string, string[]>();
+  private readonly lostAnswers = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
 
   private seq = 0;
@@ -130,6 +132,16 @@ class FakeSlackServer implements FakeSlack {
     const queue = this.failures.get(method) ?? [];
     queue.push(error);
     this.failures.set(method, queue);
+  }
+
+  loseNextAnswer(method: string): void {
+    this.lostAnswers.set(method, (this.lostAnswers.get(method) ?? 0) + 1);
+  }
+
+  storeMessage(channel: string, m: { text: string; threadTs?: string; metadata?: FakeMessage['metadata'] }): string {
+    const stored = storeMessage(this.state, resolveChannel(this.state, channel).id, m.text, undefined, m.threadTs, m.metadata);
+    this.changed();
+    return stored.ts;
   }
 
   rateLimitedCount(method?: string): number {
@@ -240,6 +252,16 @@ class FakeSlackServer implements FakeSlack {
         body = this.process(call, parseError);
       } catch (err) {
         body = errorBody(err);
+      }
+      const lost = this.lostAnswers.get(method) ?? 0;
+      if (lost > 0 && body.ok === true) {
+        // Carried out, but the answer never reaches the caller (a timeout after Slack stored the message).
+        if (lost === 1) this.lostAnswers.delete(method);
+        else this.lostAnswers.set(method, lost - 1);
+        call.answerLost = true;
+        res.destroy();
+        this.changed();
+        return;
       }
       sendJson(res, 200, body);
       this.changed();

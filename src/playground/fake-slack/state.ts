@@ -63,6 +63,7 @@ export class FakeSlackState {
   readonly responseUrls = new Map<string, ResponseUrlRecord>();
   readonly triggers = new Map<string, TriggerRecord>();
 
+  /** The last message ts handed out, in microseconds (see nextTs). */
   tsCounter = 0;
   viewCounter = 0;
   channelCounter = 0;

@@ -56,6 +56,8 @@ export interface RecordedCall {
   rateLimited?: true;
   /** The Retry-After (seconds) the refused call was given. */
   retryAfter?: number;
+  /** The call was carried out but its answer was dropped (`loseNextAnswer`). */
+  answerLost?: true;
 }
 
 export interface FakeMessage {
@@ -71,6 +73,8 @@ export interface FakeMessage {
   bot_id?: string;
   /** Set when a response_url post said delete_original. */
   deleted?: boolean;
+  /** The `metadata` it was posted with (returned by conversations.history/replies with include_all_metadata). */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 /** Where a response_url came from: lets the fake apply its answers like Slack would. */
@@ -138,6 +142,13 @@ export interface FakeSlack {
    * A platform error, not a rate limit: a call refused with 429 does not use it up.
    */
   failNext(method: string, error: string): void;
+  /**
+   * The next call of method that runs is carried out (a post is stored), but its answer never arrives: the connection
+   * is closed instead, as when a request times out after Slack took it. Queued when called several times.
+   */
+  loseNextAnswer(method: string): void;
+  /** Store a message as if the bot had posted it (with metadata, say), without a Web API call. Returns its ts. */
+  storeMessage(channel: string, m: { text: string; threadTs?: string; metadata?: FakeMessage['metadata'] }): string;
   /** How many calls (of one method, or of all) were refused with HTTP 429 so far. */
   rateLimitedCount(method?: string): number;
   /** Fill every rate limit bucket again (the calls already refused stay recorded). */

@@ -2,6 +2,7 @@
 import { resolveChannel } from '../channels.js';
 import { checkMessageBlocks, findMessage, messageJson, nextTs, normalizeBlocks, storeMessage } from '../messages.js';
 import type { FakeSlackState } from '../state.js';
+import type { FakeMessage } from '../types.js';
 import { type Json, SlackApiError, str } from '../util.js';
 
 export function postMessage(s: FakeSlackState, a: Json): Json {
@@ -12,8 +13,25 @@ export function postMessage(s: FakeSlackState, a: Json): Json {
   if (!text && a.blocks === undefined && a.attachments === undefined) throw new SlackApiError('no_text');
   if (text && text.length > 40_000) throw new SlackApiError('msg_too_long');
   checkMessageBlocks(s, a.blocks);
-  const m = storeMessage(s, ch.id, text, a.blocks, str(a.thread_ts));
+  const m = storeMessage(s, ch.id, text, a.blocks, str(a.thread_ts), metadataOf(a.metadata));
   return { ok: true, channel: ch.id, ts: m.ts, message: messageJson(s, m) };
+}
+
+/** `metadata: { event_type, event_payload }` as Slack takes it (it refuses one without an event_type). */
+function metadataOf(v: unknown): FakeMessage['metadata'] {
+  if (v === undefined) return undefined;
+  const m = (typeof v === 'string' ? safeParse(v) : v) as { event_type?: unknown; event_payload?: unknown } | undefined;
+  if (!m || typeof m.event_type !== 'string' || !m.event_type) throw new SlackApiError('invalid_metadata_format');
+  const payload = m.event_payload && typeof m.event_payload === 'object' ? (m.event_payload as Record<string, unknown>) : {};
+  return { event_type: m.event_type, event_payload: payload };
+}
+
+function safeParse(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return undefined;
+  }
 }
 
 export function updateMessage(s: FakeSlackState, a: Json): Json {

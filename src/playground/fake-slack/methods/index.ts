@@ -9,6 +9,7 @@ import {
   usergroupsUsersList,
   usersInfo,
 } from './users-and-channels.js';
+import { conversationsHistory, conversationsReplies } from './conversations.js';
 import { openView, publishView, updateView } from './views.js';
 
 export function callMethod(s: FakeSlackState, method: string, a: Json): Json {
@@ -39,6 +40,10 @@ export function callMethod(s: FakeSlackState, method: string, a: Json): Json {
       return conversationsInfo(s, a);
     case 'conversations.open':
       return conversationsOpen(s, a);
+    case 'conversations.history':
+      return conversationsHistory(s, a);
+    case 'conversations.replies':
+      return conversationsReplies(s, a);
     default:
       throw new SlackApiError('unknown_method');
   }
