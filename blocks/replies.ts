@@ -160,8 +160,9 @@ export function startingReply(release: string, template: Template): RenderedMess
   return only(`:hourglass_flowing_sand: Starting *${esc(release)}* with *${name(template.name)}*…`);
 }
 
-const NOTICE: Record<'posted' | 'failed', string> = {
+const NOTICE: Record<'posted' | 'pending' | 'failed', string> = {
   posted: 'The channel has been told.',
+  pending: 'The notice in the channel is not confirmed posted yet: it is posted shortly, once (no need to tell the channel yourself).',
   failed: 'Its checklist shows it, but the notice in the channel could not be posted: tell the channel yourself.',
 };
 

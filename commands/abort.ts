@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { abortedReply, abortNotice } from '../blocks/replies.js';
+import { abortedReply } from '../blocks/replies.js';
 import { releaseSchema } from '../src/domain/names.js';
 import { abortPromotion } from '../src/services/promotions.js';
 import { defineSubcommand } from './subcommand.js';
@@ -24,21 +24,13 @@ export const abort = defineSubcommand({
     // The reason is every word after the release; the words came split on whitespace, so this collapses it.
     .transform(([release, ...reason]) => ({ release, reason: reason.join(' ').slice(0, MAX_REASON_LENGTH) })),
   async run(ctx, args) {
-    const { promotion, overviewTs, displayProblem } = await abortPromotion(ctx.deps, {
+    // The notice is enqueued with the abort and sent through the outbox, once (src/slack/outbox.ts).
+    const { promotion, overviewTs, notice, displayProblem } = await abortPromotion(ctx.deps, {
       channelId: ctx.channelId,
       release: args.release,
       userId: ctx.userId,
       reason: args.reason,
     });
-    // Only the request that ended it gets here (any other is refused), so the notice is posted at most once.
-    try {
-      // Without a posted checklist there is no thread: the notice goes in the channel itself.
-      await ctx.post({ ...abortNotice(promotion), ...(overviewTs ? { threadTs: overviewTs, broadcast: true } : {}) });
-    } catch (err) {
-      // The abort stands and the checklist shows it; the person is told the notice is missing.
-      ctx.deps.log.warn({ err, promotionId: promotion.id }, 'could not post the abort notice');
-      return abortedReply(promotion, overviewTs, 'failed', displayProblem);
-    }
-    return abortedReply(promotion, overviewTs, 'posted', displayProblem);
+    return abortedReply(promotion, overviewTs, notice, displayProblem);
   },
 });

@@ -34,6 +34,8 @@ const RECEIPTS_KEPT_MS = 24 * 60 * 60 * 1000;
 
 /** How often messages that fell behind the database (Slack failed) are rendered again. */
 const REPAIR_EVERY = '*/20 * * * * *';
+/** How often the outbox's left-behind posts are sent (src/slack/outbox.ts). */
+const OUTBOX_EVERY = '*/5 * * * * *';
 
 export interface PreflightOptions {
   config: Config;
@@ -116,9 +118,11 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     run: () => pruneReceipts(db, new Date(deps.clock().getTime() - RECEIPTS_KEPT_MS)),
   };
   // Clicks are stored on arrival and applied in batches; this job applies what a stopped process left stored.
-  const clicks = new ClickIntake({ db, clock, log: log.child({ component: 'intake' }), templates: opts.templates, publisher });
+  const clicks = new ClickIntake({ db, clock, log: log.child({ component: 'intake' }), templates: opts.templates, publisher, outbox: publisher.outbox });
   const applyStored: Job = { name: 'apply-stored-clicks', every: SWEEP_EVERY, run: () => clicks.sweep() };
-  const deps: Deps = { db, clock, log, templates: opts.templates, publisher, clicks };
+  // One-off posts a request could not send (Slack failed, the process stopped, the answer never came): every few seconds.
+  const sendOutbox: Job = { name: 'send-outbox', every: OUTBOX_EVERY, run: () => publisher.outbox.sendDue() };
+  const deps: Deps = { db, clock, log, templates: opts.templates, publisher, outbox: publisher.outbox, clicks };
 
   // Work still running after its ack: shutdown (and tests) wait for it rather than cutting it off.
   const inflight = new Set<Promise<unknown>>();
@@ -199,6 +203,9 @@ export function createPreflight(opts: PreflightOptions): Preflight {
       // Apply clicks a stopped process stored and never applied, now and every few seconds (`clicks.idle` waits).
       void ticker.runOnce(applyStored);
       ticker.start([applyStored]);
+      // Posts left in the outbox by a previous run, now and every few seconds.
+      void ticker.runOnce(sendOutbox);
+      ticker.start([sendOutbox]);
       return listening;
     },
     async stop() {

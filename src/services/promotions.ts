@@ -6,7 +6,11 @@ import { allItems, type Template } from '../domain/template.js';
 import { planMessages } from '../../blocks/layout.js';
 import { slackErrorCode } from '../slack/publisher.js';
 import { code, escLiteral, mention, messageLink } from '../../blocks/text.js';
+import { abortNotice } from '../../blocks/replies.js';
+import type { OutboxOutcome } from '../slack/outbox.js';
 import { appendAudit } from '../store/audit.js';
+import { isDatabaseUnreachable } from '../store/db.js';
+import { enqueue } from '../store/outbox.js';
 import { insertMessages, isStale, overviewTs } from '../store/messages.js';
 import { endPromotion, findActive, getPromotion, insertPromotion, listActive, loadView } from '../store/promotions.js';
 import { commitChange } from './change.js';
@@ -132,20 +136,47 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
   return (await getPromotion(deps.db, id))!;
 }
 
-function abortById(deps: Deps, id: string, userId: string, reason: string, refuseEnded?: () => Error): Promise<{ changed: boolean }> {
-  return commitChange(deps, { promotionId: id, actor: userId, refuseEnded }, async ({ q, now }) => {
+/** The outbox key of a promotion's abort notice: one notice per promotion, however the abort is retried. */
+export function abortNoticeKey(promotionId: string): string {
+  return `abort-notice:${promotionId}`;
+}
+
+/**
+ * End the promotion as aborted. With `notice`, the notice to the channel is enqueued in the same transaction (in the
+ * checklist's thread and broadcast, or in the channel when no checklist was posted), so it exists exactly when the
+ * abort does and is posted once (src/slack/outbox.ts).
+ */
+function abortById(
+  deps: Deps,
+  id: string,
+  userId: string,
+  reason: string,
+  opts: { refuseEnded?: () => Error; notice?: boolean } = {},
+): Promise<{ changed: boolean }> {
+  return commitChange(deps, { promotionId: id, actor: userId, refuseEnded: opts.refuseEnded }, async ({ q, now }) => {
     await endPromotion(q, id, { status: 'aborted', by: userId, reason, at: now });
+    if (opts.notice) {
+      const ended = (await getPromotion(q, id))!;
+      const thread = await overviewTs(q, id);
+      await enqueue(
+        q,
+        { key: abortNoticeKey(id), promotionId: id, channelId: ended.channelId, ...abortNotice(ended), ...(thread ? { threadTs: thread, broadcast: true } : {}) },
+        now,
+      );
+    }
     return { action: 'promotion.aborted', data: { reason } };
   });
 }
 
 /**
- * What an abort did: the promotion as it ended, and where its checklist is. Only the request that ended it gets
- * one (any other is refused: "has already ended"), so what follows an abort (the notice in the channel) happens once.
+ * What an abort did: the promotion as it ended, where its checklist is, and whether the notice to the channel is
+ * posted. Only the request that ended it gets one (any other is refused: "has already ended").
  */
 export interface AbortResult {
   promotion: Promotion;
   overviewTs: string | null;
+  /** The notice in the channel: posted, still to be posted (by the outbox's sweep, once), or refused by Slack for good. */
+  notice: OutboxOutcome;
   /** Why the checklist does not show the abort yet (Slack or the database failed after it was saved), if so. */
   displayProblem?: string;
 }
@@ -158,16 +189,24 @@ export async function abortPromotion(
   if (!promotion) throw noActive(input.release);
   // Someone may end it between the look-up and the lock.
   const alreadyEnded = () => new UserError(`Promotion ${input.release} has already ended.`, 'not_active');
-  await abortById(deps, promotion.id, input.userId, input.reason, alreadyEnded);
-  // The abort is saved: what follows it (the notice, the confirmation) must happen even if the checklist
-  // cannot be updated just now; the person is told that part as well.
+  await abortById(deps, promotion.id, input.userId, input.reason, { refuseEnded: alreadyEnded, notice: true });
+  // The abort and its notice are saved: the notice is sent now (waiting for the channel's budget if a start just
+  // posted there), and if Slack fails, the outbox's sweep sends it, once. The checklist is updated even if the
+  // notice could not be sent; the person is told about either part that is missing.
+  const notice = await deps.outbox.send(abortNoticeKey(promotion.id)).catch((err: unknown): OutboxOutcome => {
+    if (err instanceof DatabaseUnavailable || isDatabaseUnreachable(err)) {
+      deps.log.warn({ err, promotionId: promotion.id }, 'abort saved, but the database stopped answering before its notice was sent');
+      return 'pending';
+    }
+    throw err;
+  });
   let displayProblem: string | undefined;
   await showChange(deps, promotion.id).catch((err: unknown) => {
     if (!(err instanceof UserError)) throw err;
     displayProblem = err.message;
   });
   const ended = (await getPromotion(deps.db, promotion.id))!;
-  return { promotion: ended, overviewTs: await overviewTs(deps.db, promotion.id), ...(displayProblem ? { displayProblem } : {}) };
+  return { promotion: ended, overviewTs: await overviewTs(deps.db, promotion.id), notice, ...(displayProblem ? { displayProblem } : {}) };
 }
 
 function noActive(release: string): UserError {

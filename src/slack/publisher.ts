@@ -9,7 +9,8 @@ import { renderOverview } from '../../blocks/overview.js';
 import { loadView } from '../store/promotions.js';
 import { changesSince, isStale, listMessages, markRendered, recordRenderFailure, stalePromotions, type MessageRow } from '../store/messages.js';
 import { claimLease, fastForwardIfHeld, holdsLease, markBehind, markRenderedIfHeld, releaseLease, renewLease } from '../store/render-leases.js';
-import { DEFAULT_UPDATES_PER_MINUTE, POSTS_PER_CHANNEL, RateBudget, REAL_TIMER, UPDATE_BURST, type RateTimer } from './rate-budget.js';
+import { OutboxSender } from './outbox.js';
+import { DEFAULT_HISTORY_READS_PER_MINUTE, DEFAULT_UPDATES_PER_MINUTE, POSTS_PER_CHANNEL, RateBudget, REAL_TIMER, UPDATE_BURST, type RateTimer } from './rate-budget.js';
 import type { PromotionView } from '../domain/promotion.js';
 import type { Refresher } from '../services/deps.js';
 
@@ -82,6 +83,11 @@ export interface PublisherDeps {
   clock: () => Date;
   /** chat.update calls a minute this process may make (SLACK_UPDATES_PER_MINUTE); default Slack's Tier 3, 50. */
   updatesPerMinute?: number;
+  /**
+   * conversations.history/replies calls a minute this process may make (the outbox's look-ups); default 1, what Slack
+   * allows apps outside the Marketplace (see rate-budget.ts).
+   */
+  historyReadsPerMinute?: number;
   /** The time the budgets run on; default the wall clock. */
   timer?: RateTimer;
 }
@@ -129,13 +135,27 @@ export class Publisher implements Refresher {
   private timer: RateTimer;
   /** chat.update, per workspace: the bot has one token, so one workspace, so one budget per process. */
   readonly updates: RateBudget;
-  /** chat.postMessage, per channel. */
+  /** chat.postMessage, per channel: the checklist's posts and the outbox's share it. */
   private readonly posts = new Map<string, RateBudget>();
+  /** conversations.history/replies, per process (the outbox's look-ups). */
+  readonly lookups: RateBudget;
+  /** One-off posts (src/store/outbox.ts), exactly once, through this publisher's poster and budgets. */
+  readonly outbox: OutboxSender;
 
   constructor(private readonly deps: PublisherDeps) {
     this.timer = deps.timer ?? REAL_TIMER;
     const perMinute = deps.updatesPerMinute ?? DEFAULT_UPDATES_PER_MINUTE;
     this.updates = new RateBudget({ perMinute, burst: Math.max(1, Math.min(UPDATE_BURST, Math.floor(perMinute))) }, () => this.timer);
+    this.lookups = new RateBudget({ perMinute: deps.historyReadsPerMinute ?? DEFAULT_HISTORY_READS_PER_MINUTE, burst: 1 }, () => this.timer);
+    this.outbox = new OutboxSender({
+      db: deps.db,
+      poster: deps.poster,
+      reader: deps.client,
+      log: deps.log.child({ component: 'outbox' }),
+      postBudget: (channelId) => this.postBudget(channelId),
+      lookups: this.lookups,
+      signal: this.stopping.signal,
+    });
   }
 
   /**

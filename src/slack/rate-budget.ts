@@ -29,6 +29,16 @@ export interface BucketLimit {
  */
 export const DEFAULT_UPDATES_PER_MINUTE = 50;
 export const UPDATE_BURST = 5;
+/**
+ * conversations.history / conversations.replies (the outbox's look-up of a post whose outcome is unknown, see
+ * outbox.ts): since 2025-05-29 Slack gives apps distributed outside the Slack Marketplace 1 request a minute for each,
+ * with at most 15 messages a page (existing installs followed in 2026). Internal and Marketplace apps keep Tier 3;
+ * such an install may raise it (PublisherDeps.historyReadsPerMinute). One budget per process for both methods: a
+ * look-up is rare (only after a post whose answer never came), so sharing costs nothing, and with two replicas each
+ * spending 1 a minute the odd 429 is waited out (Retry-After).
+ */
+export const DEFAULT_HISTORY_READS_PER_MINUTE = 1;
+
 /** chat.postMessage: about one a second per channel, short bursts allowed. */
 export const POSTS_PER_CHANNEL: BucketLimit = Object.freeze({ perMinute: 60, burst: 3 });
 

@@ -51,6 +51,7 @@ for (const [name, create] of BACKENDS) {
         log: createLogger('silent'),
         templates: new Map(),
         publisher: { refresh: async (promotionId: string) => void refreshed.push(promotionId) },
+        outbox: { send: async () => 'posted' as const },
       };
       const deps: Deps = { ...base, clicks: new ClickIntake(base) };
       return { db, deps, id, refreshed };

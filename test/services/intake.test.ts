@@ -73,6 +73,7 @@ for (const [name, create] of BACKENDS) {
         log: createLogger('debug', sink),
         templates: new Map(),
         publisher: { refresh: async (promotionId: string) => void refreshed.push(promotionId) },
+        outbox: { send: async () => 'posted' as const },
       };
       const intake = new ClickIntake(base);
       const deps: Deps = { ...base, clicks: intake };

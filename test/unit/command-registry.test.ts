@@ -7,7 +7,7 @@ import { defineSubcommand } from '../../commands/subcommand.js';
 import type { Deps } from '../../src/services/deps.js';
 
 const deps = { templates: new Map() } as unknown as Deps;
-const ctx: CommandContext = { deps, userId: 'U1', channelId: 'C1', teamId: 'T1', post: async () => undefined };
+const ctx: CommandContext = { deps, userId: 'U1', channelId: 'C1', teamId: 'T1' };
 
 /** A wrong input of each subcommand but help, which refuses nothing. A new subcommand needs one here. */
 const WRONG_INPUT: Record<string, string> = {

@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ErrorCode, type ChatPostMessageArguments, type WebClient } from '@slack/web-api';
+import type { Logger } from '../logger.js';
+import type { Db } from '../store/db.js';
+import { claimDue, getOutboxRow, markInDoubt, markPosted, markRefused, renewClaim, type ClaimedRow } from '../store/outbox.js';
+import type { RateBudget } from './rate-budget.js';
+
+/** The `event_type` of the metadata every outbox post carries; its `event_payload` is `{ key }`. */
+export const OUTBOX_EVENT_TYPE = 'preflight_outbox';
+
+/**
+ * How long a claim on an outbox row lasts (database clock) unless renewed. It is renewed right before each Slack call,
+ * and a post times out well within it (the poster's 15 s), so it lapses only when its holder died or stalled.
+ */
+export const CLAIM_MS = 30_000;
+
+/** Messages a lookup asks for per page: what Slack allows non-Marketplace apps. */
+export const LOOKUP_PAGE = 15;
+
+/**
+ * Margin before a row's created_at where a lookup starts: created_at is this bot's clock, a message ts is Slack's,
+ * and the two may disagree by a little (NTP keeps them within far less).
+ */
+export const LOOKUP_SKEW_S = 60;
+
+/** Slack errors after which the post will never be accepted as it is: no retry. */
+const REFUSED_FOR_GOOD = new Set([
+  'channel_not_found',
+  'is_archived',
+  'not_in_channel',
+  'restricted_action',
+  'msg_too_long',
+  'msg_blocks_too_long',
+  'invalid_blocks',
+  'invalid_metadata_format',
+  'thread_not_found',
+]);
+
+/** Where an outbox post stands, as the person who caused it is told. */
+export type OutboxOutcome = 'posted' | 'pending' | 'failed';
+
+/** Sends what the outbox holds (src/store/outbox.ts); what the use cases see of it. */
+export interface OutboxSending {
+  /** Send this row now if it is due (waiting for the channel's budget), and say where it stands then. */
+  send(key: string): Promise<OutboxOutcome>;
+}
+
+export interface OutboxSenderDeps {
+  db: Db;
+  /** chat.postMessage, never retried by the client (`retries: 0`, `rejectRateLimitedCalls`). */
+  poster: WebClient;
+  /** conversations.history / replies: reads, so retried by the client (`rejectRateLimitedCalls`). */
+  reader: WebClient;
+  log: Logger;
+  /** The per-channel chat.postMessage budget, shared with the checklist's posts. */
+  postBudget(channelId: string): RateBudget;
+  /** conversations.history/replies, per process: 1 a minute by default (see rate-budget.ts). */
+  lookups: RateBudget;
+  /** Aborted when the process stops: a send waiting for a budget gives up (the row stays due for another sender). */
+  signal: AbortSignal;
+}
+
+function slackCode(err: unknown): string | undefined {
+  const code = (err as { data?: { error?: unknown } } | null)?.data?.error;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Seconds Slack asked to wait (a 429), if that is what this is. */
+function retryAfterOf(err: unknown): number | undefined {
+  const e = err as { code?: unknown; retryAfter?: unknown } | null;
+  if (e?.code !== ErrorCode.RateLimitedError) return undefined;
+  return typeof e.retryAfter === 'number' && e.retryAfter > 0 ? e.retryAfter : 1;
+}
+
+/** Slack answered with a refusal: it certainly did not post. (A timeout, a network error or a 5xx leaves it unknown.) */
+function isRefusal(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === ErrorCode.PlatformError;
+}
+
+interface HistoryPage {
+  messages?: Array<{ ts?: string; metadata?: { event_type?: string; event_payload?: { key?: unknown } } }>;
+  has_more?: boolean;
+  response_metadata?: { next_cursor?: string };
+}
+
+/**
+ * Posts the outbox's rows exactly once. A row is claimed (one replica at a time, see claimDue), posted through the
+ * channel's chat.postMessage budget with `metadata: { event_type: 'preflight_outbox', event_payload: { key } }`, and
+ * its ts recorded. When Slack refuses, nothing was posted: the row is retried after a backoff, or given up for good.
+ * When the outcome is unknown (the answer timed out, the connection broke, or the process died holding the claim),
+ * the row stays claimed until its claim lapses; whoever claims it next first looks for the message by its metadata
+ * (conversations.replies in a thread, conversations.history in the channel, from the row's created_at, budgeted),
+ * and records the ts it finds instead of posting again.
+ */
+export class OutboxSender implements OutboxSending {
+  /** This process's name in `slack_outbox.claimed_by`. */
+  readonly owner = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+
+  constructor(private readonly deps: OutboxSenderDeps) {}
+
+  async send(key: string): Promise<OutboxOutcome> {
+    const [row] = await claimDue(this.deps.db, this.owner, CLAIM_MS, { key, limit: 1 });
+    if (row) await this.deliver(row);
+    const now = await getOutboxRow(this.deps.db, key);
+    if (now?.state === 'posted') return 'posted';
+    if (now?.state === 'failed') return 'failed';
+    return 'pending';
+  }
+
+  /** Send every row that is due (left behind by a failure, a restart or another replica's crash). Returns how many were posted. */
+  async sendDue(limit = 10): Promise<number> {
+    let posted = 0;
+    for (const row of await claimDue(this.deps.db, this.owner, CLAIM_MS, { limit })) {
+      if (this.deps.signal.aborted) break;
+      if (await this.deliver(row)) posted++;
+    }
+    return posted;
+  }
+
+  /** Post one claimed row, or record that it was posted already. True when it is now recorded posted. */
+  private async deliver(row: ClaimedRow): Promise<boolean> {
+    const { db, log } = this.deps;
+    const where = { key: row.key, channel: row.channelId, promotionId: row.promotionId };
+    if (row.inDoubt) {
+      let found: string | undefined;
+      try {
+        const looked = await this.lookFor(row);
+        if (looked === 'lost') return false;
+        found = looked;
+      } catch (err) {
+        // Cannot tell whether it was posted: never post blind. Left in doubt for the next sweep.
+        log.warn({ err, ...where }, 'could not look for an outbox post whose outcome is unknown; looking again later');
+        await markInDoubt(db, row.key, this.owner, `lookup failed: ${slackCode(err) ?? (err as Error).message}`);
+        return false;
+      }
+      if (found) {
+        await markPosted(db, row.key, found);
+        log.info({ ...where, ts: found }, 'an outbox post whose outcome was unknown had been posted: recorded, not posted again');
+        return true;
+      }
+    }
+    const budget = this.deps.postBudget(row.channelId);
+    for (;;) {
+      if (!(await budget.take(undefined, this.deps.signal))) {
+        // Stopping: nothing was sent on this claim. Let another sender have it at once.
+        await markRefused(db, row.key, this.owner, { error: 'sender stopped', terminal: false, rateLimited: true });
+        return false;
+      }
+      // Never post without the claim in hand, renewed for the whole call.
+      if (!(await renewClaim(db, row.key, this.owner, CLAIM_MS))) return false;
+      let ts: string | undefined;
+      try {
+        const args = {
+          channel: row.channelId,
+          text: row.text,
+          ...(row.blocks ? { blocks: row.blocks } : {}),
+          ...(row.threadTs ? { thread_ts: row.threadTs, reply_broadcast: row.broadcast } : {}),
+          unfurl_links: false,
+          unfurl_media: false,
+          metadata: { event_type: row.eventType, event_payload: { key: row.key } },
+        } as ChatPostMessageArguments;
+        const posted = await this.deps.poster.chat.postMessage(args);
+        ts = posted.ts;
+      } catch (err) {
+        const retryAfter = retryAfterOf(err);
+        if (retryAfter !== undefined) {
+          // A 429 posts nothing: wait as long as Slack says, then post.
+          budget.pauseFor(retryAfter * 1000);
+          continue;
+        }
+        const code = slackCode(err);
+        if (isRefusal(err)) {
+          const terminal = code !== undefined && REFUSED_FOR_GOOD.has(code);
+          log.warn({ err, ...where, terminal }, terminal ? 'Slack refused an outbox post for good' : 'Slack refused an outbox post; retrying later');
+          await markRefused(db, row.key, this.owner, { error: code ?? 'refused', terminal });
+          return false;
+        }
+        log.warn({ err, ...where }, 'outbox post sent, but its outcome is unknown; it is looked for before any second post');
+        await markInDoubt(db, row.key, this.owner, `outcome unknown: ${(err as Error).message ?? String(err)}`);
+        return false;
+      }
+      if (!ts) {
+        await markInDoubt(db, row.key, this.owner, 'chat.postMessage answered without a ts');
+        return false;
+      }
+      await markPosted(db, row.key, ts);
+      return true;
+    }
+  }
+
+  /**
+   * Look for the row's message by its metadata, from its created_at on, one budgeted page (15 messages) at a time.
+   * Its ts if found; undefined if it is not there (never posted); 'lost' if another sender took the row meanwhile.
+   */
+  private async lookFor(row: ClaimedRow): Promise<string | undefined | 'lost'> {
+    const oldest = (row.createdAt.getTime() / 1000 - LOOKUP_SKEW_S).toFixed(6);
+    let cursor: string | undefined;
+    for (;;) {
+      if (!(await this.deps.lookups.take(undefined, this.deps.signal))) throw new Error('sender stopped');
+      if (!(await renewClaim(this.deps.db, row.key, this.owner, CLAIM_MS))) return 'lost';
+      const args = {
+        channel: row.channelId,
+        oldest,
+        inclusive: true,
+        limit: LOOKUP_PAGE,
+        include_all_metadata: true,
+        ...(cursor ? { cursor } : {}),
+      };
+      let page: HistoryPage;
+      try {
+        page = (row.threadTs
+          ? await this.deps.reader.conversations.replies({ ...args, ts: row.threadTs })
+          : await this.deps.reader.conversations.history(args)) as HistoryPage;
+      } catch (err) {
+        const retryAfter = retryAfterOf(err);
+        if (retryAfter === undefined) throw err;
+        this.deps.lookups.pauseFor(retryAfter * 1000);
+        continue;
+      }
+      const match = page.messages?.find((m) => m.metadata?.event_type === row.eventType && m.metadata.event_payload?.key === row.key);
+      if (match?.ts) return match.ts;
+      cursor = page.response_metadata?.next_cursor || undefined;
+      if (!page.has_more || !cursor) return undefined;
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import type { Queryable } from './db.js';
+
+/**
+ * The outbox of one-off Slack posts (migration 005). Claims are timed by the database's clock, like render leases
+ * (./render-leases.ts): a claim is mutual exclusion across replicas, and the database is the one clock they share.
+ * `created_at` is the injected clock's (the sender compares it with Slack's message ts when it looks for a post).
+ */
+
+/** What to post, and the key that makes it one post however often it is enqueued. */
+export interface OutboxPost {
+  key: string;
+  promotionId?: string | null;
+  channelId: string;
+  threadTs?: string | null;
+  broadcast?: boolean;
+  text: string;
+  blocks?: unknown[];
+}
+
+export type OutboxState = 'pending' | 'claimed' | 'posted' | 'failed';
+
+export interface OutboxRow {
+  key: string;
+  promotionId: string | null;
+  channelId: string;
+  threadTs: string | null;
+  broadcast: boolean;
+  text: string;
+  blocks: unknown[] | null;
+  eventType: string;
+  state: OutboxState;
+  attempts: number;
+  postedTs: string | null;
+  lastError: string | null;
+  createdAt: Date;
+}
+
+/** A claimed row; `inDoubt` when an earlier claim ended without a known outcome (it may have been posted). */
+export interface ClaimedRow extends OutboxRow {
+  inDoubt: boolean;
+  /** When the earlier claim lapsed (database clock): the post, if it happened, was before this. */
+  lastClaimUntil: Date | null;
+}
+
+interface Row {
+  key: string;
+  promotion_id: string | null;
+  channel_id: string;
+  thread_ts: string | null;
+  reply_broadcast: boolean;
+  text: string;
+  blocks: unknown[] | null;
+  event_type: string;
+  state: OutboxState;
+  attempts: number;
+  posted_ts: string | null;
+  last_error: string | null;
+  created_at: Date | string;
+}
+
+function toRow(r: Row): OutboxRow {
+  return {
+    key: r.key,
+    promotionId: r.promotion_id,
+    channelId: r.channel_id,
+    threadTs: r.thread_ts,
+    broadcast: r.reply_broadcast,
+    text: r.text,
+    blocks: r.blocks,
+    eventType: r.event_type,
+    state: r.state,
+    attempts: r.attempts,
+    postedTs: r.posted_ts,
+    lastError: r.last_error,
+    createdAt: new Date(r.created_at),
+  };
+}
+
+const COLUMNS = `key, promotion_id, channel_id, thread_ts, reply_broadcast, text, blocks, event_type, state, attempts, posted_ts, last_error, created_at`;
+
+/**
+ * Enqueue a post, inside the caller's transaction, so that it exists exactly when the change that causes it does. A
+ * second enqueue of the same key does nothing (and says so: false).
+ */
+export async function enqueue(q: Queryable, post: OutboxPost, now: Date): Promise<boolean> {
+  const r = await q.query(
+    `INSERT INTO slack_outbox (key, promotion_id, channel_id, thread_ts, reply_broadcast, text, blocks, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+     ON CONFLICT (key) DO NOTHING RETURNING key`,
+    [post.key, post.promotionId ?? null, post.channelId, post.threadTs ?? null, post.broadcast ?? false, post.text, post.blocks ? JSON.stringify(post.blocks) : null, now],
+  );
+  return r.rows.length > 0;
+}
+
+export async function getOutboxRow(q: Queryable, key: string): Promise<OutboxRow | undefined> {
+  const r = await q.query<Row>(`SELECT ${COLUMNS} FROM slack_outbox WHERE key = $1`, [key]);
+  return r.rows[0] && toRow(r.rows[0]);
+}
+
+/**
+ * Claim up to `limit` due rows (or the one row `key`, if due) for `owner` for `claimMs` by the database's clock: rows
+ * pending whose backoff is over, and rows still claimed whose claim lapsed (their holder died, or did not learn
+ * whether Slack took the post). One statement, rows another replica is claiming skipped, so two replicas never
+ * claim one row at once.
+ */
+export async function claimDue(q: Queryable, owner: string, claimMs: number, opts: { key?: string; limit?: number } = {}): Promise<ClaimedRow[]> {
+  const r = await q.query<Row & { was: OutboxState; was_until: Date | string | null }>(
+    `WITH due AS (
+       SELECT key, state AS was, claimed_until AS was_until FROM slack_outbox
+       WHERE ((state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= clock_timestamp()))
+              OR (state = 'claimed' AND claimed_until <= clock_timestamp()))
+         AND ($3::text IS NULL OR key = $3)
+       ORDER BY created_at
+       LIMIT $4
+       FOR UPDATE SKIP LOCKED)
+     UPDATE slack_outbox o
+     SET state = 'claimed', claimed_by = $1, claimed_until = clock_timestamp() + $2::double precision * interval '1 millisecond',
+         attempts = o.attempts + 1
+     FROM due WHERE o.key = due.key
+     RETURNING ${COLUMNS.split(', ').map((c) => `o.${c}`).join(', ')}, due.was, due.was_until`,
+    [owner, claimMs, opts.key ?? null, opts.limit ?? 10],
+  );
+  return r.rows.map((row) => ({
+    ...toRow(row),
+    inDoubt: row.was === 'claimed',
+    lastClaimUntil: row.was_until ? new Date(row.was_until) : null,
+  }));
+}
+
+/** Extend `owner`'s claim (before a call that may post); false when it lapsed and someone else took the row. */
+export async function renewClaim(q: Queryable, key: string, owner: string, claimMs: number): Promise<boolean> {
+  const r = await q.query(
+    `UPDATE slack_outbox SET claimed_until = clock_timestamp() + $3::double precision * interval '1 millisecond'
+     WHERE key = $1 AND claimed_by = $2 AND state = 'claimed' RETURNING key`,
+    [key, owner, claimMs],
+  );
+  return r.rows.length > 0;
+}
+
+/** The post is in Slack with this ts. A post is a fact: recorded whoever holds the claim now. */
+export async function markPosted(q: Queryable, key: string, ts: string): Promise<void> {
+  await q.query(
+    `UPDATE slack_outbox SET state = 'posted', posted_ts = $2, claimed_until = NULL, last_error = NULL, next_attempt_at = NULL
+     WHERE key = $1 AND state <> 'posted'`,
+    [key, ts],
+  );
+}
+
+/**
+ * Slack refused the post (nothing was posted): `failed` for good, or pending again after a backoff (by the database's
+ * clock, doubling per attempt up to 5 minutes). A 429 is not an attempt: pending at once, the attempt given back.
+ */
+export async function markRefused(q: Queryable, key: string, owner: string, e: { error: string; terminal: boolean; rateLimited?: boolean }): Promise<void> {
+  await q.query(
+    `UPDATE slack_outbox
+     SET state = CASE WHEN $4 THEN 'failed' ELSE 'pending' END,
+         attempts = CASE WHEN $5 THEN GREATEST(attempts - 1, 0) ELSE attempts END,
+         next_attempt_at = CASE WHEN $5 THEN NULL
+           ELSE clock_timestamp() + LEAST(300, power(2, LEAST(attempts, 9)))::double precision * interval '1 second' END,
+         claimed_until = NULL, last_error = $3
+     WHERE key = $1 AND claimed_by = $2 AND state = 'claimed'`,
+    [key, owner, e.error, e.terminal, e.rateLimited ?? false],
+  );
+}
+
+/**
+ * Nobody knows whether Slack took the post (its answer never came): the row stays claimed, its claim lapsed now, so
+ * the next claim finds it in doubt and looks for the message before posting it again.
+ */
+export async function markInDoubt(q: Queryable, key: string, owner: string, error: string): Promise<void> {
+  await q.query(
+    `UPDATE slack_outbox SET claimed_until = clock_timestamp(), last_error = $3 WHERE key = $1 AND claimed_by = $2 AND state = 'claimed'`,
+    [key, owner, error],
+  );
+}
