@@ -150,6 +150,7 @@ export class OutboxSender implements OutboxSending {
       // Never post without the claim in hand, renewed for the whole call.
       if (!(await renewClaim(db, row.key, this.owner, CLAIM_MS))) return false;
       let ts: string | undefined;
+      const takenAt = budget.now();
       try {
         const args = {
           channel: row.channelId,
@@ -160,7 +161,7 @@ export class OutboxSender implements OutboxSending {
           unfurl_media: false,
           metadata: { event_type: row.eventType, event_payload: { key: row.key } },
         } as ChatPostMessageArguments;
-        const posted = await this.deps.poster.chat.postMessage(args);
+        const posted = await this.deps.poster.chat.postMessage(args).finally(() => budget.answered(takenAt));
         ts = posted.ts;
       } catch (err) {
         const retryAfter = retryAfterOf(err);

@@ -363,14 +363,17 @@ export class Publisher implements Refresher {
       } else {
         // Thread messages go under the overview, never loose in the channel.
         if (m.idx > 0 && !threadTs.value) throw new Error(`promotion ${promotionId}: the overview was never posted`);
-        const posted = await poster.chat.postMessage({
-          channel: m.channelId,
-          text: rendered.text,
-          blocks: rendered.blocks,
-          unfurl_links: false,
-          unfurl_media: false,
-          ...(m.idx > 0 && threadTs.value ? { thread_ts: threadTs.value } : {}),
-        });
+        const takenAt = budget.now();
+        const posted = await poster.chat
+          .postMessage({
+            channel: m.channelId,
+            text: rendered.text,
+            blocks: rendered.blocks,
+            unfurl_links: false,
+            unfurl_media: false,
+            ...(m.idx > 0 && threadTs.value ? { thread_ts: threadTs.value } : {}),
+          })
+          .finally(() => budget.answered(takenAt));
         ts = posted.ts ?? null;
         if (!ts) throw new Error('chat.postMessage answered without a ts');
         if (m.idx === 0) threadTs.value = ts;

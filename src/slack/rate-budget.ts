@@ -102,6 +102,22 @@ export class RateBudget {
     }
   }
 
+  /** Now, by this budget's time: pass it to `answered` once the call it was taken for has been answered. */
+  now(): number {
+    return this.timer().now();
+  }
+
+  /**
+   * The call a token was taken for at `takenAt` has been answered. Slack counted it somewhere in between, perhaps
+   * only at the end: the refill this budget credited over the call's latency is taken back, so that a slow call
+   * (a first connection, a busy event loop) cannot leave this bucket ahead of Slack's and earn a 429.
+   */
+  answered(takenAt: number): void {
+    const now = this.refill();
+    const latency = Math.max(0, now - takenAt);
+    this.tokens = Math.max(-1, this.tokens - (latency * this.limit.perMinute) / 60_000);
+  }
+
   /** A token taken but not spent (the message turned out to show the state already). */
   refund(): void {
     this.tokens = Math.min(this.limit.burst, this.tokens + 1);

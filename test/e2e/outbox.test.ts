@@ -1,0 +1,150 @@
+/**
+ * One-off posts through the outbox (src/slack/outbox.ts), against the rate-limited fake Slack on virtual time (auto:
+ * a wait for a budget moves time on at once, nothing sleeps on the wall clock): the abort notice is posted once right
+ * after a start in the same channel (the channel's budget waits, no 429 loses it); two bot processes sending one row
+ * at once post it once; a row whose sender died after claiming it, or whose answer never came after Slack stored the
+ * message, is looked for by its metadata and not posted again.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { OUTBOX_EVENT_TYPE } from '../../src/slack/outbox.js';
+import { enqueue, getOutboxRow } from '../../src/store/outbox.js';
+import { findActive } from '../../src/store/promotions.js';
+import { BACKENDS, type TestDatabase } from '../support/db.js';
+import { CHANNEL, promotionMessages, startHarness, type Harness } from '../support/harness.js';
+
+describe.each(BACKENDS)('the outbox on %s', (_kind, create) => {
+  let database: TestDatabase;
+  let h: Harness;
+  afterEach(async () => {
+    await h.close();
+    await database.drop();
+  });
+
+  async function begin(bots = 1) {
+    database = await create();
+    h = await startHarness({ database, bots, templatesDir: 'test/fixtures/checklists' });
+  }
+
+  /** What the person saw: the private replies posted to response_urls by the command. */
+  async function answer(send: Promise<{ status: number }>): Promise<string> {
+    const before = h.fake.responses().length;
+    expect((await send).status).toBe(200);
+    await h.settle();
+    return h.fake
+      .responses()
+      .slice(before)
+      .map((r) => String((r.body as { text?: string }).text ?? ''))
+      .join('\n');
+  }
+
+  /** Messages in the fake carrying this outbox key in their metadata. */
+  const postedWithKey = (key: string) =>
+    h.fake.messages().filter((m) => m.metadata?.event_type === OUTBOX_EVENT_TYPE && m.metadata.event_payload['key'] === key);
+  const postCallsWithKey = (key: string) =>
+    h.fake.callsTo('chat.postMessage').filter((c) => JSON.stringify(c.args['metadata'] ?? '').includes(key));
+
+  const post = (key: string, threadTs?: string) => ({
+    key,
+    channelId: CHANNEL,
+    text: `notice ${key}`,
+    ...(threadTs ? { threadTs, broadcast: true } : {}),
+  });
+
+  it('posts the abort notice once right after a start in the same channel: it waits for the budget, no 429 loses it', async () => {
+    await begin();
+    // No time passes between the two commands: the start's posts spent the channel's chat.postMessage budget.
+    await answer(h.command('start v1.50'));
+    const confirmation = await answer(h.command('abort v1.50 window moved', { user: 'U0DAN' }));
+    expect(confirmation).toContain('The channel has been told.');
+    await h.settle();
+    const promotion = (await findActive(h.bot.db, CHANNEL, 'v1.50')) ?? undefined;
+    expect(promotion).toBeUndefined();
+    const notices = h.fake.messages(CHANNEL).filter((m) => String(m.text).includes('aborted promotion *v1.50*'));
+    expect(notices).toHaveLength(1);
+    // In the checklist's thread, with the outbox's metadata, and recorded.
+    const overview = promotionMessages(h.fake)[0]!.overview;
+    expect(notices[0]!.thread_ts).toBe(overview.ts);
+    const key = String(notices[0]!.metadata?.event_payload['key']);
+    expect(key).toMatch(/^abort-notice:/);
+    const row = await getOutboxRow(h.bot.db, key);
+    expect(row).toMatchObject({ state: 'posted', postedTs: notices[0]!.ts, attempts: 1 });
+    // The start's three posts spent the channel's burst: the notice waited for its budget (virtual time, about a
+    // second at Slack's one post a second) instead of being refused.
+    expect(h.fake.rateLimitedCount('chat.postMessage')).toBe(0);
+    expect(Number(notices[0]!.ts) - Number(overview.ts)).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('posts a row two bot processes send at the same moment once', async () => {
+    await begin(2);
+    await enqueue(h.bot.db, post('test:both'), new Date());
+    // The first sender's post is in flight (held by Slack) while the second looks for due rows.
+    h.fake.hold('chat.postMessage');
+    const first = h.bots[0]!.preflight.publisher.outbox.send('test:both');
+    await h.fake.waitFor(() => h.fake.pending('chat.postMessage') === 1);
+    const [second, swept] = await Promise.all([
+      h.bots[1]!.preflight.publisher.outbox.send('test:both'),
+      h.bots[1]!.preflight.publisher.outbox.sendDue(),
+    ]);
+    expect(second).toBe('pending');
+    expect(swept).toBe(0);
+    h.fake.release('chat.postMessage');
+    expect(await first).toBe('posted');
+    expect(await h.bots[1]!.preflight.publisher.outbox.sendDue()).toBe(0);
+    expect(postCallsWithKey('test:both')).toHaveLength(1);
+    expect(postedWithKey('test:both')).toHaveLength(1);
+    expect((await getOutboxRow(h.bot.db, 'test:both'))!.postedTs).toBe(postedWithKey('test:both')[0]!.ts);
+  });
+
+  it('does not post again a row whose sender died after posting it: the look-up finds it by its metadata', async () => {
+    await begin();
+    await enqueue(h.bot.db, post('test:crashed'), new Date());
+    // A process claimed it, posted it, and died before recording the ts.
+    await h.bot.db.query(
+      `UPDATE slack_outbox SET state = 'claimed', claimed_by = 'dead/1', claimed_until = clock_timestamp() - interval '1 second', attempts = 1 WHERE key = $1`,
+      ['test:crashed'],
+    );
+    const ts = h.fake.storeMessage(CHANNEL, { text: 'notice test:crashed', metadata: { event_type: OUTBOX_EVENT_TYPE, event_payload: { key: 'test:crashed' } } });
+    expect(await h.bot.preflight.publisher.outbox.sendDue()).toBe(1);
+    expect(postCallsWithKey('test:crashed')).toHaveLength(0);
+    expect(h.fake.callsTo('conversations.history')).toHaveLength(1);
+    expect(h.fake.callsTo('conversations.history')[0]!.args).toMatchObject({ channel: CHANNEL, limit: '15', include_all_metadata: 'true' });
+    expect(await getOutboxRow(h.bot.db, 'test:crashed')).toMatchObject({ state: 'posted', postedTs: ts });
+  });
+
+  it('posts a row whose sender died before posting it, once, after looking for it', async () => {
+    await begin();
+    await enqueue(h.bot.db, post('test:unsent'), new Date());
+    await h.bot.db.query(
+      `UPDATE slack_outbox SET state = 'claimed', claimed_by = 'dead/1', claimed_until = clock_timestamp() - interval '1 second', attempts = 1 WHERE key = $1`,
+      ['test:unsent'],
+    );
+    expect(await h.bot.preflight.publisher.outbox.sendDue()).toBe(1);
+    expect(h.fake.callsTo('conversations.history')).toHaveLength(1);
+    expect(postedWithKey('test:unsent')).toHaveLength(1);
+    expect(await h.bot.preflight.publisher.outbox.sendDue()).toBe(0);
+    expect(postedWithKey('test:unsent')).toHaveLength(1);
+  });
+
+  it('does not post twice a reply whose answer never came after Slack stored it', async () => {
+    await begin();
+    const parent = h.fake.storeMessage(CHANNEL, { text: 'a thread' });
+    await enqueue(h.bot.db, post('test:timeout', parent), new Date());
+    h.fake.loseNextAnswer('chat.postMessage');
+    expect(await h.bot.preflight.publisher.outbox.send('test:timeout')).toBe('pending');
+    expect(postedWithKey('test:timeout')).toHaveLength(1);
+    expect(await getOutboxRow(h.bot.db, 'test:timeout')).toMatchObject({ state: 'claimed', postedTs: null });
+    // The sweep finds it in doubt, looks in the thread, and records what it finds.
+    expect(await h.bot.preflight.publisher.outbox.sendDue()).toBe(1);
+    expect(h.fake.callsTo('conversations.replies')).toHaveLength(1);
+    expect(postCallsWithKey('test:timeout')).toHaveLength(1);
+    expect(postedWithKey('test:timeout')).toHaveLength(1);
+    expect(await getOutboxRow(h.bot.db, 'test:timeout')).toMatchObject({ state: 'posted', postedTs: postedWithKey('test:timeout')[0]!.ts });
+  });
+
+  it('enqueues one key once', async () => {
+    await begin();
+    expect(await enqueue(h.bot.db, post('test:once'), new Date())).toBe(true);
+    expect(await enqueue(h.bot.db, { ...post('test:once'), text: 'another' }, new Date())).toBe(false);
+    expect((await getOutboxRow(h.bot.db, 'test:once'))!.text).toBe('notice test:once');
+  });
+});
