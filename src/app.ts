@@ -17,6 +17,7 @@ import { EVENTS_PATH, guardRequests } from './slack/request-guard.js';
 import { checkAppToken, checkBotToken, listenOn, portProblem } from './slack/startup-checks.js';
 import { Ticker, type Job } from './scheduler/ticker.js';
 import { pruneReceipts } from './store/promotions.js';
+import { SlackAdapter } from './slack/port.js';
 import { ClickIntake, SWEEP_EVERY } from './services/intake.js';
 import { register as registerCommands } from '../commands/index.js';
 import { register as registerActions } from './listeners/actions/index.js';
@@ -110,6 +111,8 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     clock,
     updatesPerMinute: config.slack.updatesPerMinute,
   });
+  // The use cases' Slack: the publisher, its outbox, and App Home and user groups on budgets of their own.
+  const slack = new SlackAdapter({ db, clock, log: log.child({ component: 'slack' }), publisher, client: updater });
   const ticker = new Ticker(log.child({ component: 'ticker' }));
   const repair: Job = { name: 'repair-stale-messages', every: REPAIR_EVERY, run: () => publisher.repairStale() };
   const prune: Job = {
@@ -118,11 +121,11 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     run: () => pruneReceipts(db, new Date(deps.clock().getTime() - RECEIPTS_KEPT_MS)),
   };
   // Clicks are stored on arrival and applied in batches; this job applies what a stopped process left stored.
-  const clicks = new ClickIntake({ db, clock, log: log.child({ component: 'intake' }), templates: opts.templates, publisher, outbox: publisher.outbox });
+  const clicks = new ClickIntake({ db, clock, log: log.child({ component: 'intake' }), templates: opts.templates, slack });
   const applyStored: Job = { name: 'apply-stored-clicks', every: SWEEP_EVERY, run: () => clicks.sweep() };
   // One-off posts a request could not send (Slack failed, the process stopped, the answer never came): every few seconds.
   const sendOutbox: Job = { name: 'send-outbox', every: OUTBOX_EVERY, run: () => publisher.outbox.sendDue() };
-  const deps: Deps = { db, clock, log, templates: opts.templates, publisher, outbox: publisher.outbox, clicks };
+  const deps: Deps = { db, clock, log, templates: opts.templates, slack, clicks };
 
   // Work still running after its ack: shutdown (and tests) wait for it rather than cutting it off.
   const inflight = new Set<Promise<unknown>>();

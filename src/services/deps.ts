@@ -1,12 +1,82 @@
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
+import type { OutboxPost } from '../store/outbox.js';
 import type { Template } from '../domain/template.js';
-import type { OutboxSending } from '../slack/outbox.js';
+import { UserError } from '../errors.js';
 import type { ClickIntake } from './intake.js';
 
-/** Anything that brings a promotion's Slack messages up to date with the database. */
-export interface Refresher {
+/** Where a one-off post stands: posted, still to be posted (once, by the outbox's sweep), or refused by Slack for good. */
+export type PostOutcome = 'posted' | 'pending' | 'failed';
+
+/**
+ * Everything the use cases ask of Slack, in their terms (src/slack/port.ts implements it over the publisher and the
+ * outbox). Slack's error codes stay behind it: `refresh` throws `DisplayBehind` (Slack failed for now: the sweep
+ * catches up), `DisplayBroken` (Slack will never take part of the checklist again), or `CannotPost` (a kind of
+ * DisplayBroken: the bot may not post in the channel); a database failure comes through as `DatabaseUnavailable`.
+ */
+export interface SlackPort {
+  /** Bring a promotion's checklist messages up to date with the database. */
   refresh(promotionId: string): Promise<void>;
+  /**
+   * Post once: enqueue in the outbox (a key already there is not enqueued again) and send now. A post caused by a
+   * change is enqueued inside the change instead (`enqueue(scope.q, ...)`) and sent with `send`.
+   */
+  post(message: OutboxPost): Promise<PostOutcome>;
+  /** Send an outbox row enqueued inside a change, now (waiting for the channel's budget). */
+  send(key: string): Promise<PostOutcome>;
+  /** Publish a user's App Home tab (views.publish). */
+  publishHome(userId: string, view: HomeView): Promise<void>;
+  /** The members of a user group (cached for a while); `GroupsUnavailable` on plans without user groups. */
+  groupMembers(groupId: string): Promise<string[]>;
+}
+
+/** An App Home view (Block Kit, at most 100 blocks). */
+export interface HomeView {
+  type: 'home';
+  blocks: unknown[];
+  private_metadata?: string;
+  callback_id?: string;
+}
+
+/** Slack did not take part of the checklist just now; the repair sweep retries. */
+export class DisplayBehind extends Error {
+  constructor(
+    readonly slackCode: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(`the checklist messages are behind${slackCode ? ` (${slackCode})` : ''}`, options);
+    this.name = 'DisplayBehind';
+  }
+}
+
+/** Slack will never accept part of the checklist again (a message deleted, a channel archived...). */
+export class DisplayBroken extends Error {
+  constructor(
+    readonly slackCode: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Slack no longer accepts part of the checklist (${slackCode})`, options);
+    this.name = 'DisplayBroken';
+  }
+}
+
+/** The bot may not post in the channel (not invited, archived, restricted). */
+export class CannotPost extends DisplayBroken {
+  constructor(slackCode: string, options?: { cause?: unknown }) {
+    super(slackCode, options);
+    this.name = 'CannotPost';
+  }
+}
+
+/** The workspace's plan has no user groups (usergroups.users.list answers plan_upgrade_required). */
+export class GroupsUnavailable extends UserError {
+  constructor(readonly groupId: string) {
+    super(
+      `This Slack workspace's plan has no user groups, so the group <!subteam^${groupId}> cannot be resolved. Name people instead of a group in the template.`,
+      'groups_unavailable',
+    );
+    this.name = 'GroupsUnavailable';
+  }
 }
 
 /** What the use cases depend on, passed explicitly: no hidden singletons. */
@@ -15,9 +85,8 @@ export interface Deps {
   clock: () => Date;
   log: Logger;
   templates: ReadonlyMap<string, Template>;
-  publisher: Refresher;
-  /** Sends one-off posts enqueued in the outbox (src/store/outbox.ts) right away, exactly once. */
-  outbox: OutboxSending;
+  /** Slack, in the use cases' terms (src/slack/port.ts). */
+  slack: SlackPort;
   /** Stores clicks as they arrive and applies them in batches (./intake.ts): one per process. */
   clicks: ClickIntake;
 }

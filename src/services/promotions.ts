@@ -4,24 +4,19 @@ import { RELEASE_PATTERN, RELEASE_RULE } from '../domain/names.js';
 import { type Promotion, type PromotionView } from '../domain/promotion.js';
 import { allItems, type Template } from '../domain/template.js';
 import { planMessages } from '../../blocks/layout.js';
-import { slackErrorCode } from '../slack/publisher.js';
 import { code, escLiteral, mention, messageLink } from '../../blocks/text.js';
 import { abortNotice } from '../../blocks/replies.js';
-import type { OutboxOutcome } from '../slack/outbox.js';
 import { appendAudit } from '../store/audit.js';
 import { isDatabaseUnreachable } from '../store/db.js';
 import { enqueue } from '../store/outbox.js';
 import { insertMessages, isStale, overviewTs } from '../store/messages.js';
 import { endPromotion, findActive, getPromotion, insertPromotion, listActive, loadView } from '../store/promotions.js';
 import { commitChange } from './change.js';
-import type { Deps } from './deps.js';
+import { CannotPost, type Deps, type PostOutcome } from './deps.js';
 import { showChange } from './show.js';
 
 /** The actor of changes the bot makes itself, in the audit trail. */
 export const SYSTEM_ACTOR = 'preflight';
-
-/** Errors Slack gives when the bot cannot post in a channel. */
-const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
 
 /**
  * `/promote start <release>` without a template when there are several: not a mistake but a question, which
@@ -64,7 +59,7 @@ export interface StartInput {
 async function alreadyActive(deps: Deps, existing: Promotion): Promise<UserError> {
   // If its messages fell behind (Slack failed while it started), asking again is a good moment to catch up.
   if (await isStale(deps.db, existing.id, deps.clock())) {
-    await deps.publisher.refresh(existing.id).catch((err: unknown) => {
+    await deps.slack.refresh(existing.id).catch((err: unknown) => {
       // The answer below still holds; the repair sweep keeps trying.
       deps.log.warn({ err, promotionId: existing.id }, 'checklist still behind after a second start');
     });
@@ -110,11 +105,11 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
     throw winner ? await alreadyActive(deps, winner) : new UserError('Could not start the promotion; please try again.');
   }
   try {
-    await deps.publisher.refresh(id);
+    await deps.slack.refresh(id);
   } catch (err) {
-    const slackCode = slackErrorCode(err);
     const overviewPosted = (await overviewTs(deps.db, id)) !== null;
-    if (slackCode && CANNOT_POST.has(slackCode) && !overviewPosted) {
+    if (err instanceof CannotPost && !overviewPosted) {
+      const slackCode = err.slackCode;
       // If someone ended it meanwhile there is nothing left to abort; the person still needs the invitation.
       await abortById(deps, id, SYSTEM_ACTOR, `could not post in the channel (${slackCode})`).catch((abortErr: unknown) => {
         if (!(abortErr instanceof UserError) || abortErr instanceof DatabaseUnavailable) throw abortErr;
@@ -126,7 +121,7 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
     }
     // The promotion is started; what Slack did not take yet, the repair sweep posts.
     const errorId = newErrorId();
-    deps.log.error({ err, errorId, promotionId: id }, 'promotion started, but not all of its messages could be posted');
+    deps.log.error({ err: (err as Error).cause ?? err, errorId, promotionId: id }, 'promotion started, but not all of its messages could be posted');
     const what = overviewPosted ? 'part of its checklist' : 'its checklist';
     throw new UserError(
       `Promotion ${input.release} started, but ${what} could not be posted just now (error id \`${errorId}\`). It is posted by itself shortly; no need to start it again.`,
@@ -176,7 +171,7 @@ export interface AbortResult {
   promotion: Promotion;
   overviewTs: string | null;
   /** The notice in the channel: posted, still to be posted (by the outbox's sweep, once), or refused by Slack for good. */
-  notice: OutboxOutcome;
+  notice: PostOutcome;
   /** Why the checklist does not show the abort yet (Slack or the database failed after it was saved), if so. */
   displayProblem?: string;
 }
@@ -193,7 +188,7 @@ export async function abortPromotion(
   // The abort and its notice are saved: the notice is sent now (waiting for the channel's budget if a start just
   // posted there), and if Slack fails, the outbox's sweep sends it, once. The checklist is updated even if the
   // notice could not be sent; the person is told about either part that is missing.
-  const notice = await deps.outbox.send(abortNoticeKey(promotion.id)).catch((err: unknown): OutboxOutcome => {
+  const notice = await deps.slack.send(abortNoticeKey(promotion.id)).catch((err: unknown): PostOutcome => {
     if (err instanceof DatabaseUnavailable || isDatabaseUnreachable(err)) {
       deps.log.warn({ err, promotionId: promotion.id }, 'abort saved, but the database stopped answering before its notice was sent');
       return 'pending';

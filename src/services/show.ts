@@ -1,6 +1,5 @@
 import { DatabaseUnavailable, newErrorId, UserError } from '../errors.js';
-import { slackErrorCode, TERMINAL_ERRORS } from '../slack/publisher.js';
-import type { Deps } from './deps.js';
+import { DisplayBroken, type Deps } from './deps.js';
 
 /**
  * Bring the checklist messages up to date after a saved change. If Slack fails, the change is still saved:
@@ -11,7 +10,7 @@ import type { Deps } from './deps.js';
  */
 export async function showChange(deps: Deps, promotionId: string): Promise<void> {
   try {
-    await deps.publisher.refresh(promotionId);
+    await deps.slack.refresh(promotionId);
   } catch (err) {
     if (err instanceof DatabaseUnavailable) {
       deps.log.warn({ err: err.cause, promotionId }, 'change saved, but the database stopped answering before the checklist messages were updated');
@@ -21,11 +20,10 @@ export async function showChange(deps: Deps, promotionId: string): Promise<void>
       );
     }
     const errorId = newErrorId();
-    const code = slackErrorCode(err);
-    deps.log.error({ err, errorId, promotionId }, 'change saved, but the checklist messages could not be updated');
-    if (code && TERMINAL_ERRORS.has(code)) {
+    deps.log.error({ err: (err as Error).cause ?? err, errorId, promotionId }, 'change saved, but the checklist messages could not be updated');
+    if (err instanceof DisplayBroken) {
       throw new UserError(
-        `Saved, but Slack no longer accepts updates to part of this checklist (\`${code}\`, error id \`${errorId}\`). \`/promote status\` shows the current state.`,
+        `Saved, but Slack no longer accepts updates to part of this checklist (\`${err.slackCode}\`, error id \`${errorId}\`). \`/promote status\` shows the current state.`,
         'display_broken',
       );
     }

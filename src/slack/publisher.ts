@@ -12,7 +12,6 @@ import { claimLease, fastForwardIfHeld, holdsLease, markBehind, markRenderedIfHe
 import { OutboxSender } from './outbox.js';
 import { DEFAULT_HISTORY_READS_PER_MINUTE, DEFAULT_UPDATES_PER_MINUTE, POSTS_PER_CHANNEL, RateBudget, REAL_TIMER, UPDATE_BURST, type RateTimer } from './rate-budget.js';
 import type { PromotionView } from '../domain/promotion.js';
-import type { Refresher } from '../services/deps.js';
 
 /**
  * How long a render lease lasts unless renewed, by the database's clock (see ../store/render-leases.ts). A render
@@ -126,7 +125,7 @@ type Outcome = { kind: 'ok' } | { kind: 'rate-limited' } | { kind: 'failed'; err
  * When Slack fails, the change is still saved and the messages stay marked as behind: `repairStale` (run by
  * the scheduler) renders them again, whoever's refresh it was.
  */
-export class Publisher implements Refresher {
+export class Publisher {
   private readonly runners = new Map<string, Runner>();
   /** This publisher's name in `render_leases`: host and pid say which replica holds a lease. */
   private readonly owner = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
@@ -164,6 +163,11 @@ export class Publisher implements Refresher {
    */
   useTimer(timer: RateTimer): void {
     this.timer = timer;
+  }
+
+  /** The time the budgets run on (the Slack port's budgets share it). */
+  get time(): RateTimer {
+    return this.timer;
   }
 
   /**

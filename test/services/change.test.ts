@@ -50,8 +50,13 @@ for (const [name, create] of BACKENDS) {
         clock: () => NOW,
         log: createLogger('silent'),
         templates: new Map(),
-        publisher: { refresh: async (promotionId: string) => void refreshed.push(promotionId) },
-        outbox: { send: async () => 'posted' as const },
+        slack: {
+          refresh: async (promotionId: string) => void refreshed.push(promotionId),
+          post: async () => 'posted' as const,
+          send: async () => 'posted' as const,
+          publishHome: async () => undefined,
+          groupMembers: async () => [],
+        },
       };
       const deps: Deps = { ...base, clicks: new ClickIntake(base) };
       return { db, deps, id, refreshed };

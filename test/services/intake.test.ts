@@ -72,8 +72,13 @@ for (const [name, create] of BACKENDS) {
         clock: () => clock.now,
         log: createLogger('debug', sink),
         templates: new Map(),
-        publisher: { refresh: async (promotionId: string) => void refreshed.push(promotionId) },
-        outbox: { send: async () => 'posted' as const },
+        slack: {
+          refresh: async (promotionId: string) => void refreshed.push(promotionId),
+          post: async () => 'posted' as const,
+          send: async () => 'posted' as const,
+          publishHome: async () => undefined,
+          groupMembers: async () => [],
+        },
       };
       const intake = new ClickIntake(base);
       const deps: Deps = { ...base, clicks: intake };

@@ -1,0 +1,110 @@
+import { ErrorCode, type WebClient } from '@slack/web-api';
+import { DatabaseUnavailable } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { CannotPost, DisplayBehind, DisplayBroken, GroupsUnavailable, type HomeView, type PostOutcome, type SlackPort } from '../services/deps.js';
+import type { Db } from '../store/db.js';
+import { enqueue, type OutboxPost } from '../store/outbox.js';
+import { slackErrorCode, TERMINAL_ERRORS, type Publisher } from './publisher.js';
+import { RateBudget } from './rate-budget.js';
+
+/** Errors Slack gives when the bot cannot post in a channel. */
+const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
+
+/** views.publish: Tier 4, 100+ a minute per workspace. */
+export const HOME_PUBLISHES = Object.freeze({ perMinute: 100, burst: 10 });
+/** usergroups.users.list: Tier 2, 20+ a minute per workspace: cached. */
+export const GROUP_READS = Object.freeze({ perMinute: 20, burst: 3 });
+/** How long a group's members are taken as known. */
+export const GROUP_TTL_MS = 5 * 60_000;
+
+export interface SlackPortDeps {
+  db: Db;
+  clock: () => Date;
+  log: Logger;
+  publisher: Publisher;
+  /** For views.publish and usergroups.users.list: `rejectRateLimitedCalls`, so that a 429 reaches the budget here. */
+  client: WebClient;
+  groupTtlMs?: number;
+}
+
+function retryAfterOf(err: unknown): number | undefined {
+  const e = err as { code?: unknown; retryAfter?: unknown } | null;
+  if (e?.code !== ErrorCode.RateLimitedError) return undefined;
+  return typeof e.retryAfter === 'number' && e.retryAfter > 0 ? e.retryAfter : 1;
+}
+
+/**
+ * The use cases' Slack (SlackPort in ../services/deps.ts) over the publisher (checklist messages), its outbox
+ * (one-off posts) and budgets of its own for App Home and user groups. Slack's error codes are turned into the port's
+ * typed errors here, so that no service reads them.
+ */
+export class SlackAdapter implements SlackPort {
+  private readonly homes: RateBudget;
+  private readonly groupReads: RateBudget;
+  private readonly groups = new Map<string, { users: string[]; at: number }>();
+
+  constructor(private readonly deps: SlackPortDeps) {
+    const timer = () => deps.publisher.time;
+    this.homes = new RateBudget(HOME_PUBLISHES, timer);
+    this.groupReads = new RateBudget(GROUP_READS, timer);
+  }
+
+  async refresh(promotionId: string): Promise<void> {
+    try {
+      await this.deps.publisher.refresh(promotionId);
+    } catch (err) {
+      if (err instanceof DatabaseUnavailable) throw err;
+      const code = slackErrorCode(err);
+      if (code && CANNOT_POST.has(code)) throw new CannotPost(code, { cause: err });
+      if (code && TERMINAL_ERRORS.has(code)) throw new DisplayBroken(code, { cause: err });
+      throw new DisplayBehind(code, { cause: err });
+    }
+  }
+
+  async post(message: OutboxPost): Promise<PostOutcome> {
+    await enqueue(this.deps.db, message, this.deps.clock());
+    return this.send(message.key);
+  }
+
+  send(key: string): Promise<PostOutcome> {
+    return this.deps.publisher.outbox.send(key);
+  }
+
+  async publishHome(userId: string, view: HomeView): Promise<void> {
+    for (;;) {
+      await this.homes.take();
+      try {
+        await this.deps.client.views.publish({ user_id: userId, view: view as never });
+        return;
+      } catch (err) {
+        const retryAfter = retryAfterOf(err);
+        if (retryAfter === undefined) throw new DisplayBehind(slackErrorCode(err), { cause: err });
+        this.homes.pauseFor(retryAfter * 1000);
+      }
+    }
+  }
+
+  async groupMembers(groupId: string): Promise<string[]> {
+    const now = this.deps.publisher.time.now();
+    const cached = this.groups.get(groupId);
+    if (cached && now - cached.at < (this.deps.groupTtlMs ?? GROUP_TTL_MS)) return [...cached.users];
+    for (;;) {
+      await this.groupReads.take();
+      try {
+        const r = await this.deps.client.usergroups.users.list({ usergroup: groupId });
+        const users = r.users ?? [];
+        this.groups.set(groupId, { users, at: this.deps.publisher.time.now() });
+        return [...users];
+      } catch (err) {
+        const retryAfter = retryAfterOf(err);
+        if (retryAfter !== undefined) {
+          this.groupReads.pauseFor(retryAfter * 1000);
+          continue;
+        }
+        if (slackErrorCode(err) === 'plan_upgrade_required') throw new GroupsUnavailable(groupId);
+        this.deps.log.warn({ err, groupId }, 'could not read a user group');
+        throw err;
+      }
+    }
+  }
+}
