@@ -74,6 +74,29 @@ describe.each(BACKENDS)('the outbox on %s', (_kind, create) => {
     expect(Number(notices[0]!.ts) - Number(overview.ts)).toBeGreaterThanOrEqual(0.99);
   });
 
+  it('tells the aborter the notice is not confirmed when Slack\'s answer was lost, and the sweep does not post it again', async () => {
+    await begin();
+    await answer(h.command('start v1.50'));
+    h.fake.loseNextAnswer('chat.postMessage');
+    const confirmation = await answer(h.command('abort v1.50 window moved', { user: 'U0DAN' }));
+    expect(confirmation).toContain('not confirmed posted yet');
+    expect(await h.bot.preflight.publisher.outbox.sendDue()).toBe(1);
+    expect(h.fake.callsTo('conversations.replies')).toHaveLength(1);
+    const notices = h.fake.messages(CHANNEL).filter((m) => String(m.text).includes('aborted promotion *v1.50*'));
+    expect(notices).toHaveLength(1);
+    expect(h.fake.callsTo('chat.postMessage').filter((c) => String(c.args.text).includes('aborted promotion'))).toHaveLength(1);
+    expect(await getOutboxRow(h.bot.db, String(notices[0]!.metadata?.event_payload['key']))).toMatchObject({ state: 'posted', postedTs: notices[0]!.ts });
+  });
+
+  it('tells the aborter to tell the channel when Slack refuses the notice for good', async () => {
+    await begin();
+    await answer(h.command('start v1.50'));
+    h.fake.failNext('chat.postMessage', 'is_archived');
+    const confirmation = await answer(h.command('abort v1.50 window moved', { user: 'U0DAN' }));
+    expect(confirmation).toContain('tell the channel yourself');
+    expect(await h.bot.preflight.publisher.outbox.sendDue()).toBe(0);
+  });
+
   it('posts a row two bot processes send at the same moment once', async () => {
     await begin(2);
     await enqueue(h.bot.db, post('test:both'), new Date());
