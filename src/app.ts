@@ -110,6 +110,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     log: log.child({ component: 'publisher' }),
     clock,
     updatesPerMinute: config.slack.updatesPerMinute,
+    historyReadsPerMinute: config.slack.historyReadsPerMinute,
   });
   // The use cases' Slack: the publisher, its outbox, and App Home and user groups on budgets of their own.
   const slack = new SlackAdapter({ db, clock, log: log.child({ component: 'slack' }), publisher, client: updater });

@@ -44,6 +44,13 @@ const envSchema = z
     SLACK_UPDATES_PER_MINUTE: optionalString.pipe(
       z.coerce.number<string | undefined>({ error: 'must be a number above 0' }).positive('must be a number above 0').max(6000, 'must be at most 6000').default(50),
     ),
+    /**
+     * conversations.history/replies calls a minute (the outbox's look-ups of posts whose outcome is unknown): 1 for apps
+     * outside the Slack Marketplace since 2025-05-29; an internal or Marketplace app may raise it (Tier 3, 50).
+     */
+    SLACK_HISTORY_READS_PER_MINUTE: optionalString.pipe(
+      z.coerce.number<string | undefined>({ error: 'must be a number above 0' }).positive('must be a number above 0').max(600, 'must be at most 600').default(1),
+    ),
     PORT: optionalString.pipe(
       z.coerce.number<string | undefined>({ error: 'must be a whole number from 0 to 65535' }).int('must be a whole number from 0 to 65535').min(0).max(65535).default(3000),
     ),
@@ -65,7 +72,7 @@ const envSchema = z
   });
 
 export interface Config {
-  slack: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string; updatesPerMinute: number };
+  slack: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string; updatesPerMinute: number; historyReadsPerMinute: number };
   mode: 'http' | 'socket';
   port: number;
   databaseUrl?: string;
@@ -101,7 +108,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
-    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL, updatesPerMinute: e.SLACK_UPDATES_PER_MINUTE },
+    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL, updatesPerMinute: e.SLACK_UPDATES_PER_MINUTE, historyReadsPerMinute: e.SLACK_HISTORY_READS_PER_MINUTE },
     mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,

@@ -16,7 +16,7 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 describe('loadConfig', () => {
   it('fills in the defaults for an HTTP-mode bot', () => {
     expect(loadConfig(HTTP)).toEqual({
-      slack: { botToken: HTTP.SLACK_BOT_TOKEN, signingSecret: HTTP.SLACK_SIGNING_SECRET, appToken: undefined, apiUrl: undefined, updatesPerMinute: 50 },
+      slack: { botToken: HTTP.SLACK_BOT_TOKEN, signingSecret: HTTP.SLACK_SIGNING_SECRET, appToken: undefined, apiUrl: undefined, updatesPerMinute: 50, historyReadsPerMinute: 1 },
       mode: 'http',
       port: 3000,
       databaseUrl: undefined,
@@ -26,6 +26,11 @@ describe('loadConfig', () => {
       aws: { region: undefined, cloudwatchEndpoint: undefined },
       logLevel: 'info',
     });
+  });
+
+  it('takes SLACK_HISTORY_READS_PER_MINUTE (the outbox look-ups) and refuses 0', () => {
+    expect(loadConfig({ ...HTTP, SLACK_HISTORY_READS_PER_MINUTE: '50' }).slack.historyReadsPerMinute).toBe(50);
+    expect(() => loadConfig({ ...HTTP, SLACK_HISTORY_READS_PER_MINUTE: '0' })).toThrow();
   });
 
   it('runs in Socket Mode when SLACK_APP_TOKEN is set, without needing a signing secret', () => {
