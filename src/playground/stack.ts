@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { createPreflight, type Preflight } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import type { RateTimer } from '../slack/rate-budget.js';
 import type { Db } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { loadTemplates } from '../templates/loader.js';
@@ -78,11 +79,17 @@ export interface LocalStackOptions {
   fake?: Omit<FakeSlackOptions, 'clock'>;
   /** The time the fake and the bots' rate budgets run on; default a VirtualTime in auto mode (waits take no time). */
   time?: VirtualTime;
+  /**
+   * Overrides `time` for the fake's clock and the bots' rate budgets: pass REAL_TIMER (src/slack/rate-budget.ts) to
+   * wait out Slack's limits on the wall clock, as real Slack does (bench/open-loop.ts).
+   */
+  timer?: RateTimer;
 }
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   const time = opts.time ?? new VirtualTime('auto');
-  const fake = await startFakeSlack({ ...opts.fake, clock: time.now });
+  const timer: RateTimer = opts.timer ?? time;
+  const fake = await startFakeSlack({ ...opts.fake, clock: () => timer.now() });
   const templates = await loadTemplates(opts.templatesDir ?? 'checklists');
   const logs: string[] = [];
   const sink = new Writable({
@@ -104,7 +111,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const db = await opts.database.open();
     await migrate(db);
     const preflight = createPreflight({ config, db, templates, log: createLogger('debug', sink), clock: opts.clock, scheduler: opts.scheduler });
-    preflight.publisher.useTimer(time);
+    preflight.publisher.useTimer(timer);
     const { port } = await preflight.start(0);
     const bot: BotProcess = {
       preflight,
