@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import type { AuditEvent } from '../../src/domain/audit-events.js';
-import type { Template } from '../../src/domain/template.js';
 import { applyChange, commitBatch, commitChange, type BatchedChange, type Change } from '../../src/services/change.js';
 import type { Deps } from '../../src/services/deps.js';
 import { ClickIntake } from '../../src/services/intake.js';
@@ -11,16 +10,9 @@ import { listAudit } from '../../src/store/audit.js';
 import type { Db } from '../../src/store/db.js';
 import { endPromotion, getItemState, getPromotion, insertPromotion, writeItemState } from '../../src/store/promotions.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
+import { oneSectionTemplate } from '../support/templates.js';
 
-const template = {
-  id: 'tiny',
-  name: 'Tiny',
-  roles: {},
-  approvals: [],
-  window: { duration: '30m', opens: 'T0' },
-  timeline: [],
-  sections: [{ id: 's', title: 'S', kind: 'gates', items: [{ id: 'a', label: 'A' }] }],
-} as unknown as Template;
+const template = oneSectionTemplate([{ id: 'a', label: 'A' }]);
 
 const NOW = new Date('2026-11-21T10:00:00Z');
 

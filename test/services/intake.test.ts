@@ -3,7 +3,6 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseUnavailable } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
-import type { Template } from '../../src/domain/template.js';
 import type { Deps } from '../../src/services/deps.js';
 import { ClickIntake, ORPHANED_AFTER_MS, type ClickSubmission } from '../../src/services/intake.js';
 import { listAudit } from '../../src/store/audit.js';
@@ -12,27 +11,13 @@ import type { Db } from '../../src/store/db.js';
 import { lastActionTs } from '../../src/store/item-order.js';
 import { endPromotion, getItemState, insertPromotion, loadView } from '../../src/store/promotions.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
+import { oneSectionTemplate } from '../support/templates.js';
 
 const CHECKS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
-const template = {
-  id: 'tiny',
-  name: 'Tiny',
-  roles: {},
-  approvals: [],
-  window: { duration: '30m', opens: 'T0' },
-  timeline: [],
-  sections: [
-    {
-      id: 's',
-      title: 'S',
-      kind: 'gates',
-      items: [
-        ...CHECKS.map((id) => ({ id, label: id.toUpperCase() })),
-        { id: 'pick', label: 'Pick', choice: { options: [{ id: 'x', label: 'X' }, { id: 'y', label: 'Y' }] } },
-      ],
-    },
-  ],
-} as unknown as Template;
+const template = oneSectionTemplate([
+  ...CHECKS.map((id) => ({ id, label: id.toUpperCase() })),
+  { id: 'pick', label: 'Pick', choice: { options: [{ id: 'x', label: 'X' }, { id: 'y', label: 'Y' }] } },
+]);
 
 const START = new Date('2026-11-21T10:00:00Z');
 

@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Template } from '../../src/domain/template.js';
 import { clicksStoredBefore, pendingClicks, promotionsWithClicksBefore, removeClicks, storeClick, type StoredClick } from '../../src/store/click-intake.js';
 import { claimItemsInOrder, lastActionTs } from '../../src/store/item-order.js';
 import { insertPromotion } from '../../src/store/promotions.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
+import { oneSectionTemplate } from '../support/templates.js';
 
-const template = {
-  id: 'mini',
-  name: 'Mini',
-  roles: {},
-  approvals: [],
-  window: { duration: '30m' },
-  timeline: [],
-  sections: [{ id: 's', title: 'S', kind: 'gates', items: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }] }],
-} as unknown as Template;
+const template = oneSectionTemplate([{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }], 'mini');
 
 const NOW = new Date('2026-11-21T10:00:00Z');
 

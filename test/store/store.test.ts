@@ -1,23 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstBrokenLink } from '../../src/domain/audit.js';
-import type { Template } from '../../src/domain/template.js';
 import { appendAudit, auditHead, listAudit } from '../../src/store/audit.js';
 import type { AuditEvent } from '../../src/domain/audit-events.js';
 import { migrate, readMigrations } from '../../src/store/migrate.js';
 import { insertMessages, isStale, listMessages, markRendered, recordRenderFailure, stalePromotions } from '../../src/store/messages.js';
 import { claimReceipt, findActive, insertPromotion, loadView, pruneReceipts, transitionItems } from '../../src/store/promotions.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
+import { oneSectionTemplate } from '../support/templates.js';
 
-const template = {
-  id: 'mini',
-  name: 'Mini',
-  roles: {},
-  approvals: [],
-  window: { duration: '30m' },
-  timeline: [],
-  sections: [{ id: 's', title: 'S', kind: 'gates', items: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }] }],
-} as unknown as Template;
+const template = oneSectionTemplate([{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }], 'mini');
 
 describe.each(BACKENDS)('store on %s', (_name, create) => {
   let t: TestDatabase | undefined;
