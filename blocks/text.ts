@@ -1,5 +1,5 @@
 import type { FieldSpec } from '../src/domain/template.js';
-import { bold, esc, escLiteral } from '../src/domain/mrkdwn.js';
+import { bold, code, esc, escLiteral, mention, messageLink } from '../src/domain/mrkdwn.js';
 
 /** Slack's limits (see shared/docs/SLACK-FACTS.md), plus the total we allow ourselves per message. */
 export const LIMITS = {
@@ -20,12 +20,7 @@ export const LIMITS = {
   fallbackText: 4000,
 } as const;
 
-export { bold, esc, escLiteral };
-
-/** Usage forms and commands shown as code: `<release>` is escaped so Slack does not read it as a link. */
-export function code(text: string): string {
-  return `\`${esc(text.replace(/`/g, "'"))}\``;
-}
+export { bold, code, esc, escLiteral, mention, messageLink };
 
 /** Cut back to a word boundary when one is this close to the limit; further back, a hard cut loses less. */
 const WORD_BOUNDARY_WITHIN = 0.6;
@@ -67,11 +62,6 @@ export function escCapped(text: string, max: number, escape: (text: string) => s
 /** How many characters of user-entered text a message shows at most, once escaped (values are kept whole). */
 export const SHOWN_MAX = { reason: 260, value: 260, url: 510 } as const;
 
-/** A person, as Slack shows them; the bot's own actions (recorded as a name, not a user id) show as Preflight. */
-export function mention(userId: string): string {
-  return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : 'Preflight';
-}
-
 /** A time shown in each reader's own time zone, with a UTC fallback for clients that cannot. */
 export function slackDate(at: Date, format = '{date_short_pretty} {time}'): string {
   const fallback = at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
@@ -106,9 +96,4 @@ export function formatFieldValue(spec: FieldSpec, value: string): string {
 export function progressBar(settled: number, total: number, width = 10): string {
   const filled = total === 0 ? width : Math.round((settled / total) * width);
   return '▓'.repeat(filled) + '░'.repeat(width - filled);
-}
-
-/** Where a message can be found: Slack redirects this to the workspace's own address. */
-export function messageLink(channelId: string, ts: string): string {
-  return `https://slack.com/archives/${channelId}/p${ts.replace('.', '')}`;
 }

@@ -28,6 +28,21 @@ export function bold(text: string): string {
   return `*${escLiteral(text)}*`;
 }
 
+/** Usage forms and commands shown as code: `<release>` is escaped so Slack does not read it as a link. */
+export function code(text: string): string {
+  return `\`${esc(text.replace(/`/g, "'"))}\``;
+}
+
+/** A person, as Slack shows them; the bot's own actions (recorded as a name, not a user id) show as Preflight. */
+export function mention(userId: string): string {
+  return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : 'Preflight';
+}
+
+/** Where a message can be found: Slack redirects this to the workspace's own address. */
+export function messageLink(channelId: string, ts: string): string {
+  return `https://slack.com/archives/${channelId}/p${ts.replace('.', '')}`;
+}
+
 /**
  * A message written in mrkdwn, for a surface that shows plain text (a modal's input errors): the escaped
  * characters read as themselves again. Refusals are worded once, in mrkdwn, whichever surface shows them.

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { esc } from '../../blocks/text.js';
+import { esc } from '../domain/mrkdwn.js';
 import type { Promotion } from '../domain/promotion.js';
 import { getPromotion } from '../store/promotions.js';
 import type { Queryable } from '../store/db.js';

@@ -4,7 +4,7 @@ import { RELEASE_PATTERN, RELEASE_RULE } from '../domain/names.js';
 import { type Promotion, type PromotionView } from '../domain/promotion.js';
 import { allItems, type Template } from '../domain/template.js';
 import { planMessages } from '../../blocks/layout.js';
-import { code, escLiteral, mention, messageLink } from '../../blocks/text.js';
+import { code, escLiteral, mention, messageLink } from '../domain/mrkdwn.js';
 import { abortNotice } from '../../blocks/replies.js';
 import { appendAudit } from '../store/audit.js';
 import { isDatabaseUnreachable } from '../store/db.js';

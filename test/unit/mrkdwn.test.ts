@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bold, esc, plainText } from '../../src/domain/mrkdwn.js';
+import { bold, code, esc, mention, messageLink, plainText } from '../../src/domain/mrkdwn.js';
 import { whyClosed, whyNotMarkable } from '../../src/domain/promotion.js';
 import type { Item, Section } from '../../src/domain/template.js';
 
@@ -26,5 +26,12 @@ describe('refusals worded in mrkdwn', () => {
 
   it('keeps bold text bold whatever it holds', () => {
     expect(bold('Gates (eng_*)')).toMatch(/^\*[^*_]+\*$/);
+  });
+
+  it('words commands, people and links to messages for refusals without blocks/', () => {
+    expect(code('/promote start <release>')).toBe('`/promote start &lt;release&gt;`');
+    expect(mention('U0DAN')).toBe('<@U0DAN>');
+    expect(mention('preflight')).toBe('Preflight');
+    expect(messageLink('C1', '1700000000.000100')).toBe('https://slack.com/archives/C1/p1700000000000100');
   });
 });
