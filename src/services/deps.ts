@@ -28,6 +28,11 @@ export interface SlackPort {
   publishHome(userId: string, view: HomeView): Promise<void>;
   /** The members of a user group (cached for a while); `GroupsUnavailable` on plans without user groups. */
   groupMembers(groupId: string): Promise<string[]>;
+  /**
+   * How a template's checklist is cut into thread messages (indexes of its sections, message by message), each
+   * within Slack's limits however the checklist is filled in. Depends on the template alone: planned once, at start.
+   */
+  layout(template: Template): number[][];
 }
 
 /** An App Home view (Block Kit, at most 100 blocks). */

@@ -3,7 +3,6 @@ import { DatabaseUnavailable, UserError, newErrorId } from '../errors.js';
 import { RELEASE_PATTERN, RELEASE_RULE } from '../domain/names.js';
 import { type Promotion, type PromotionView } from '../domain/promotion.js';
 import { allItems, type Template } from '../domain/template.js';
-import { planMessages } from '../../blocks/layout.js';
 import { code, escLiteral, mention, messageLink } from '../domain/mrkdwn.js';
 import { abortNotice } from '../../blocks/replies.js';
 import { appendAudit } from '../store/audit.js';
@@ -81,7 +80,7 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
   const template = chooseTemplate(deps.templates, input.templateId, input.release);
   const id = randomUUID();
   const now = deps.clock();
-  const plan = planMessages(template);
+  const plan = deps.slack.layout(template);
   const started = await deps.db.tx(async (q) => {
     const inserted = await insertPromotion(
       q,

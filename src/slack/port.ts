@@ -1,4 +1,6 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
+import { planMessages } from '../../blocks/layout.js';
+import type { Template } from '../domain/template.js';
 import { DatabaseUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { CannotPost, DisplayBehind, DisplayBroken, GroupsUnavailable, type HomeView, type PostOutcome, type SlackPort } from '../services/deps.js';
@@ -82,6 +84,11 @@ export class SlackAdapter implements SlackPort {
         this.homes.pauseFor(retryAfter * 1000);
       }
     }
+  }
+
+  /** blocks/layout.ts sizes each section by rendering it as the publisher will (renderSectionsMessage). */
+  layout(template: Template): number[][] {
+    return planMessages(template);
   }
 
   async groupMembers(groupId: string): Promise<string[]> {

@@ -48,6 +48,7 @@ for (const [name, create] of BACKENDS) {
           send: async () => 'posted' as const,
           publishHome: async () => undefined,
           groupMembers: async () => [],
+          layout: () => [[0]],
         },
       };
       const deps: Deps = { ...base, clicks: new ClickIntake(base) };

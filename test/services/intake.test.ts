@@ -63,6 +63,7 @@ for (const [name, create] of BACKENDS) {
           send: async () => 'posted' as const,
           publishHome: async () => undefined,
           groupMembers: async () => [],
+          layout: () => [[0]],
         },
       };
       const intake = new ClickIntake(base);
