@@ -8,6 +8,7 @@ import {
   type Promotion,
   type PromotionView,
 } from '../src/domain/promotion.js';
+import type { MessageOf } from '../src/domain/message-kinds.js';
 import { allItems, itemKind, type Template } from '../src/domain/template.js';
 import { ACTION, templateChoiceValue } from '../src/ids.js';
 import { KIND_EMOJI, type RenderedMessage } from './checklist.js';
@@ -174,11 +175,11 @@ export function abortedReply(p: Promotion, overviewTs: string | null, notice: ke
 }
 
 /**
- * The one post an abort makes: in the checklist's thread, broadcast to the channel, so everyone following the
- * promotion is notified, naming who aborted it and why.
+ * The one post an abort makes (kind `abort-notice`, sent through the outbox): in the checklist's thread, broadcast to
+ * the channel, so everyone following the promotion is notified, naming who aborted it and why.
  */
-export function abortNotice(p: Promotion): RenderedMessage {
-  const why = p.endReason ? `: ${escCapped(p.endReason, SHOWN_MAX.reason)}` : '';
-  const by = p.endedBy ? mention(p.endedBy) : 'Someone';
-  return only(`:no_entry: ${by} aborted promotion *${esc(p.release)}* (${name(p.template.name)})${why}`);
+export function abortNotice(m: MessageOf<'abort-notice'>): RenderedMessage {
+  const why = m.reason ? `: ${escCapped(m.reason, SHOWN_MAX.reason)}` : '';
+  const by = m.abortedBy ? mention(m.abortedBy) : 'Someone';
+  return only(`:no_entry: ${by} aborted promotion *${esc(m.release)}* (${name(m.templateName)})${why}`);
 }

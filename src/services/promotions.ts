@@ -4,7 +4,6 @@ import { RELEASE_PATTERN, RELEASE_RULE } from '../domain/names.js';
 import { type Promotion, type PromotionView } from '../domain/promotion.js';
 import { allItems, type Template } from '../domain/template.js';
 import { code, escLiteral, mention, messageLink } from '../domain/mrkdwn.js';
-import { abortNotice } from '../../blocks/replies.js';
 import { appendAudit } from '../store/audit.js';
 import { isDatabaseUnreachable } from '../store/db.js';
 import { enqueue } from '../store/outbox.js';
@@ -147,14 +146,19 @@ function abortById(
   reason: string,
   opts: { refuseEnded?: () => Error; notice?: boolean } = {},
 ): Promise<{ changed: boolean }> {
-  return commitChange(deps, { promotionId: id, actor: userId, refuseEnded: opts.refuseEnded }, async ({ q, now }) => {
+  return commitChange(deps, { promotionId: id, actor: userId, refuseEnded: opts.refuseEnded }, async ({ q, promotion, now }) => {
     await endPromotion(q, id, { status: 'aborted', by: userId, reason, at: now });
     if (opts.notice) {
-      const ended = (await getPromotion(q, id))!;
       const thread = await overviewTs(q, id);
       await enqueue(
         q,
-        { key: abortNoticeKey(id), promotionId: id, channelId: ended.channelId, ...abortNotice(ended), ...(thread ? { threadTs: thread, broadcast: true } : {}) },
+        {
+          key: abortNoticeKey(id),
+          promotionId: id,
+          channelId: promotion.channelId,
+          message: { kind: 'abort-notice', release: promotion.release, templateName: promotion.template.name, abortedBy: userId, reason },
+          ...(thread ? { threadTs: thread, broadcast: true } : {}),
+        },
         now,
       );
     }

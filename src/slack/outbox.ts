@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { ErrorCode, type ChatPostMessageArguments, type WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
-import { claimDue, getOutboxRow, markInDoubt, markPosted, markRefused, renewClaim, type ClaimedRow } from '../store/outbox.js';
+import { claimDue, getOutboxRow, markInDoubt, markPosted, markRefused, renewClaim, type ClaimedRow, type OutboxContent } from '../store/outbox.js';
+import { renderMessage } from './message-kinds.js';
 import type { RateBudget } from './rate-budget.js';
 
 /** The `event_type` of the metadata every outbox post carries; its `event_payload` is `{ key }`. */
@@ -78,6 +79,18 @@ function isRefusal(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === ErrorCode.PlatformError;
 }
 
+/** What a row shows: its kind rendered now (src/slack/message-kinds.ts), or the text and blocks an older version stored. */
+function render(content: OutboxContent): { text: string; blocks: unknown[] | null } {
+  switch (content.type) {
+    case 'message':
+      return renderMessage(content.message);
+    case 'rendered':
+      return { text: content.text, blocks: content.blocks };
+    case 'unreadable':
+      throw new Error(`cannot read this ${content.kind ?? ''} post: ${content.error}`);
+  }
+}
+
 interface HistoryPage {
   messages?: Array<{ ts?: string; metadata?: { event_type?: string; event_payload?: { key?: unknown } } }>;
   has_more?: boolean;
@@ -85,7 +98,7 @@ interface HistoryPage {
 }
 
 /**
- * Posts the outbox's rows exactly once. A row is claimed (one replica at a time, see claimDue), posted through the
+ * Posts the outbox's rows exactly once, each rendered from its kind and data as it is sent. A row is claimed (one replica at a time, see claimDue), posted through the
  * channel's chat.postMessage budget with `metadata: { event_type: 'preflight_outbox', event_payload: { key } }`, and
  * its ts recorded. When Slack refuses, nothing was posted: the row is retried after a backoff, or given up for good.
  * When the outcome is unknown (the answer timed out, the connection broke, or the process died holding the claim),
@@ -140,6 +153,16 @@ export class OutboxSender implements OutboxSending {
         return true;
       }
     }
+    let shown: { text: string; blocks: unknown[] | null };
+    try {
+      shown = render(row.content);
+    } catch (err) {
+      // A kind this version does not know (written by a newer one) or a renderer's bug: nothing was posted. Given
+      // back after a backoff, for a replica that can render it; never marked failed, which would lose the post.
+      log.error({ err, ...where }, 'cannot render an outbox post; leaving it for a version that can');
+      await markRefused(db, row.key, this.owner, { error: `cannot render: ${(err as Error).message}`, terminal: false });
+      return false;
+    }
     const budget = this.deps.postBudget(row.channelId);
     for (;;) {
       if (!(await budget.take(undefined, this.deps.signal))) {
@@ -154,8 +177,8 @@ export class OutboxSender implements OutboxSending {
       try {
         const args = {
           channel: row.channelId,
-          text: row.text,
-          ...(row.blocks ? { blocks: row.blocks } : {}),
+          text: shown.text,
+          ...(shown.blocks ? { blocks: shown.blocks } : {}),
           ...(row.threadTs ? { thread_ts: row.threadTs, reply_broadcast: row.broadcast } : {}),
           unfurl_links: false,
           unfurl_media: false,

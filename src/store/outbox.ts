@@ -1,7 +1,9 @@
+import { parseOutboxMessage, type OutboxMessage } from '../domain/message-kinds.js';
 import type { Queryable } from './db.js';
 
 /**
- * The outbox of one-off Slack posts (migration 005). Claims are timed by the database's clock, like render leases
+ * The outbox of one-off Slack posts (migrations 005, 006). A row holds a kind of message and its data
+ * (src/domain/message-kinds.ts), rendered when it is sent; rows written before migration 006 hold text and blocks. Claims are timed by the database's clock, like render leases
  * (./render-leases.ts): a claim is mutual exclusion across replicas, and the database is the one clock they share.
  * `created_at` is the injected clock's (the sender compares it with Slack's message ts when it looks for a post).
  */
@@ -13,9 +15,18 @@ export interface OutboxPost {
   channelId: string;
   threadTs?: string | null;
   broadcast?: boolean;
-  text: string;
-  blocks?: unknown[];
+  /** What to say, as a kind and its data: rendered when sent (src/slack/message-kinds.ts). */
+  message: OutboxMessage;
 }
+
+/**
+ * What a row posts: a kind of message and its data; text and blocks rendered when it was enqueued (a row written
+ * before migration 006); or data this version cannot read (a kind a newer version wrote, say), with why.
+ */
+export type OutboxContent =
+  | { type: 'message'; message: OutboxMessage }
+  | { type: 'rendered'; text: string; blocks: unknown[] | null }
+  | { type: 'unreadable'; kind: string | null; error: string };
 
 export type OutboxState = 'pending' | 'claimed' | 'posted' | 'failed';
 
@@ -25,8 +36,7 @@ export interface OutboxRow {
   channelId: string;
   threadTs: string | null;
   broadcast: boolean;
-  text: string;
-  blocks: unknown[] | null;
+  content: OutboxContent;
   eventType: string;
   state: OutboxState;
   attempts: number;
@@ -48,7 +58,9 @@ interface Row {
   channel_id: string;
   thread_ts: string | null;
   reply_broadcast: boolean;
-  text: string;
+  kind: string | null;
+  data: Record<string, unknown> | null;
+  text: string | null;
   blocks: unknown[] | null;
   event_type: string;
   state: OutboxState;
@@ -58,6 +70,15 @@ interface Row {
   created_at: Date | string;
 }
 
+function contentOf(r: Row): OutboxContent {
+  if (r.kind === null) return { type: 'rendered', text: r.text ?? '', blocks: r.blocks };
+  try {
+    return { type: 'message', message: parseOutboxMessage({ ...r.data, kind: r.kind }) };
+  } catch (err) {
+    return { type: 'unreadable', kind: r.kind, error: (err as Error).message };
+  }
+}
+
 function toRow(r: Row): OutboxRow {
   return {
     key: r.key,
@@ -65,8 +86,7 @@ function toRow(r: Row): OutboxRow {
     channelId: r.channel_id,
     threadTs: r.thread_ts,
     broadcast: r.reply_broadcast,
-    text: r.text,
-    blocks: r.blocks,
+    content: contentOf(r),
     eventType: r.event_type,
     state: r.state,
     attempts: r.attempts,
@@ -76,18 +96,20 @@ function toRow(r: Row): OutboxRow {
   };
 }
 
-const COLUMNS = `key, promotion_id, channel_id, thread_ts, reply_broadcast, text, blocks, event_type, state, attempts, posted_ts, last_error, created_at`;
+const COLUMNS = `key, promotion_id, channel_id, thread_ts, reply_broadcast, kind, data, text, blocks, event_type, state, attempts, posted_ts, last_error, created_at`;
 
 /**
  * Enqueue a post, inside the caller's transaction, so that it exists exactly when the change that causes it does. A
- * second enqueue of the same key does nothing (and says so: false).
+ * second enqueue of the same key does nothing (and says so: false). The message is checked against its kind's schema
+ * first: a post of the wrong shape throws, and the change with it.
  */
 export async function enqueue(q: Queryable, post: OutboxPost, now: Date): Promise<boolean> {
+  const { kind, ...data } = parseOutboxMessage(post.message);
   const r = await q.query(
-    `INSERT INTO slack_outbox (key, promotion_id, channel_id, thread_ts, reply_broadcast, text, blocks, created_at)
+    `INSERT INTO slack_outbox (key, promotion_id, channel_id, thread_ts, reply_broadcast, kind, data, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
      ON CONFLICT (key) DO NOTHING RETURNING key`,
-    [post.key, post.promotionId ?? null, post.channelId, post.threadTs ?? null, post.broadcast ?? false, post.text, post.blocks ? JSON.stringify(post.blocks) : null, now],
+    [post.key, post.promotionId ?? null, post.channelId, post.threadTs ?? null, post.broadcast ?? false, kind, JSON.stringify(data), now],
   );
   return r.rows.length > 0;
 }

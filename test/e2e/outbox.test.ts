@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { OUTBOX_EVENT_TYPE } from '../../src/slack/outbox.js';
-import { enqueue, getOutboxRow } from '../../src/store/outbox.js';
+import { enqueue, getOutboxRow, type OutboxPost } from '../../src/store/outbox.js';
 import { findActive } from '../../src/store/promotions.js';
 import { BACKENDS, type TestDatabase } from '../support/db.js';
 import { CHANNEL, promotionMessages, startHarness, type Harness } from '../support/harness.js';
@@ -43,10 +43,11 @@ describe.each(BACKENDS)('the outbox on %s', (_kind, create) => {
   const postCallsWithKey = (key: string) =>
     h.fake.callsTo('chat.postMessage').filter((c) => JSON.stringify(c.args['metadata'] ?? '').includes(key));
 
-  const post = (key: string, threadTs?: string) => ({
+  /** A post of a kind there is (the abort notice), named after its key. */
+  const post = (key: string, threadTs?: string, release = key): OutboxPost => ({
     key,
     channelId: CHANNEL,
-    text: `notice ${key}`,
+    message: { kind: 'abort-notice', release, templateName: 'Test', abortedBy: null, reason: null },
     ...(threadTs ? { threadTs, broadcast: true } : {}),
   });
 
@@ -167,7 +168,46 @@ describe.each(BACKENDS)('the outbox on %s', (_kind, create) => {
   it('enqueues one key once', async () => {
     await begin();
     expect(await enqueue(h.bot.db, post('test:once'), new Date())).toBe(true);
-    expect(await enqueue(h.bot.db, { ...post('test:once'), text: 'another' }, new Date())).toBe(false);
-    expect((await getOutboxRow(h.bot.db, 'test:once'))!.text).toBe('notice test:once');
+    expect(await enqueue(h.bot.db, post('test:once', undefined, 'another'), new Date())).toBe(false);
+    expect((await getOutboxRow(h.bot.db, 'test:once'))!.content).toEqual({ type: 'message', message: post('test:once').message });
+  });
+
+  it('refuses to enqueue a post that does not have its kind\'s shape', async () => {
+    await begin();
+    const bad = { ...post('test:bad'), message: { kind: 'abort-notice', release: '' } } as unknown as OutboxPost;
+    await expect(enqueue(h.bot.db, bad, new Date())).rejects.toThrow('outbox message abort-notice: release');
+    expect(await getOutboxRow(h.bot.db, 'test:bad')).toBeUndefined();
+  });
+
+  it('renders a post from its kind when it sends it', async () => {
+    await begin();
+    await enqueue(h.bot.db, { ...post('test:kind'), message: { kind: 'abort-notice', release: 'v2', templateName: 'Web <app>', abortedBy: 'U0DAN', reason: 'red' } }, new Date());
+    expect(await h.bot.preflight.publisher.outbox.send('test:kind')).toBe('posted');
+    expect(postedWithKey('test:kind').map((m) => m.text)).toEqual([':no_entry: <@U0DAN> aborted promotion *v2* (Web &lt;app&gt;): red']);
+  });
+
+  it('posts a row the previous version wrote (text and blocks rendered when enqueued) as it is', async () => {
+    await begin();
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'rendered before' } }];
+    await h.bot.db.query(
+      `INSERT INTO slack_outbox (key, channel_id, text, blocks, created_at) VALUES ($1, $2, $3, $4::jsonb, $5)`,
+      ['test:legacy', CHANNEL, 'rendered before', JSON.stringify(blocks), new Date()],
+    );
+    expect(await getOutboxRow(h.bot.db, 'test:legacy')).toMatchObject({ content: { type: 'rendered', text: 'rendered before', blocks } });
+    expect(await h.bot.preflight.publisher.outbox.sendDue()).toBe(1);
+    expect(postedWithKey('test:legacy')).toMatchObject([{ text: 'rendered before', blocks }]);
+  });
+
+  it('leaves a post of a kind it does not know (a newer version\'s) for a version that does, without failing it', async () => {
+    await begin();
+    await h.bot.db.query(
+      `INSERT INTO slack_outbox (key, channel_id, kind, data, created_at) VALUES ($1, $2, 'from-the-future', '{}'::jsonb, $3)`,
+      ['test:newer', CHANNEL, new Date()],
+    );
+    expect(await h.bot.preflight.publisher.outbox.send('test:newer')).toBe('pending');
+    expect(postCallsWithKey('test:newer')).toHaveLength(0);
+    const row = await getOutboxRow(h.bot.db, 'test:newer');
+    expect(row).toMatchObject({ state: 'pending', content: { type: 'unreadable', kind: 'from-the-future' } });
+    expect(row!.lastError).toContain('cannot render');
   });
 });

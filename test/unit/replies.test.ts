@@ -101,7 +101,7 @@ describe('texts that carry template and typed text', () => {
   });
 
   it('names who aborted and why in the notice, the reason escaped and capped', () => {
-    const notice = abortNotice(view('v1.50', templates[0]!, { status: 'aborted', endedBy: 'U0DAN', endReason: `CI is red <!here> ${'x'.repeat(600)}` }).promotion);
+    const notice = abortNotice({ kind: 'abort-notice', release: 'v1.50', templateName: templates[0]!.name, abortedBy: 'U0DAN', reason: `CI is red <!here> ${'x'.repeat(600)}` });
     expect(notice.text).toContain('<@U0DAN> aborted promotion *v1.50*');
     expect(notice.text).toContain('CI is red &lt;!here&gt;');
     expect(messageProblems(notice)).toEqual([]);
