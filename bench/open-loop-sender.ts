@@ -2,7 +2,9 @@
  * The sender of bench/open-loop.ts, in its own process: sends signed checkbox clicks open loop (at a fixed rate,
  * never waiting for answers) and writes what it sent and how each was answered.
  *   node --import tsx bench/open-loop-sender.ts <config.json> <out.json>
- * config: { urls, signingSecret, rate, durationMs, targets: [{ message, blockId, value, responseUrls }], users }
+ * config: { urls, signingSecret, rate, durationMs | count, targets: [{ message, blockId, value }], users, responseUrl, afterMicros }
+ * out: { sent: [{ user, blockId, value, ticked, actionTs, status, ackMs }], sentInMs, firstSentAt, lastSentAt, lastMicros }
+ * (status -1: no HTTP answer; the clicks go round-robin over urls.)
  * Each click ticks or unticks one item (chosen at random, the wanted state at random) from the view the sender
  * holds, which may be stale: the element's initial_options are set to show the item in the other state, so the
  * click is a change of that one item (a delta), and action_ts is unique and increasing across the run.
@@ -22,6 +24,8 @@ interface Config {
   signingSecret: string;
   rate: number;
   durationMs: number;
+  /** How many clicks to send (default rate x durationMs). */
+  count?: number;
   targets: Target[];
   users: string[];
   responseUrl: string;
@@ -48,7 +52,7 @@ function nextActionTs(): string {
   return `${Math.floor(lastMicros / 1e6)}.${String(lastMicros % 1e6).padStart(6, '0')}`;
 }
 
-const total = Math.round((cfg.rate * cfg.durationMs) / 1000);
+const total = cfg.count ?? Math.round((cfg.rate * cfg.durationMs) / 1000);
 const sent: SentClick[] = [];
 const pending: Promise<void>[] = [];
 
@@ -95,11 +99,14 @@ function send(i: number): void {
 }
 
 const t0 = performance.now();
+const firstSentAt = Date.now();
+let lastSentAt = firstSentAt;
 let next = 0;
 await new Promise<void>((done) => {
   const tick = () => {
     const due = Math.min(total, Math.floor(((performance.now() - t0) * cfg.rate) / 1000) + 1);
     while (next < due) send(next++);
+    lastSentAt = Date.now();
     if (next >= total) return done();
     setTimeout(tick, 2);
   };
@@ -107,4 +114,4 @@ await new Promise<void>((done) => {
 });
 const sentInMs = performance.now() - t0;
 await Promise.all(pending);
-writeFileSync(outPath!, JSON.stringify({ sent, sentInMs, lastMicros }));
+writeFileSync(outPath!, JSON.stringify({ sent, sentInMs, firstSentAt, lastSentAt, lastMicros }));

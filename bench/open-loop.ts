@@ -1,44 +1,180 @@
 /**
  * Issue 7's benchmark: signed checkbox clicks sent open loop (at a fixed rate, never waiting for answers) from a
  * separate process (bench/open-loop-sender.ts) at the largest template (rls-rollout), against a bare Bolt app that
- * only acknowledges (same HTTPReceiver and signing secret) and against the bot on a real PostgreSQL
- * (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, a throwaway schema) with the fake Slack, its
- * rate limits on, and the bot's chat.update budget on the wall clock (REAL_TIMER: real Slack is real time).
- *   npm run bench:open-loop
- * Env: OPEN_LOOP_RATES (default 50,100,200,400,800), OPEN_LOOP_SECONDS (5 per rate), OPEN_LOOP_BOTS (1,2),
- *      OPEN_LOOP_SETTLE_SECONDS (longest wait for the messages to show the final state, 90).
- * The bots and the fake Slack run in this process, so its CPU and RSS include the fake's; the sender does not.
- * Prints a table; asserts nothing.
+ * only acknowledges (bench/bare-bolt.ts) and against 1, 2 and 3 bots on one PostgreSQL database.
+ *
+ * Every bot is its own OS process started from the real entry point (`node --import tsx src/main.ts`, HTTP mode:
+ * SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL at the fake Slack this process serves, DATABASE_URL at a
+ * throwaway schema of TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, PORT); so is the bare app.
+ * The fake Slack runs here with its rate limits on, on the wall clock. CPU and RSS are read per process from
+ * /proc/<pid>/stat and /proc/<pid>/status (VmRSS), for the bots (or the bare app) only: not this process (fake Slack,
+ * polling), not the sender, not PostgreSQL. Linux only.
+ *
+ * Each run is fresh: new fake Slack, new schema, new processes, a new promotion (`/promote start v1.50 rls-rollout`).
+ * Within a run the rates follow one another on that promotion. A repeat is: the bare app at every rate, then a run
+ * per bot count. The ratio of a bot's p99 to the bare app's is to the bare p99 at the same rate in the same repeat.
+ *
+ *   npm run bench:open-loop                     (rates x bot counts x repeats)
+ *   npm run bench:soak                          (OPEN_LOOP_SOAK=100000: RSS over 100,000 clicks)
+ * Env: OPEN_LOOP_RATES (50,100,200,400,800), OPEN_LOOP_SECONDS (5 per rate), OPEN_LOOP_BOTS (1,2,3),
+ *      OPEN_LOOP_REPEATS (3), OPEN_LOOP_SETTLE_SECONDS (longest wait for the messages to show the final state, 90),
+ *      OPEN_LOOP_BARE (1; 0 skips the bare app), OPEN_LOOP_LOG_LEVEL (the bots' LOG_LEVEL, info),
+ *      OPEN_LOOP_UPDATES_PER_MINUTE (passed to the bots as SLACK_UPDATES_PER_MINUTE when set),
+ *      OPEN_LOOP_SOAK (clicks; when set, runs the soak instead), OPEN_LOOP_SOAK_RATE (400), OPEN_LOOP_SOAK_BOTS (1),
+ *      OPEN_LOOP_SOAK_EVERY (RSS sample every so many clicks, 10000), OPEN_LOOP_JSON (write every row to this file),
+ *      OPEN_LOOP_WARMUP (250: clicks at 50/s sent to fresh processes before the measured windows, and not counted in
+ *      them, so a just-started process's JIT warm-up is not billed to the first rate; printed apart; 0 turns it off).
+ * Prints per-run rows and the medians over repeats; asserts nothing.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import bolt from '@slack/bolt';
 import pg from 'pg';
 import { postgresDatabase, type LocalDatabase } from '../src/playground/databases.js';
-import type { FakeMessage } from '../src/playground/fake-slack.js';
-import { checkboxBlocks, promotionMessages } from '../src/playground/slack-client/index.js';
-import { DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET, startLocalStack, type LocalStack } from '../src/playground/stack.js';
-import { REAL_TIMER } from '../src/slack/rate-budget.js';
+import { startFakeSlack, type FakeMessage, type FakeSlack } from '../src/playground/fake-slack.js';
+import { checkboxBlocks, DEFAULT_CHANNEL, promotionMessages, slashCommand } from '../src/playground/slack-client/index.js';
+import { DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET } from '../src/playground/stack.js';
 import type { SentClick } from './open-loop-sender.js';
 
-const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const RATES = (process.env['OPEN_LOOP_RATES'] ?? '50,100,200,400,800').split(',').map(Number);
-const SECONDS = Number(process.env['OPEN_LOOP_SECONDS'] ?? 5);
-const BOTS = (process.env['OPEN_LOOP_BOTS'] ?? '1,2').split(',').filter(Boolean).map(Number);
-const SETTLE_MS = Number(process.env['OPEN_LOOP_SETTLE_SECONDS'] ?? 90) * 1000;
+const env = process.env;
+const DATABASE_URL = env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const list = (v: string) => v.split(',').filter(Boolean).map(Number);
+const RATES = list(env['OPEN_LOOP_RATES'] ?? '50,100,200,400,800');
+const SECONDS = Number(env['OPEN_LOOP_SECONDS'] ?? 5);
+const BOTS = list(env['OPEN_LOOP_BOTS'] ?? '1,2,3');
+const REPEATS = Number(env['OPEN_LOOP_REPEATS'] ?? 3);
+const SETTLE_MS = Number(env['OPEN_LOOP_SETTLE_SECONDS'] ?? 90) * 1000;
+const BARE = (env['OPEN_LOOP_BARE'] ?? '1') !== '0';
+const LOG_LEVEL = env['OPEN_LOOP_LOG_LEVEL'] ?? 'info';
+const UPDATES_PER_MINUTE = env['OPEN_LOOP_UPDATES_PER_MINUTE'];
+const SOAK = Number(env['OPEN_LOOP_SOAK'] ?? 0);
+const SOAK_RATE = Number(env['OPEN_LOOP_SOAK_RATE'] ?? 400);
+const SOAK_BOTS = Number(env['OPEN_LOOP_SOAK_BOTS'] ?? 1);
+const SOAK_EVERY = Number(env['OPEN_LOOP_SOAK_EVERY'] ?? 10_000);
+const JSON_OUT = env['OPEN_LOOP_JSON'];
+const WARMUP = Number(env['OPEN_LOOP_WARMUP'] ?? 250);
 const USERS = Array.from({ length: 40 }, (_, i) => `U0OPEN${i}`);
 const dir = mkdtempSync(join(tmpdir(), 'open-loop-'));
+console.log(`open-loop: logs and sender files in ${dir}`);
+{
+  // Which code the bots run: the working tree as it is now (uncommitted changes to src/ count).
+  const git = (args: string[]) => {
+    try {
+      return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const head = git(['log', '-1', '--format=%h %s']);
+  const dirty = git(['status', '--porcelain', '--', 'src', 'commands', 'blocks', 'checklists']);
+  console.log(`open-loop: code ${head ? `at ${head.slice(0, 100)}` : env['OPEN_LOOP_CODE'] ?? 'not in a git checkout'}${dirty ? `, with ${dirty.split('\n').length} uncommitted changes under src/ commands/ blocks/ checklists/` : ''}`);
+  console.log(`open-loop: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
 
+// ---- numbers ----
 function pct(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
-const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
+const median = (values: number[]) => pct(values.filter((v) => !Number.isNaN(v)), 50);
+const medianOf = (values: number[]): number => {
+  const v = values.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+};
+const MiB = (bytes: number) => (Number.isNaN(bytes) ? '-' : `${(bytes / 1048576).toFixed(0)}`);
+const f = (v: number | undefined, d = 1) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(d));
 
+// ---- processes, read from /proc ----
+const TICK_MS = 1000 / 100; // CLK_TCK is 100 on Linux x86-64 (getconf CLK_TCK)
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After "pid (comm) ": state is field 3, utime 14, stime 15.
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return NaN;
+  }
+}
+function rssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+interface Proc {
+  name: string;
+  pid: number;
+  url: string;
+  child: ChildProcess;
+  logPath: string;
+  exited?: number | string;
+}
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+async function spawnProc(name: string, script: string, extraEnv: Record<string, string>): Promise<Proc> {
+  const port = await freePort();
+  const logPath = join(dir, `${name}.log`);
+  const fd = openSync(logPath, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...env, SLACK_APP_TOKEN: '', DATABASE_URL: '', ...extraEnv, PORT: String(port), NODE_ENV: 'production' },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const p: Proc = { name, pid: child.pid!, url: `http://127.0.0.1:${port}`, child, logPath };
+  child.on('exit', (code, signal) => (p.exited = code ?? signal ?? 'exited'));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (p.exited !== undefined) throw new Error(`${name} exited (${p.exited}) before it was ready:\n${tail(p)}`);
+    if (Date.now() > deadline) throw new Error(`${name} not ready within 60 s:\n${tail(p)}`);
+    try {
+      const r = await fetch(`${p.url}/healthz`);
+      if (r.status === 200) return p;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+}
+function tail(p: Proc, lines = 20): string {
+  try {
+    return readFileSync(p.logPath, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+async function stopProc(p: Proc): Promise<void> {
+  if (p.exited !== undefined) return;
+  const gone = new Promise<void>((resolve) => p.child.once('exit', () => resolve()));
+  p.child.kill('SIGTERM');
+  const killed = await Promise.race([gone.then(() => false), sleep(12_000).then(() => true)]);
+  if (killed) {
+    p.child.kill('SIGKILL');
+    await gone;
+  }
+}
+function assertAlive(procs: Proc[]): void {
+  for (const p of procs) if (p.exited !== undefined) throw new Error(`${p.name} exited (${p.exited}) during the run:\n${tail(p)}`);
+}
+const sumCpu = (procs: Proc[]) => procs.reduce((s, p) => s + cpuMs(p.pid), 0);
+
+// ---- the sender ----
 interface Target {
   message: FakeMessage;
   blockId: string;
@@ -47,197 +183,473 @@ interface Target {
 function targetsOf(thread: FakeMessage[]): Target[] {
   return thread.flatMap((message) => checkboxBlocks(message).flatMap((b) => b.values.map((value) => ({ message, blockId: b.blockId, value }))));
 }
-
+interface SenderOut {
+  sent: SentClick[];
+  sentInMs: number;
+  firstSentAt: number;
+  lastSentAt: number;
+}
 let lastMicros = 0;
-let runNo = 0;
-async function runSender(urls: string[], rate: number, targets: Target[], responseUrl: string): Promise<{ sent: SentClick[]; sentInMs: number }> {
-  const n = runNo++;
-  const cfgPath = join(dir, `cfg-${n}.json`);
-  const outPath = join(dir, `out-${n}.json`);
-  writeFileSync(cfgPath, JSON.stringify({ urls, signingSecret: DEFAULT_SIGNING_SECRET, rate, durationMs: SECONDS * 1000, targets, users: USERS, responseUrl, afterMicros: lastMicros }));
+let senderNo = 0;
+async function runSender(urls: string[], rate: number, targets: Target[], responseUrl: string, count?: number): Promise<SenderOut> {
+  const n = senderNo++;
+  const cfgPath = join(dir, `sender-${n}.json`);
+  const outPath = join(dir, `sender-${n}.out.json`);
+  writeFileSync(cfgPath, JSON.stringify({ urls, signingSecret: DEFAULT_SIGNING_SECRET, rate, durationMs: SECONDS * 1000, count, targets, users: USERS, responseUrl, afterMicros: lastMicros }));
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/open-loop-sender.ts', cfgPath, outPath], { stdio: 'inherit' });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sender exited ${code}`))));
   });
-  const out = JSON.parse(readFileSync(outPath, 'utf8')) as { sent: SentClick[]; sentInMs: number; lastMicros: number };
+  const out = JSON.parse(readFileSync(outPath, 'utf8')) as SenderOut & { lastMicros: number };
   lastMicros = out.lastMicros;
+  writeFileSync(outPath, ''); // the rows are summarised below; keep /tmp small
   return out;
 }
 
+// ---- rows ----
 interface Row {
+  repeat: number;
   target: string;
+  bots: number;
   rate: number;
   clicks: number;
   non200: number;
   p50: number;
   p99: number;
+  ratio?: number;
   wrongItems?: number;
   noReceipt?: number;
+  /** Clicks still in click_intake once the bots were quiet. */
+  stillStored?: number;
+  /** Ephemeral messages and response_url posts the bots sent during the window (what a clicker was told). */
+  told?: number;
+  updatesOk?: number;
+  updates429?: number;
   updatesPerMinute?: number;
-  rateLimited?: number;
-  shownMs?: number | 'not within cap';
+  shownMs?: number;
+  quiet?: boolean;
+  /** Bot (or bare) CPU over the window, all processes, per click. */
   cpuMsPerClick: number;
-  rss: number;
+  cpuMsPerClickPerProc: number[];
+  rssPerProc: number[];
 }
 const rows: Row[] = [];
-const bareP99 = new Map<number, number>();
+interface RunInfo {
+  repeat: number;
+  target: string;
+  idleRss: number[];
+  afterRss: number[];
+  clicks: number;
+  startMs: number;
+}
+const runs: RunInfo[] = [];
+const bareP99 = new Map<string, number>(); // `${repeat}:${rate}`
 
-async function bare(targets: Target[], responseUrl: string): Promise<void> {
-  const receiver = new bolt.HTTPReceiver({ signingSecret: DEFAULT_SIGNING_SECRET });
-  // authorize answers from memory: a token alone would make Bolt ask auth.test on every request.
-  const app = new bolt.App({
-    receiver,
-    authorize: async () => ({ botToken: DEFAULT_BOT_TOKEN, botId: 'B0BARE', botUserId: 'U0BARE' }),
-    logLevel: bolt.LogLevel.ERROR,
+function printRow(r: Row): void {
+  const bits = [
+    `#${r.repeat}`,
+    r.target,
+    `${r.rate}/s`,
+    `clicks ${r.clicks}`,
+    `non-200 ${r.non200}`,
+    `ack p50 ${f(r.p50)} p99 ${f(r.p99)} ms`,
+    r.ratio !== undefined ? `p99/bare ${f(r.ratio, 2)}` : '',
+    r.wrongItems !== undefined ? `wrong ${r.wrongItems}` : '',
+    r.noReceipt !== undefined ? `no receipt ${r.noReceipt}` : '',
+    r.stillStored !== undefined ? `still stored ${r.stillStored}` : '',
+    r.told !== undefined ? `told ${r.told}` : '',
+    r.updatesOk !== undefined ? `chat.update ${f(r.updatesPerMinute)}/min (${r.updatesOk} ok, ${r.updates429} 429)` : '',
+    r.shownMs !== undefined ? `shown ${Number.isNaN(r.shownMs) ? 'not within cap' : `${f(r.shownMs / 1000)} s`}` : '',
+    r.quiet === false ? 'NOT QUIET' : '',
+    `CPU ${f(r.cpuMsPerClick, 2)} ms/click [${r.cpuMsPerClickPerProc.map((v) => f(v, 2)).join(' + ')}]`,
+    `RSS ${r.rssPerProc.map(MiB).join(' + ')} MiB`,
+  ];
+  console.log(bits.filter(Boolean).join(' | '));
+}
+
+// ---- what the channel shows ----
+function threadOf(fake: FakeSlack): FakeMessage[] {
+  const p = promotionMessages(fake, DEFAULT_CHANNEL)[0];
+  return p ? p.thread.map((m) => fake.message(m.channel, m.ts)!) : [];
+}
+function shownNow(fake: FakeSlack): Map<string, boolean> {
+  const shown = new Map<string, boolean>();
+  for (const m of threadOf(fake)) for (const b of checkboxBlocks(m)) for (const v of b.values) shown.set(v, b.ticked.includes(v));
+  return shown;
+}
+type Expected = Map<string, { ts: number; ticked: boolean }>;
+const matches = (shown: Map<string, boolean>, expected: Expected) => [...expected].every(([v, e]) => shown.get(v) === e.ticked);
+
+/** Samples what the messages show every 200 ms, so the time they reach the final state can be found afterwards. */
+function watchShown(fake: FakeSlack): { stop(): Array<{ t: number; shown: Map<string, boolean> }>; latest(): Map<string, boolean> } {
+  const snaps: Array<{ t: number; shown: Map<string, boolean> }> = [];
+  const take = () => snaps.push({ t: Date.now(), shown: shownNow(fake) });
+  take();
+  const timer = setInterval(take, 200);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return snaps;
+    },
+    latest: () => snaps.at(-1)!.shown,
+  };
+}
+/** From the last click until the messages show the final state and keep showing it; NaN when they never did. */
+function shownAfter(snaps: Array<{ t: number; shown: Map<string, boolean> }>, expected: Expected, lastSentAt: number): number {
+  let lastBad = -1;
+  snaps.forEach((s, i) => {
+    if (!matches(s.shown, expected)) lastBad = i;
   });
-  // Every request acknowledged at once, whatever it is (the bot's listeners do more before theirs).
-  app.use(async (args) => {
-    const ack = (args as { ack?: () => Promise<void> }).ack;
-    if (ack) await ack();
-  });
-  app.error(async (e) => {
-    console.error('bare app:', e);
-  });
-  const server = (await app.start(0)) as unknown as import('node:http').Server;
-  const port = (server.address() as { port: number }).port;
+  if (lastBad === snaps.length - 1) return NaN;
+  return Math.max(0, snaps[lastBad + 1]!.t - lastSentAt);
+}
+
+async function count(client: pg.Client, sql: string): Promise<number> {
   try {
-    for (const rate of RATES) {
-      const cpu = process.cpuUsage();
-      const { sent } = await runSender([`http://127.0.0.1:${port}/slack/events`], rate, targets, responseUrl);
-      const used = process.cpuUsage(cpu);
-      const ok = sent.filter((c) => c.status === 200);
-      const p99 = pct(ok.map((c) => c.ackMs), 99);
-      bareP99.set(rate, p99);
-      rows.push({ target: 'bare Bolt', rate, clicks: sent.length, non200: sent.length - ok.length, p50: pct(ok.map((c) => c.ackMs), 50), p99, cpuMsPerClick: (used.user + used.system) / 1000 / sent.length, rss: process.memoryUsage().rss });
-      console.log(JSON.stringify(rows.at(-1)));
-    }
-  } finally {
-    await app.stop();
+    return (await client.query<{ n: number }>(sql)).rows[0]!.n;
+  } catch {
+    return NaN; // the table changed shape under the bot's later versions
   }
 }
 
-async function bot(nBots: number, database: LocalDatabase, h: LocalStack, targets: Target[], responseUrl: string): Promise<void> {
+/**
+ * Waits until the bots are quiet: the messages show `expected`, click_intake is empty, no Web API call for 1.5 s and
+ * the bots used under 50 ms of CPU together in the last second. False when that took longer than SETTLE_MS.
+ */
+async function quiet(fake: FakeSlack, client: pg.Client, bots: Proc[], isShown: () => boolean): Promise<boolean> {
+  const start = Date.now();
+  let calls = fake.calls.length;
+  let lastCall = Date.now();
+  const cpu: Array<{ t: number; ms: number }> = [];
+  for (;;) {
+    assertAlive(bots);
+    const now = Date.now();
+    if (fake.calls.length !== calls) {
+      calls = fake.calls.length;
+      lastCall = now;
+    }
+    cpu.push({ t: now, ms: sumCpu(bots) });
+    while (cpu.length > 1 && now - cpu[1]!.t >= 1000) cpu.shift();
+    const busy = now - cpu[0]!.t >= 1000 ? cpu.at(-1)!.ms - cpu[0]!.ms : Infinity;
+    const stored = await count(client, 'SELECT count(*)::int AS n FROM click_intake');
+    if (isShown() && (stored === 0 || Number.isNaN(stored)) && now - lastCall >= 1500 && busy < 50) return true;
+    if (now - start > SETTLE_MS) return false;
+    await sleep(250);
+  }
+}
+
+// ---- a run of bots ----
+interface BotRun {
+  fake: FakeSlack;
+  database: LocalDatabase;
+  client: pg.Client;
+  bots: Proc[];
+  responseUrl: string;
+  expected: Expected;
+  close(): Promise<void>;
+}
+async function startBots(n: number, label: string): Promise<BotRun> {
+  const fake = await startFakeSlack({ rateLimits: true });
+  const database = await postgresDatabase(DATABASE_URL);
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
-  const expected = new Map<string, { ts: number; ticked: boolean }>();
-  let total = 0;
-  try {
-    const idle = process.memoryUsage().rss;
-    console.log(`bots=${nBots}: RSS idle ${mib(idle)}`);
-    for (const rate of RATES) {
-      // The views the sender holds: the messages as they show now (stale by the time the clicks land).
-      const thread = promotionMessages(h.fake)[0]!.thread.map((m) => h.fake.message(m.channel, m.ts)!);
-      const views = targetsOf(structuredClone(thread));
-      const updatesBefore = h.fake.callsTo('chat.update');
-      const okBefore = updatesBefore.filter((c) => !c.rateLimited).length;
-      const limitedBefore = updatesBefore.length - okBefore;
-      const cpu = process.cpuUsage();
-      const started = Date.now();
-      const { sent } = await runSender(
-        h.bots.map((b) => b.sender.url),
-        rate,
-        views,
-        responseUrl,
-      );
-      total += sent.length;
-      const ok = sent.filter((c) => c.status === 200);
-      for (const c of ok) {
-        const ts = Number(c.actionTs);
-        const e = expected.get(c.value);
-        if (!e || e.ts < ts) expected.set(c.value, { ts, ticked: c.ticked });
-      }
-      // Until every message shows the final state.
-      const lastClick = Date.now();
-      let shownMs: number | 'not within cap' = 'not within cap';
-      while (Date.now() - lastClick < SETTLE_MS) {
-        const now = promotionMessages(h.fake)[0]!.thread.map((m) => h.fake.message(m.channel, m.ts)!);
-        const shown = new Map<string, boolean>();
-        for (const m of now) for (const b of checkboxBlocks(m)) for (const v of b.values) shown.set(v, b.ticked.includes(v));
-        if ([...expected].every(([v, e]) => shown.get(v) === e.ticked)) {
-          shownMs = Date.now() - lastClick;
-          break;
-        }
-        await sleep(200);
-      }
-      await h.settle();
-      const used = process.cpuUsage(cpu);
-      const elapsedMin = (Date.now() - started) / 60000;
-      const updates = h.fake.callsTo('chat.update');
-      const okUpdates = updates.filter((c) => !c.rateLimited).length - okBefore;
-      const limited = updates.length - okUpdates - okBefore - limitedBefore;
-      const states = await client.query<{ item_id: string; state: string }>('SELECT item_id, state FROM item_states');
-      const stored = new Map(states.rows.map((r) => [r.item_id, r.state === 'done']));
-      const wrongItems = [...expected].filter(([v, e]) => stored.get(v) !== e.ticked).length;
-      const receipts = await client.query<{ key: string }>('SELECT key FROM interaction_receipts');
-      const keys = new Set(receipts.rows.map((r) => r.key));
-      const noReceipt = ok.filter((c) => !keys.has(`toggle:${c.user}:${c.actionTs}:${c.blockId}`)).length;
-      const okMs = ok.map((c) => c.ackMs);
-      const p99 = pct(okMs, 99);
-      rows.push({
-        target: `bot x${nBots} (PostgreSQL)`,
-        rate,
-        clicks: sent.length,
-        non200: sent.length - ok.length,
-        p50: pct(okMs, 50),
-        p99,
-        wrongItems,
-        noReceipt,
-        updatesPerMinute: okUpdates / elapsedMin,
-        rateLimited: limited,
-        shownMs,
-        cpuMsPerClick: (used.user + used.system) / 1000 / sent.length,
-        rss: process.memoryUsage().rss,
-      });
-      console.log(JSON.stringify({ ...rows.at(-1), bareP99: bareP99.get(rate), totalClicks: total }));
-    }
-    console.log(`bots=${nBots}: RSS idle ${mib(idle)}, after ${total} clicks ${mib(process.memoryUsage().rss)}`);
-  } finally {
-    await client.end();
-  }
-}
-
-async function setup(nBots: number): Promise<{ h: LocalStack; database: LocalDatabase; targets: Target[]; responseUrl: string }> {
-  const database = await postgresDatabase(DATABASE_URL);
-  const h = await startLocalStack({ database, bots: nBots, templatesDir: 'checklists', timer: REAL_TIMER, fake: { rateLimits: true } });
-  await h.command('start v1.50 rls-rollout');
-  // chat.postMessage runs at about one a second per channel on the wall clock: wait for the whole thread.
-  let seen = -1;
-  for (;;) {
-    await h.settle();
-    await sleep(2500);
-    const count = promotionMessages(h.fake)[0]?.thread.length ?? 0;
-    if (count === seen) break;
-    seen = count;
-  }
-  const thread = promotionMessages(h.fake)[0]!.thread;
-  return { h, database, targets: targetsOf(structuredClone(thread)), responseUrl: h.fake.responseUrl({ channel: thread[0]!.channel, user: USERS[0]! }) };
-}
-
-// The bare app first, on the same views.
-{
-  const { h, database, targets, responseUrl } = await setup(1);
-  await h.close();
-  await database.drop();
-  console.log(`rls-rollout: ${targets.length} checkbox options`);
-  await bare(targets, responseUrl);
-}
-for (const n of BOTS) {
-  const { h, database, targets, responseUrl } = await setup(n);
-  try {
-    await bot(n, database, h, targets, responseUrl);
-  } finally {
-    await h.close();
+  const bots: Proc[] = [];
+  const close = async () => {
+    await Promise.all(bots.map(stopProc));
+    await client.end().catch(() => undefined);
+    await fake.close();
     await database.drop();
+  };
+  try {
+    const botEnv = {
+      SLACK_BOT_TOKEN: DEFAULT_BOT_TOKEN,
+      SLACK_SIGNING_SECRET: DEFAULT_SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      DATABASE_URL: database.url!,
+      LOG_LEVEL,
+      ...(UPDATES_PER_MINUTE ? { SLACK_UPDATES_PER_MINUTE: UPDATES_PER_MINUTE } : {}),
+    };
+    // The first migrates the schema; the others start together once it has.
+    bots.push(await spawnProc(`${label}-bot1`, 'src/main.ts', botEnv));
+    bots.push(...(await Promise.all(Array.from({ length: n - 1 }, (_, i) => spawnProc(`${label}-bot${i + 2}`, 'src/main.ts', botEnv)))));
+    const responseUrl = fake.responseUrl({ channel: DEFAULT_CHANNEL, user: USERS[0]! });
+    const started = await slashCommand(
+      { url: `${bots[0]!.url}/slack/events`, signingSecret: DEFAULT_SIGNING_SECRET },
+      { text: 'start v1.50 rls-rollout', userId: 'U0ALICE', channelId: DEFAULT_CHANNEL, responseUrl: fake.responseUrl({ channel: DEFAULT_CHANNEL, user: 'U0ALICE' }) },
+    );
+    if (started.status !== 200) throw new Error(`/promote start answered ${started.status}: ${started.body}`);
+    // chat.postMessage runs at about one a second per channel: wait until the whole thread is there and the bots rest.
+    let seen = -1;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      await sleep(2500);
+      const count = threadOf(fake).length;
+      if (count > 0 && count === seen) break;
+      if (Date.now() > deadline) throw new Error(`the checklist was not posted within 120 s (${count} thread messages):\n${tail(bots[0]!)}`);
+      seen = count;
+    }
+    await quiet(fake, client, bots, () => true);
+    return { fake, database, client, bots, responseUrl, expected: new Map(), close };
+  } catch (err) {
+    await close();
+    throw err;
   }
 }
 
-const f = (v: number | undefined, d = 1) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(d));
-console.log('\n| target | rate/s | clicks | non-200 | ack p50 ms | ack p99 ms | p99 / bare p99 | wrong items | acked, no receipt | chat.update/min ok (429s) | final state shown after last click | CPU ms/click | RSS |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const r of rows) {
-  const ratio = r.target.startsWith('bot') ? f(r.p99 / (bareP99.get(r.rate) ?? NaN), 2) : '-';
-  const shown = r.shownMs === undefined ? '-' : typeof r.shownMs === 'number' ? `${(r.shownMs / 1000).toFixed(1)} s` : r.shownMs;
-  const upd = r.updatesPerMinute === undefined ? '-' : `${f(r.updatesPerMinute)} (${r.rateLimited})`;
-  console.log(`| ${r.target} | ${r.rate} | ${r.clicks} | ${r.non200} | ${f(r.p50)} | ${f(r.p99)} | ${ratio} | ${r.wrongItems ?? '-'} | ${r.noReceipt ?? '-'} | ${upd} | ${shown} | ${f(r.cpuMsPerClick, 2)} | ${mib(r.rss)} |`);
+/** One window of clicks at `rate` against the run's bots, measured until they are quiet. */
+async function botWindow(run: BotRun, repeat: number, target: string, rate: number, clicks?: number): Promise<Row & { sent: SentClick[] }> {
+  const { fake, client, bots, expected } = run;
+  // The views the sender holds: the messages as they show now (stale by the time the clicks land).
+  const views = targetsOf(structuredClone(threadOf(fake)));
+  const callsBefore = fake.calls.length;
+  const toldBefore = fake.ephemerals().length + fake.responses().length;
+  const cpuBefore = bots.map((b) => cpuMs(b.pid));
+  const started = Date.now();
+  const watch = watchShown(fake);
+  const out = await runSender(
+    bots.map((b) => `${b.url}/slack/events`),
+    rate,
+    views,
+    run.responseUrl,
+    clicks,
+  );
+  const ok = out.sent.filter((c) => c.status === 200);
+  for (const c of ok) {
+    const ts = Number(c.actionTs);
+    const e = expected.get(c.value);
+    if (!e || e.ts < ts) expected.set(c.value, { ts, ticked: c.ticked });
+  }
+  const wasQuiet = await quiet(fake, client, bots, () => matches(watch.latest(), expected));
+  const snaps = watch.stop();
+  const cpuAfter = bots.map((b) => cpuMs(b.pid));
+  const elapsedMin = (Date.now() - started) / 60000;
+  const updates = fake.calls.slice(callsBefore).filter((c) => c.method === 'chat.update');
+  const updatesOk = updates.filter((c) => !c.rateLimited).length;
+  const states = await client.query<{ item_id: string; state: string }>('SELECT item_id, state FROM item_states');
+  const stored = new Map(states.rows.map((r) => [r.item_id, r.state === 'done']));
+  const wrongItems = [...expected].filter(([v, e]) => stored.get(v) !== e.ticked).length;
+  const receipts = await client.query<{ key: string }>('SELECT key FROM interaction_receipts');
+  const keys = new Set(receipts.rows.map((r) => r.key));
+  const noReceipt = ok.filter((c) => !keys.has(`toggle:${c.user}:${c.actionTs}:${c.blockId}`)).length;
+  const okMs = ok.map((c) => c.ackMs);
+  const perProc = cpuAfter.map((a, i) => (a - cpuBefore[i]!) / out.sent.length);
+  return {
+    repeat,
+    target,
+    bots: bots.length,
+    rate,
+    clicks: out.sent.length,
+    non200: out.sent.length - ok.length,
+    p50: pct(okMs, 50),
+    p99: pct(okMs, 99),
+    wrongItems,
+    noReceipt,
+    stillStored: await count(client, 'SELECT count(*)::int AS n FROM click_intake'),
+    told: fake.ephemerals().length + fake.responses().length - toldBefore,
+    updatesOk,
+    updates429: updates.length - updatesOk,
+    updatesPerMinute: updatesOk / elapsedMin,
+    shownMs: shownAfter(snaps, expected, out.lastSentAt),
+    quiet: wasQuiet,
+    cpuMsPerClick: perProc.reduce((s, v) => s + v, 0),
+    cpuMsPerClickPerProc: perProc,
+    rssPerProc: bots.map((b) => rssBytes(b.pid)),
+    sent: out.sent,
+  };
 }
+
+async function botRun(n: number, repeat: number): Promise<void> {
+  const target = `bot x${n}`;
+  const t0 = Date.now();
+  const run = await startBots(n, `r${repeat}-x${n}`);
+  try {
+    const idleRss = run.bots.map((b) => rssBytes(b.pid));
+    console.log(`#${repeat} ${target}: idle RSS ${idleRss.map(MiB).join(' + ')} MiB (checklist posted, bots quiet)`);
+    let total = 0;
+    if (WARMUP > 0) {
+      const { sent: _w, ...w } = await botWindow(run, repeat, `${target} warm-up`, 50, WARMUP);
+      printRow(w);
+      total += w.clicks;
+    }
+    for (const rate of RATES) {
+      const { sent: _sent, ...row } = await botWindow(run, repeat, target, rate);
+      total += row.clicks;
+      row.ratio = row.p99 / (bareP99.get(`${repeat}:${rate}`) ?? NaN);
+      rows.push(row);
+      printRow(row);
+    }
+    runs.push({ repeat, target, idleRss, afterRss: run.bots.map((b) => rssBytes(b.pid)), clicks: total, startMs: t0 });
+  } finally {
+    await run.close();
+  }
+}
+
+async function bareRun(repeat: number, targets: Target[], responseUrl: string): Promise<void> {
+  const bare = await spawnProc(`r${repeat}-bare`, 'bench/bare-bolt.ts', { SLACK_SIGNING_SECRET: DEFAULT_SIGNING_SECRET });
+  try {
+    await sleep(500);
+    const idleRss = [rssBytes(bare.pid)];
+    let total = 0;
+    if (WARMUP > 0) total += (await runSender([`${bare.url}/slack/events`], 50, targets, responseUrl, WARMUP)).sent.length;
+    for (const rate of RATES) {
+      const before = cpuMs(bare.pid);
+      const out = await runSender([`${bare.url}/slack/events`], rate, targets, responseUrl);
+      const used = cpuMs(bare.pid) - before;
+      assertAlive([bare]);
+      total += out.sent.length;
+      const ok = out.sent.filter((c) => c.status === 200).map((c) => c.ackMs);
+      const row: Row = {
+        repeat,
+        target: 'bare Bolt',
+        bots: 0,
+        rate,
+        clicks: out.sent.length,
+        non200: out.sent.length - ok.length,
+        p50: pct(ok, 50),
+        p99: pct(ok, 99),
+        cpuMsPerClick: used / out.sent.length,
+        cpuMsPerClickPerProc: [used / out.sent.length],
+        rssPerProc: [rssBytes(bare.pid)],
+      };
+      bareP99.set(`${repeat}:${rate}`, row.p99);
+      rows.push(row);
+      printRow(row);
+    }
+    runs.push({ repeat, target: 'bare Bolt', idleRss, afterRss: [rssBytes(bare.pid)], clicks: total, startMs: Date.now() });
+  } finally {
+    await stopProc(bare);
+  }
+}
+
+// ---- the soak: RSS over OPEN_LOOP_SOAK clicks ----
+async function soak(): Promise<void> {
+  console.log(`soak: ${SOAK} clicks at ${SOAK_RATE}/s against ${SOAK_BOTS} bot(s), RSS sampled after the first 1,000 and every ${SOAK_EVERY}`);
+  const run = await startBots(SOAK_BOTS, `soak-x${SOAK_BOTS}`);
+  const series: Array<{ clicks: number; loadRss: number[]; quietRss: number[]; p50: number; p99: number; non200: number; noReceipt: number; wrong: number; shownMs: number; cpuMsPerClick: number; updatesPerMinute: number; updates429: number; told: number; stillStored: number; quiet: boolean }> = [];
+  try {
+    const idle = run.bots.map((b) => rssBytes(b.pid));
+    console.log(`soak: idle RSS ${idle.map(MiB).join(' + ')} MiB`);
+    let done = 0;
+    const marks = [Math.min(1000, SOAK)];
+    for (let m = SOAK_EVERY; m <= SOAK; m += SOAK_EVERY) marks.push(m);
+    if (marks.at(-1) !== SOAK) marks.push(SOAK);
+    for (const mark of [...new Set(marks)]) {
+      const row = await botWindow(run, 1, `soak x${SOAK_BOTS}`, SOAK_RATE, mark - done);
+      done = mark;
+      const loadRss = row.rssPerProc; // right after the bots went quiet; sampled again after a 5 s rest below
+      await sleep(5000);
+      const quietRss = run.bots.map((b) => rssBytes(b.pid));
+      series.push({
+        clicks: done,
+        loadRss,
+        quietRss,
+        p50: row.p50,
+        p99: row.p99,
+        non200: row.non200,
+        noReceipt: row.noReceipt!,
+        wrong: row.wrongItems!,
+        shownMs: row.shownMs!,
+        cpuMsPerClick: row.cpuMsPerClick,
+        updatesPerMinute: row.updatesPerMinute!,
+        updates429: row.updates429!,
+        told: row.told!,
+        stillStored: row.stillStored!,
+        quiet: row.quiet!,
+      });
+      const s = series.at(-1)!;
+      console.log(
+        `soak: after ${s.clicks} clicks | RSS quiet ${s.loadRss.map(MiB).join(' + ')} MiB, +5 s ${s.quietRss.map(MiB).join(' + ')} MiB | ack p50 ${f(s.p50)} p99 ${f(s.p99)} ms | non-200 ${s.non200} | no receipt ${s.noReceipt} | wrong ${s.wrong} | told ${s.told} | still stored ${s.stillStored} | chat.update ${f(s.updatesPerMinute)}/min (${s.updates429} 429) | shown ${f(s.shownMs / 1000)} s | CPU ${f(s.cpuMsPerClick, 2)} ms/click${s.quiet ? '' : ' | NOT QUIET'}`,
+      );
+    }
+    const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+    const first = series[0]!;
+    const last = series.at(-1)!;
+    console.log(`\n## Soak: ${SOAK} clicks at ${SOAK_RATE}/s, ${SOAK_BOTS} bot(s) (RSS MiB, sum over bots; per bot in brackets)\n`);
+    console.log('| clicks | RSS when quiet | RSS 5 s later | ack p50 ms | ack p99 ms | non-200 | acked, no receipt | wrong items | chat.update/min (429s) | shown after last click | CPU ms/click |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log(`| 0 (idle) | ${MiB(sum(idle))}${idle.length > 1 ? ` [${idle.map(MiB).join(', ')}]` : ''} | | | | | | | | | |`);
+    for (const s of series) {
+      console.log(
+        `| ${s.clicks} | ${MiB(sum(s.loadRss))}${s.loadRss.length > 1 ? ` [${s.loadRss.map(MiB).join(', ')}]` : ''} | ${MiB(sum(s.quietRss))} | ${f(s.p50)} | ${f(s.p99)} | ${s.non200} | ${s.noReceipt} | ${s.wrong} | ${f(s.updatesPerMinute)} (${s.updates429}) | ${Number.isNaN(s.shownMs) ? 'not within cap' : `${f(s.shownMs / 1000)} s`} | ${f(s.cpuMsPerClick, 2)} |`,
+      );
+    }
+    const growth = sum(last.quietRss) / sum(first.quietRss) - 1;
+    console.log(`\nRSS after ${last.clicks} clicks vs after the first ${first.clicks} (5 s after quiet): ${MiB(sum(last.quietRss))} vs ${MiB(sum(first.quietRss))} MiB, ${(growth * 100).toFixed(1)}% (target: within 10%)`);
+    if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ soak: { idle, series } }, null, 1));
+  } finally {
+    await run.close();
+  }
+}
+
+// ---- the sweep over rates x bot counts x repeats ----
+async function sweep(): Promise<void> {
+  // The views the bare app's clicks carry: the thread as a fresh promotion posts it.
+  let targets: Target[] = [];
+  let responseUrl = '';
+  if (BARE) {
+    const run = await startBots(1, 'views');
+    targets = targetsOf(structuredClone(threadOf(run.fake)));
+    responseUrl = run.responseUrl; // the fake is gone by the time the bare app runs; the bare app never posts to it
+    await run.close();
+    console.log(`rls-rollout: ${targets.length} checkbox options shown at the start`);
+  }
+  for (let repeat = 1; repeat <= REPEATS; repeat++) {
+    if (BARE) await bareRun(repeat, targets, responseUrl);
+    for (const n of BOTS) await botRun(n, repeat);
+  }
+
+  const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+  console.log('\n## Per run\n');
+  console.log('| run | target | rate/s | clicks | non-200 | ack p50 ms | ack p99 ms | p99 / bare p99 | wrong items | acked, no receipt | still stored | told | chat.update/min ok (429s) | final state shown after last click | CPU ms/click (per process) | RSS MiB after (per process) |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) {
+    const shown = r.shownMs === undefined ? '-' : Number.isNaN(r.shownMs) ? 'not within cap' : `${f(r.shownMs / 1000)} s`;
+    const per = r.cpuMsPerClickPerProc.length > 1 ? ` (${r.cpuMsPerClickPerProc.map((v) => f(v, 2)).join(' + ')})` : '';
+    const rss = r.rssPerProc.length > 1 ? `${MiB(sum(r.rssPerProc))} (${r.rssPerProc.map(MiB).join(' + ')})` : MiB(r.rssPerProc[0]!);
+    console.log(
+      `| ${r.repeat} | ${r.target} | ${r.rate} | ${r.clicks} | ${r.non200} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ratio, 2)} | ${r.wrongItems ?? '-'} | ${r.noReceipt ?? '-'} | ${r.stillStored ?? '-'} | ${r.told ?? '-'} | ${r.updatesOk === undefined ? '-' : `${f(r.updatesPerMinute)} (${r.updates429})`} | ${shown}${r.quiet === false ? ' (not quiet)' : ''} | ${f(r.cpuMsPerClick, 2)}${per} | ${rss} |`,
+    );
+  }
+
+  console.log(`\n## Medians over ${REPEATS} run(s) (min-max in brackets)\n`);
+  console.log('| target | rate/s | ack p50 ms | ack p99 ms | p99 / bare p99 | non-200 (sum) | wrong items (sum) | acked, no receipt (sum) | chat.update/min ok | 429s (sum) | final state shown after last click | CPU ms/click (all bots) |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const spread = (v: number[], d = 1, scale = 1) => {
+    const w = v.filter((x) => !Number.isNaN(x));
+    if (w.length === 0) return '-';
+    const med = `${f(medianOf(w) / scale, d)}`;
+    return w.length > 1 ? `${med} (${f(Math.min(...w) / scale, d)}-${f(Math.max(...w) / scale, d)})` : med;
+  };
+  const targets_ = [...new Set(rows.map((r) => r.target))];
+  for (const t of targets_) {
+    for (const rate of RATES) {
+      const rs = rows.filter((r) => r.target === t && r.rate === rate);
+      if (rs.length === 0) continue;
+      const isBot = t.startsWith('bot');
+      const shownMs = rs.map((r) => r.shownMs ?? NaN);
+      const notShown = rs.filter((r) => r.shownMs !== undefined && Number.isNaN(r.shownMs)).length;
+      console.log(
+        `| ${t} | ${rate} | ${spread(rs.map((r) => r.p50))} | ${spread(rs.map((r) => r.p99))} | ${isBot ? spread(rs.map((r) => r.ratio ?? NaN), 2) : '-'} | ${sum(rs.map((r) => r.non200))} | ${isBot ? sum(rs.map((r) => r.wrongItems ?? 0)) : '-'} | ${isBot ? sum(rs.map((r) => r.noReceipt ?? 0)) : '-'} | ${isBot ? spread(rs.map((r) => r.updatesPerMinute ?? NaN)) : '-'} | ${isBot ? sum(rs.map((r) => r.updates429 ?? 0)) : '-'} | ${isBot ? `${spread(shownMs, 1, 1000)} s${notShown ? `, ${notShown} not within cap` : ''}` : '-'} | ${spread(rs.map((r) => r.cpuMsPerClick), 2)} |`,
+      );
+    }
+  }
+
+  console.log('\n## RSS (MiB, sum over the processes; per process in brackets for the median run)\n');
+  console.log('| target | idle (checklist posted) | after the run | clicks in the run (warm-up included) |');
+  console.log('| --- | --- | --- | --- |');
+  for (const t of [...new Set(runs.map((r) => r.target))]) {
+    const rs = runs.filter((r) => r.target === t);
+    const idle = rs.map((r) => sum(r.idleRss));
+    const after = rs.map((r) => sum(r.afterRss));
+    const mid = rs[idle.indexOf(median(idle))] ?? rs[0]!;
+    const per = (v: number[]) => (v.length > 1 ? ` [${v.map(MiB).join(', ')}]` : '');
+    const rng = (v: number[]) => (v.length > 1 ? ` (${MiB(Math.min(...v))}-${MiB(Math.max(...v))})` : '');
+    console.log(`| ${t} | ${MiB(medianOf(idle))}${rng(idle)}${per(mid.idleRss)} | ${MiB(medianOf(after))}${rng(after)}${per(mid.afterRss)} | ${rs[0]!.clicks} |`);
+  }
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ rows, runs }, null, 1));
+}
+
+if (SOAK > 0) await soak();
+else await sweep();
