@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import type { Db } from './store/db.js';
 import type { Template } from './domain/template.js';
 import type { Deps } from './services/deps.js';
+import { wasNotAcknowledged } from './errors.js';
 import { answerHealth } from './health.js';
 import type { PreflightApp, RequestContext } from './listeners/context.js';
 import { answerError } from './slack/answer-error.js';
@@ -152,7 +153,11 @@ export function createPreflight(opts: PreflightOptions): Preflight {
 
   // Errors Bolt meets before our middleware runs (authorisation, say) end in the same handler.
   app.error((async ({ error, body, context }: ErrorArgs) => {
-    await answerError(app.client, error.original ?? error, body, context?.log ?? log);
+    const original = error.original ?? error;
+    // A click that could not be stored, already answered privately (src/slack/request-context.ts): rethrown, Bolt
+    // answers Slack 500 at once (handled here, the request would stay unanswered until Bolt's 3 s timeout).
+    if (wasNotAcknowledged(original)) throw original;
+    await answerError(app.client, original, body, context?.log ?? log);
   }) as never);
 
   let healthServer: Server | undefined;

@@ -59,3 +59,19 @@ export class DatabaseUnavailable extends UserError {
     this.cause = cause;
   }
 }
+
+const NOT_ACKNOWLEDGED = new WeakSet<object>();
+
+/**
+ * Marks an error thrown, on purpose, before its request was acknowledged: a click that could not be stored. The app's
+ * error handler answers the person privately as usual and then lets Bolt answer Slack with an error status, so Slack
+ * shows the click did not go through (an answer of 200 would say it had).
+ */
+export function notAcknowledged<E>(err: E): E {
+  if (typeof err === 'object' && err !== null) NOT_ACKNOWLEDGED.add(err);
+  return err;
+}
+
+export function wasNotAcknowledged(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && NOT_ACKNOWLEDGED.has(err);
+}

@@ -23,6 +23,11 @@ export interface ClickContext<C> extends RequestContext {
   promotion: Promotion;
 }
 
+/** What a stored click's middleware adds: the parsed click only (it is checked when applied). */
+export interface StoredClickContext<C> extends RequestContext {
+  click: C;
+}
+
 /** What a modal submission's middleware adds: the parsed submission and its promotion, known to be running. */
 export interface SubmissionContext<S> extends RequestContext {
   submission: S;

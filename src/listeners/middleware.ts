@@ -8,7 +8,7 @@ import { getPromotion } from '../store/promotions.js';
 import type { Deps } from '../services/deps.js';
 import { assertActive } from '../services/guard.js';
 import { assertLiveMessage } from '../services/live-message.js';
-import type { ClickContext, SubmissionContext } from './context.js';
+import type { ClickContext, StoredClickContext, SubmissionContext } from './context.js';
 import type { ClickTarget } from './payloads.js';
 import { parseSubmission, type Submission } from './views/submissions.js';
 
@@ -33,8 +33,30 @@ export function resolveClick<C extends ClickTarget>(
   return async ({ ack, body, action, context, next }) => {
     await ack();
     const click = parse(body, action);
-    if (click.messageTs) await assertLiveMessage(context.deps, click.promotionId, click.channelId, click.messageTs);
+    if (click.messageTs) await assertLiveMessage(context.deps.db, click.promotionId, click.channelId, click.messageTs);
     context.promotion = await runningPromotion(context.deps, click.promotionId, click.userId, act);
+    context.click = click;
+    await next();
+  };
+}
+
+/**
+ * The same for a click the intake stores (a tick, a choice): it is acknowledged only once stored, so the listener
+ * acknowledges it (through the intake's `stored` callback), not this middleware; the live-message and permission
+ * checks are made when the click is applied (src/services/intake.ts), under the promotion's lock. A click that
+ * cannot be read is acknowledged and the person told why: there is nothing to store.
+ */
+export function resolveStoredClick<C extends ClickTarget>(
+  parse: (body: unknown, action: unknown) => C,
+): Middleware<SlackActionMiddlewareArgs<BlockAction>, StoredClickContext<C>> {
+  return async ({ ack, body, action, context, next }) => {
+    let click: C;
+    try {
+      click = parse(body, action);
+    } catch (err) {
+      await ack();
+      throw err;
+    }
     context.click = click;
     await next();
   };

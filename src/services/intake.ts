@@ -1,4 +1,4 @@
-import { DatabaseUnavailable, newErrorId, UserError } from '../errors.js';
+import { DatabaseUnavailable, newErrorId, notAcknowledged, UserError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TxQueryable } from '../store/db.js';
 import {
@@ -7,13 +7,15 @@ import {
   pendingClicks,
   promotionsWithClicksBefore,
   removeClicks,
-  storeClick,
   type ClickPayload,
   type PendingClick,
 } from '../store/click-intake.js';
+import { mayAct } from '../domain/policy.js';
 import { commitBatch, type BatchedChange, type BatchedOutcome, type Change } from './change.js';
 import type { Deps } from './deps.js';
+import { GroupInsert } from './group-insert.js';
 import { chooseChange, toggleChange } from './items.js';
+import { assertLiveMessage } from './live-message.js';
 import { showChange } from './show.js';
 
 /**
@@ -56,7 +58,11 @@ interface Waiting {
   log: Logger;
 }
 
-/** The change a stored click makes, or why it cannot be read. */
+/**
+ * The change a stored click makes, or why it cannot be read. The checks a click passes are made here, when it is
+ * applied under the promotion's lock, not before it is stored (storing comes first, so that a click is durable
+ * before it is acknowledged): it was made on the promotion's live message, and this person may make it.
+ */
 function changeOf(click: PendingClick): Change {
   const payload = CLICK_PAYLOAD.safeParse(click.payload);
   if (!payload.success) {
@@ -65,9 +71,16 @@ function changeOf(click: PendingClick): Change {
     };
   }
   const p = payload.data;
-  return p.kind === 'toggle'
-    ? toggleChange({ userId: click.userId, actionTs: click.actionTs, ticked: p.ticked, unticked: p.unticked })
-    : chooseChange({ userId: click.userId, actionTs: click.actionTs, itemId: p.item, optionId: p.option });
+  const change =
+    p.kind === 'toggle'
+      ? toggleChange({ userId: click.userId, actionTs: click.actionTs, ticked: p.ticked, unticked: p.unticked })
+      : chooseChange({ userId: click.userId, actionTs: click.actionTs, itemId: p.item, optionId: p.option });
+  return async (scope) => {
+    if (p.on) await assertLiveMessage(scope.q, scope.promotion.id, p.on.channel, p.on.ts);
+    const verdict = mayAct(scope.promotion, click.userId, p.kind === 'toggle' ? 'tick' : 'choose');
+    if (!verdict.allowed) throw new UserError(verdict.why, 'not_allowed');
+    return change(scope);
+  };
 }
 
 function batched(clicks: PendingClick[]): Array<BatchedChange<string>> {
@@ -75,7 +88,8 @@ function batched(clicks: PendingClick[]): Array<BatchedChange<string>> {
 }
 
 /**
- * The click intake: checkbox toggles and choices are stored on arrival, one INSERT each, and applied in batches.
+ * The click intake: checkbox toggles and choices are stored on arrival (group insert: ./group-insert.ts), and only
+ * then acknowledged, and applied in batches.
  *
  * Why: applying each click in its own transaction queued every click of a busy checklist for the promotion's row
  * lock, each holding a pool connection while it waited, until the pool's checkout timeout failed clicks that had
@@ -91,19 +105,30 @@ function batched(clicks: PendingClick[]): Array<BatchedChange<string>> {
 export class ClickIntake {
   private readonly queues = new Map<string, Map<string, Waiting>>();
   private readonly running = new Set<Promise<unknown>>();
+  private readonly inserts: GroupInsert;
 
-  constructor(private readonly deps: IntakeDeps) {}
+  constructor(private readonly deps: IntakeDeps) {
+    this.inserts = new GroupInsert(deps.db);
+  }
 
   /**
-   * Store a click and wait until it is applied, then shown. Resolves when it is (changed says whether it changed
-   * anything); throws what the person should hear: why it was refused, that the checklist message could not be
-   * updated, or that it was stored but could not be applied just now (it will be). A click that cannot even be
-   * stored (the database is away, or every connection busy) throws DatabaseUnavailable: "try again".
+   * Store a click, call `stored` (the listener acknowledges the click to Slack there: only a stored click is
+   * acknowledged, so an acknowledged click is never lost), and wait until it is applied, then shown. Resolves when
+   * it is (changed says whether it changed anything); throws what the person should hear: why it was refused, that
+   * the checklist message could not be updated, or that it was stored but could not be applied just now (it will
+   * be). A click that cannot be stored throws before `stored` is called: DatabaseUnavailable (the database is away)
+   * or Busy (clicks arrive faster than they can be stored): "nothing was recorded, click again".
    */
-  async submit(click: ClickSubmission, log = this.deps.log): Promise<{ changed: boolean }> {
-    const stored = await storeClick(this.deps.db, { ...click, receivedAt: this.deps.clock() });
+  async submit(click: ClickSubmission, stored: () => Promise<void>, log = this.deps.log): Promise<{ changed: boolean }> {
+    let isNew: boolean;
+    try {
+      isNew = await this.inserts.store({ ...click, receivedAt: this.deps.clock() });
+    } catch (err) {
+      throw notAcknowledged(err);
+    }
+    await stored();
     // A redelivery of a click already stored: the delivery that stored it answers.
-    if (!stored) return { changed: false };
+    if (!isNew) return { changed: false };
     const outcome = await this.apply(click.promotionId, click.receiptKey, log);
     switch (outcome.status) {
       case 'changed': {
@@ -122,6 +147,7 @@ export class ClickIntake {
 
   /** Resolves when no batch or sweep of this process is running (shutdown and tests wait on it). */
   async idle(): Promise<void> {
+    await this.inserts.idle();
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 

@@ -37,6 +37,10 @@ export interface ToggleInput {
   actionTs: string;
   /** Identifies this one click, so a redelivery is applied once. */
   receiptKey: string;
+  /** The message clicked on (checked to be the promotion's live one when applied). */
+  on?: { channel: string; ts: string };
+  /** Called once the click is stored, before it is applied: the listener acknowledges it to Slack there. */
+  stored: () => Promise<void>;
 }
 
 /**
@@ -51,8 +55,8 @@ export function toggleChecks(deps: Deps, input: ToggleInput): Promise<{ changed:
     promotionId: input.promotionId,
     userId: input.userId,
     actionTs: input.actionTs,
-    payload: { kind: 'toggle', ticked: input.ticked, unticked: input.unticked },
-  }, deps.log);
+    payload: { kind: 'toggle', ticked: input.ticked, unticked: input.unticked, on: input.on },
+  }, input.stored, deps.log);
 }
 
 /**
@@ -82,6 +86,10 @@ export interface ChooseInput {
   /** When Slack sent the choice: an earlier choice arriving later never overwrites it. */
   actionTs: string;
   receiptKey: string;
+  /** The message the menu is on (checked to be the promotion's live one when applied). */
+  on?: { channel: string; ts: string };
+  /** Called once the click is stored, before it is applied: the listener acknowledges it to Slack there. */
+  stored: () => Promise<void>;
 }
 
 /** Choose one option of a choose-one item; stored and applied by the intake, as a checkbox click is. */
@@ -91,8 +99,8 @@ export function chooseOption(deps: Deps, input: ChooseInput): Promise<{ changed:
     promotionId: input.promotionId,
     userId: input.userId,
     actionTs: input.actionTs,
-    payload: { kind: 'choose', item: input.itemId, option: input.optionId },
-  }, deps.log);
+    payload: { kind: 'choose', item: input.itemId, option: input.optionId, on: input.on },
+  }, input.stored, deps.log);
 }
 
 /** A choice's change: skipped when a choice Slack sent later is already applied to the item. */

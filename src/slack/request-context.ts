@@ -3,13 +3,15 @@ import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { RequestContext } from '../listeners/context.js';
 import type { Deps } from '../services/deps.js';
+import { wasNotAcknowledged } from '../errors.js';
 import { answerError } from './answer-error.js';
 
 /**
  * The first middleware of every request: gives it an id, a child logger carrying that id, the user and the
  * kind of request, and the use cases' dependencies with that logger (so every line a service logs while
  * serving it carries the ids). Any error a listener throws is answered here, inside the tracked work, so
- * waiting for `track`ed work also covers telling the person.
+ * waiting for `track`ed work also covers telling the person (and one thrown before the request was acknowledged,
+ * on purpose, is then thrown on: see `notAcknowledged`).
  */
 export function requestContext(
   deps: Deps,
@@ -25,6 +27,12 @@ export function requestContext(
     context.actorId = actorId;
     context.log = log;
     context.deps = { ...deps, log };
-    await track(next().catch((err: unknown) => answerError(client, err, body, log)));
+    await track(
+      next().catch(async (err: unknown) => {
+        await answerError(client, err, body, log);
+        // A click that could not be stored goes on to the app's error handler, which has Bolt answer Slack 500.
+        if (wasNotAcknowledged(err)) throw err;
+      }),
+    );
   };
 }

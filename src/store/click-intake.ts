@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import type { Queryable } from './db.js';
 
+/**
+ * The message a click was made on: checked when the click is applied (a stray copy of the checklist never updates,
+ * so a change made there would be invisible). Absent in clicks stored by versions that checked before storing.
+ */
+const CLICKED_ON = z.object({ channel: z.string(), ts: z.string() }).optional();
+
 /** What a stored click does: a checkbox click's delta, or one option chosen. */
 export const CLICK_PAYLOAD = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('toggle'), ticked: z.array(z.string()), unticked: z.array(z.string()) }),
-  z.object({ kind: z.literal('choose'), item: z.string(), option: z.string() }),
+  z.object({ kind: z.literal('toggle'), ticked: z.array(z.string()), unticked: z.array(z.string()), on: CLICKED_ON }),
+  z.object({ kind: z.literal('choose'), item: z.string(), option: z.string(), on: CLICKED_ON }),
 ]);
 export type ClickPayload = z.infer<typeof CLICK_PAYLOAD>;
 
@@ -27,13 +33,31 @@ export type PendingClick = Omit<StoredClick, 'payload'> & { payload: unknown };
  * which a change's FOR NO KEY UPDATE does not block). False when this receipt key is stored already (a redelivery).
  */
 export async function storeClick(q: Queryable, c: StoredClick): Promise<boolean> {
-  const r = await q.query(
+  return (await storeClicks(q, [c])).has(c.receiptKey);
+}
+
+/**
+ * Store many clicks with one INSERT (the intake's group insert: one statement and one connection for every click
+ * that arrived while the previous insert ran). Returns the receipt keys stored now; a key missing from it was stored
+ * already (a redelivery). A key given twice is stored once.
+ */
+export async function storeClicks(q: Queryable, clicks: readonly StoredClick[]): Promise<Set<string>> {
+  if (clicks.length === 0) return new Set();
+  const r = await q.query<{ receipt_key: string }>(
     `INSERT INTO click_intake (receipt_key, promotion_id, user_id, action_ts, payload, received_at)
-     VALUES ($1, $2, $3, $4::numeric, $5, $6)
-     ON CONFLICT (receipt_key) DO NOTHING`,
-    [c.receiptKey, c.promotionId, c.userId, c.actionTs, JSON.stringify(c.payload), c.receivedAt],
+     SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::numeric[], $5::jsonb[], $6::timestamptz[])
+     ON CONFLICT (receipt_key) DO NOTHING
+     RETURNING receipt_key`,
+    [
+      clicks.map((c) => c.receiptKey),
+      clicks.map((c) => c.promotionId),
+      clicks.map((c) => c.userId),
+      clicks.map((c) => c.actionTs),
+      clicks.map((c) => JSON.stringify(c.payload)),
+      clicks.map((c) => c.receivedAt),
+    ],
   );
-  return r.rowCount > 0;
+  return new Set(r.rows.map((row) => row.receipt_key));
 }
 
 interface Row {

@@ -245,7 +245,7 @@ describe('the intake under pressure, and what the clicker hears when it cannot t
     expect(await storedClicks(h.bot.db)).toBe(0);
   });
 
-  it('says to try again when the click cannot even be stored, and changes nothing', async () => {
+  it('does not acknowledge a click it cannot store: Slack is answered 500 at once, the clicker told to try again, nothing changes', async () => {
     database = await postgresDatabase();
     let refuse = false;
     h = await startHarness({
@@ -259,7 +259,7 @@ describe('the intake under pressure, and what the clicker hears when it cannot t
     const promotionId = (await findActive(h.bot.db, CHANNEL, 'v1.50'))!.id;
     refuse = true;
     const box = findCheckbox(h.fake, 'gate-3');
-    expect((await h.toggle('U0FULL', box.message, box.blockId, ['gate-3'])).status).toBe(200);
+    expect((await h.toggle('U0FULL', box.message, box.blockId, ['gate-3'])).status).toBe(500);
     await h.settle();
     expect(h.fake.ephemerals().filter((e) => e.user === 'U0FULL').map((e) => e.text)).toEqual([
       expect.stringContaining("Preflight's database is not answering just now, so this may not have been saved. Please try again in a moment."),

@@ -85,52 +85,68 @@ for (const [name, create] of BACKENDS) {
       });
       const state = async (item: string) => (await getItemState(db, id, item))?.state;
       const stored = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM click_intake WHERE promotion_id = $1', [id])).rows[0]!.n;
-      return { id, deps, intake, clock, refreshed, logs, toggle, choose, state, stored };
+      /** The receipt keys acknowledged, in order: the intake calls back once a click is stored. */
+      const acked: string[] = [];
+      const submit = (c: ClickSubmission) =>
+        intake.submit(c, async () => {
+          // Acknowledged only once stored: the row is there when the acknowledgement goes.
+          const r = await db.query('SELECT 1 FROM click_intake WHERE receipt_key = $1 UNION ALL SELECT 1 FROM interaction_receipts WHERE key = $1', [c.receiptKey]);
+          if (r.rows.length === 0) throw new Error(`acknowledged ${c.receiptKey} before it was stored`);
+          acked.push(c.receiptKey);
+        });
+      return { id, deps, intake, clock, refreshed, logs, toggle, choose, state, stored, submit, acked };
     }
 
     it('applies a stored click, shows it, and keeps nothing stored; a redelivery is stored and applied once', async () => {
-      const { id, intake, refreshed, toggle, state, stored } = await setUp();
+      const { id, submit, refreshed, toggle, state, stored, acked } = await setUp();
       const click = toggle('U1', ts(1), { ticked: ['a'] });
-      expect(await intake.submit(click)).toEqual({ changed: true });
+      expect(await submit(click)).toEqual({ changed: true });
       expect(await state('a')).toBe('done');
       expect(refreshed).toEqual([id]);
       expect(await stored()).toBe(0);
       // Delivered again, at once twice and then later: stored once at a time, and the receipt stops it applying again.
-      const again = await Promise.all([intake.submit(click), intake.submit(click)]);
+      const again = await Promise.all([submit(click), submit(click)]);
       expect(again).toEqual([{ changed: false }, { changed: false }]);
-      expect(await intake.submit(click)).toEqual({ changed: false });
+      expect(await submit(click)).toEqual({ changed: false });
       expect(await listAudit(db, id)).toHaveLength(1);
       expect(await stored()).toBe(0);
+      // Every delivery was acknowledged, each only once the click was stored.
+      expect(acked).toEqual([click.receiptKey, click.receiptKey, click.receiptKey, click.receiptKey]);
     });
 
     it('applies clicks on an item in the order Slack sent them, whichever arrives first', async () => {
-      const { id, intake, toggle, choose, state } = await setUp();
+      const { id, submit, toggle, choose, state } = await setUp();
       // A tick then an untick of a, delivered untick first: the untick changes nothing but the tick is then too old.
-      expect(await intake.submit(toggle('U1', ts(11), { unticked: ['a'] }))).toEqual({ changed: false });
+      expect(await submit(toggle('U1', ts(11), { unticked: ['a'] }))).toEqual({ changed: false });
       expect(await lastActionTs(db, id, 'a')).toBe(ts(11));
-      expect(await intake.submit(toggle('U1', ts(10), { ticked: ['a'] }))).toEqual({ changed: false });
+      expect(await submit(toggle('U1', ts(10), { ticked: ['a'] }))).toEqual({ changed: false });
       expect(await state('a')).toBe('open');
       expect(await lastActionTs(db, id, 'a')).toBe(ts(11));
 
       // b ticked; then an untick and a tick again, delivered tick first: it stays ticked.
-      await intake.submit(toggle('U1', ts(20), { ticked: ['b'] }));
-      await intake.submit(toggle('U2', ts(22), { ticked: ['b'] }));
-      await intake.submit(toggle('U3', ts(21), { unticked: ['b'] }));
+      await submit(toggle('U1', ts(20), { ticked: ['b'] }));
+      await submit(toggle('U2', ts(22), { ticked: ['b'] }));
+      await submit(toggle('U3', ts(21), { unticked: ['b'] }));
       expect(await state('b')).toBe('done');
 
       // A click naming two items is applied to the one no later click has decided, and skipped for the other.
-      expect(await intake.submit(toggle('U4', ts(5), { ticked: ['a', 'c'] }))).toEqual({ changed: true });
+      expect(await submit(toggle('U4', ts(5), { ticked: ['a', 'c'] }))).toEqual({ changed: true });
       expect([await state('a'), await state('c')]).toEqual(['open', 'done']);
 
       // Choices: Y chosen after X, delivered first.
-      expect(await intake.submit(choose('U5', ts(31), 'y'))).toEqual({ changed: true });
-      expect(await intake.submit(choose('U6', ts(30), 'x'))).toEqual({ changed: false });
+      expect(await submit(choose('U5', ts(31), 'y'))).toEqual({ changed: true });
+      expect(await submit(choose('U6', ts(30), 'x'))).toEqual({ changed: false });
       expect(await getItemState(db, id, 'pick')).toMatchObject({ state: 'done', value: 'y', by: 'U5' });
     });
 
     it('coalesces a burst of clicks into a few batches, and ends on the latest click per item', async () => {
       let transactions = 0;
-      const { intake, toggle, state } = await setUp((inner) => ({ ...inner, tx: (fn) => (transactions++, inner.tx(fn)) }));
+      let inserts = 0;
+      const { submit, toggle, state, acked } = await setUp((inner) => ({
+        ...inner,
+        tx: (fn) => (transactions++, inner.tx(fn)),
+        query: (sql, params) => (/^INSERT INTO click_intake/.test(sql.trim()) && inserts++, inner.query(sql, params)),
+      }));
       // Every item gets a run of clicks, each undoing the one before, sent in one order and delivered shuffled.
       const clicks: ClickSubmission[] = [];
       const expected = new Map<string, string>();
@@ -141,15 +157,18 @@ for (const [name, create] of BACKENDS) {
         expected.set(item, runs % 2 === 1 ? 'done' : 'open');
       }
       const shuffled = clicks.map((c, i) => ({ c, key: (i * 7919) % clicks.length })).sort((x, y) => x.key - y.key).map((x) => x.c);
-      const results = await Promise.allSettled(shuffled.map((c) => intake.submit(c)));
+      const results = await Promise.allSettled(shuffled.map((c) => submit(c)));
       expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
       for (const [item, want] of expected) expect(await state(item)).toBe(want);
       expect(transactions).toBeLessThan(clicks.length);
+      // Stored by group insert: the clicks that arrived during an INSERT went in the next one.
+      expect(inserts).toBeLessThan(clicks.length);
+      expect(acked).toHaveLength(clicks.length);
     });
 
     it('tells the person when the promotion ended between storing the click and applying it', async () => {
       let end: (() => Promise<unknown>) | undefined;
-      const { id, intake, toggle, state, stored } = await setUp((inner) => ({
+      const { id, submit, toggle, state, stored } = await setUp((inner) => ({
         ...inner,
         query: async (sql, params) => {
           const r = await inner.query(sql, params);
@@ -158,31 +177,33 @@ for (const [name, create] of BACKENDS) {
         },
       }));
       end = () => db.tx((q) => endPromotion(q, id, { status: 'aborted', by: 'U9', reason: 'moved to Friday', at: START }));
-      await expect(intake.submit(toggle('U1', ts(40), { ticked: ['a'] }))).rejects.toThrow('Promotion v1 was aborted (moved to Friday), so nothing was changed');
+      await expect(submit(toggle('U1', ts(40), { ticked: ['a'] }))).rejects.toThrow('Promotion v1 was aborted (moved to Friday), so nothing was changed');
       expect(await state('a')).toBe('open');
       expect(await stored()).toBe(0);
       expect(await listAudit(db, id)).toEqual([]);
     });
 
-    it('says to try again when the click cannot even be stored', async () => {
-      const { intake, toggle, stored } = await setUp((inner) => ({
+    it('does not acknowledge a click it cannot store, and says to try again', async () => {
+      const { submit, toggle, stored, acked } = await setUp((inner) => ({
         ...inner,
         query: async (sql, params) => {
           if (/^INSERT INTO click_intake/.test(sql.trim())) throw new DatabaseUnavailable(new Error('timeout exceeded when trying to connect'));
           return inner.query(sql, params);
         },
       }));
-      await expect(intake.submit(toggle('U1', ts(50), { ticked: ['a'] }))).rejects.toBeInstanceOf(DatabaseUnavailable);
+      await expect(submit(toggle('U1', ts(50), { ticked: ['a'] }))).rejects.toBeInstanceOf(DatabaseUnavailable);
       expect(await stored()).toBe(0);
+      // Not acknowledged: Slack shows the person the click did not go through, besides the private answer.
+      expect(acked).toEqual([]);
     });
 
     it('keeps a click whose batch failed, tells the person it will be applied, and the sweep applies it once orphaned', async () => {
       let failing = true;
-      const { id, intake, clock, refreshed, toggle, state, stored } = await setUp((inner) => ({
+      const { id, intake, submit, clock, refreshed, toggle, state, stored } = await setUp((inner) => ({
         ...inner,
         tx: (fn) => (failing ? Promise.reject(new DatabaseUnavailable(new Error('Connection terminated unexpectedly'))) : inner.tx(fn)),
       }));
-      await expect(intake.submit(toggle('U1', ts(60), { ticked: ['a'] }))).rejects.toThrow(
+      await expect(submit(toggle('U1', ts(60), { ticked: ['a'] }))).rejects.toThrow(
         'Received, but the database stopped answering before your click was applied. It is applied by itself once the database is back',
       );
       expect(await stored()).toBe(1);

@@ -1,12 +1,12 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { chooseOption } from '../../services/items.js';
-import type { ClickContext } from '../context.js';
+import type { StoredClickContext } from '../context.js';
 import type { ChoiceClick } from '../payloads.js';
 
-type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs<ClickContext<ChoiceClick>>;
+type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs<StoredClickContext<ChoiceClick>>;
 
-/** A choose-one item (e.g. ingest behaviour) picked from its menu. */
-export async function onChoose({ context }: Args): Promise<void> {
+/** A choose-one item (e.g. ingest behaviour) picked from its menu; acknowledged once stored (see resolveStoredClick). */
+export async function onChoose({ ack, context }: Args): Promise<void> {
   const { click, deps } = context;
   await chooseOption(deps, {
     promotionId: click.promotionId,
@@ -15,5 +15,7 @@ export async function onChoose({ context }: Args): Promise<void> {
     userId: click.userId,
     actionTs: click.actionTs,
     receiptKey: `choose:${click.userId}:${click.actionTs}:${click.blockId}`,
+    ...(click.messageTs ? { on: { channel: click.channelId, ts: click.messageTs } } : {}),
+    stored: () => ack(),
   });
 }

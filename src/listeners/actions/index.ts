@@ -1,6 +1,6 @@
 import { ACTION, INPUT } from '../../ids.js';
 import type { PreflightApp } from '../context.js';
-import { resolveClick } from '../middleware.js';
+import { resolveClick, resolveStoredClick } from '../middleware.js';
 import { parseCheckboxClick, parseChoiceClick, parseNaSwitchClick, parseRefButtonClick } from '../payloads.js';
 import { onChoose } from './choose.js';
 import { onOpenField } from './open-field.js';
@@ -14,8 +14,8 @@ import { onToggle } from './toggle.js';
  * which act the person needs the right for), and its listener.
  */
 export function register(app: PreflightApp): void {
-  app.action({ type: 'block_actions', action_id: ACTION.toggle }, resolveClick(parseCheckboxClick, 'tick'), onToggle);
-  app.action({ type: 'block_actions', action_id: ACTION.choose }, resolveClick(parseChoiceClick, 'choose'), onChoose);
+  app.action({ type: 'block_actions', action_id: ACTION.toggle }, resolveStoredClick(parseCheckboxClick), onToggle);
+  app.action({ type: 'block_actions', action_id: ACTION.choose }, resolveStoredClick(parseChoiceClick), onChoose);
   app.action({ type: 'block_actions', action_id: ACTION.openField }, resolveClick(parseRefButtonClick, 'fill'), onOpenField);
   app.action({ type: 'block_actions', action_id: ACTION.openNa }, resolveClick(parseRefButtonClick, 'mark-not-applicable'), onOpenNa);
   // Inside the not-applicable modal: its mark / restore radio buttons dispatch their change.
