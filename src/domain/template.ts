@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { slugSchema } from './names.js';
 import { sectionsSchema, warningSchema } from './template/items.js';
-import { approvalsSchema, deciderSchema, rolesSchema } from './template/people.js';
+import { onGoSchema } from './template/on-go.js';
+import { approvalsSchema, deciderSchema, rolesSchema, separationSchema } from './template/people.js';
 import { announceSchema, rollbackSchema } from './template/rollback.js';
 import { checkRules } from './template/rules.js';
 import { timelineSchema, windowSchema } from './template/timeline.js';
@@ -26,14 +27,16 @@ export const templateSchema = z
     /** Which runbook(s) this template was written from. */
     source: z.string().max(200).optional(),
     /**
-     * The environment the promotion deploys to, e.g. `production`. Nothing acts on it yet; the environment lock
-     * (the approvals issue) will key on it, so that two promotions into one environment cannot run at once.
+     * The environment the promotion deploys to, e.g. `production`: at most one promotion is in progress per
+     * environment (`/promote start <release> <template> --env <name>` overrides it for one run).
      */
     environment: slugSchema.optional(),
     warning: warningSchema,
     roles: rolesSchema,
     approvals: approvalsSchema,
     decider: deciderSchema,
+    separation: separationSchema,
+    on_go: onGoSchema,
     window: windowSchema,
     timeline: timelineSchema,
     announce: announceSchema,
@@ -56,6 +59,8 @@ export type Section = TemplateBody['sections'][number];
 export type Item = Section['items'][number];
 export type FieldSpec = NonNullable<Item['field']>;
 export type ChoiceSpec = NonNullable<Item['choice']>;
+export type ApprovalSpec = TemplateBody['approvals'][number];
+export type RoleSpec = TemplateBody['roles'][string];
 
 /** A template as loaded: its id is the file name without `.yml`. */
 export interface Template extends TemplateBody {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SLUG_RULE } from '../../src/domain/names.js';
 import { templateSchema } from '../../src/domain/template.js';
+import { approvalId } from '../../src/domain/template/people.js';
 import { checkRules, readOutline, RULES, type Rule } from '../../src/domain/template/rules.js';
 import { parseTemplate } from '../../src/templates/loader.js';
 
@@ -69,6 +70,9 @@ describe('the template rules', () => {
       'repeatEndsAfterStart',
       'repeatsAreBounded',
       'blocksGoOnlyBeforeGo',
+      'approvalIdsAreUnique',
+      'bindsNameValues',
+      'inputItemsExist',
     ]);
   });
 
@@ -287,5 +291,55 @@ describe('environment', () => {
     const source = 'name: Env\nenvironment: Prod\nsections:\n  - id: a\n    title: A\n    kind: notes\n';
     expect(parseTemplate('checklists/env.yml', source).problems).toEqual([{ file: 'checklists/env.yml', key: 'environment', line: 2, message: SLUG_RULE }]);
     expect(parseTemplate('checklists/env.yml', source.replace('Prod', 'production')).template?.environment).toBe('production');
+  });
+});
+
+describe('approvals, binds and on_go', () => {
+  type WithApprovals = Input & { approvals: Array<Record<string, unknown>>; on_go?: unknown };
+
+  it('default an approval id to its role, with -after-deploy for that stage, and take required and binds', () => {
+    const parsed = templateSchema.parse(
+      broken((t) => {
+        (t as WithApprovals).approvals = [
+          { role: 'owner', label: 'Before', required: 2, binds: ['ci-sha'] },
+          { role: 'owner', label: 'After', stage: 'after-deploy' },
+        ];
+      }),
+    );
+    expect(parsed.approvals.map((a) => [approvalId(a), a.required, a.binds])).toEqual([
+      ['owner', 2, ['ci-sha']],
+      ['owner-after-deploy', 1, []],
+    ]);
+    expect(parsed.separation).toEqual({ requester_may_approve: false, one_person_many_roles: false });
+  });
+
+  it('refuse two approvals with one id, at the second', () => {
+    const input = broken((t) => ((t as WithApprovals).approvals = [{ role: 'owner', label: 'A' }, { role: 'owner', label: 'B' }]));
+    expect(onlyIssue(RULES.approvalIdsAreUnique, input)).toEqual({
+      path: ['approvals', 1],
+      message: 'approval id "owner" is used twice: give each approval of the same role and stage its own id',
+    });
+  });
+
+  it('refuse binding to an item that does not exist or has no value', () => {
+    expect(onlyIssue(RULES.bindsNameValues, broken((t) => ((t as WithApprovals).approvals = [{ role: 'owner', label: 'A', binds: ['nope'] }])))).toEqual({
+      path: ['approvals', 0, 'binds', 0],
+      message: 'item "nope" does not exist',
+    });
+    expect(onlyIssue(RULES.bindsNameValues, broken((t) => ((t as WithApprovals).approvals = [{ role: 'owner', label: 'A', binds: ['ci-green'] }])))).toEqual({
+      path: ['approvals', 0, 'binds', 0],
+      message: 'item "ci-green" is a checkbox: an approval can only bind to a field or a choice',
+    });
+  });
+
+  it('take a workflow dispatch whose inputs name the release and existing items, and refuse an unknown item', () => {
+    const dispatch = { repo: 'acme/platform', workflow: 'housekeeping-prod-promotion.yml', inputs: { confirm: 'PROMOTE', sha: '{item:ci-sha}', tag: '{release}' } };
+    const parsed = templateSchema.parse(broken((t) => ((t as WithApprovals).on_go = { dispatch })));
+    expect(parsed.on_go?.dispatch).toEqual({ ...dispatch, ref: 'main' });
+    const bad = broken((t) => ((t as WithApprovals).on_go = { dispatch: { ...dispatch, inputs: { sha: '{item:ci-shaa}' } } }));
+    expect(onlyIssue(RULES.inputItemsExist, bad)).toEqual({ path: ['on_go', 'dispatch', 'inputs', 'sha'], message: '{item:ci-shaa}: item "ci-shaa" does not exist' });
+    expect(issuesOf(broken((t) => ((t as WithApprovals).on_go = { dispatch: { ...dispatch, repo: 'platform' } })))).toMatchObject([
+      { path: ['on_go', 'dispatch', 'repo'], message: 'must be owner/name, e.g. acme/platform' },
+    ]);
   });
 });

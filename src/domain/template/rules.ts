@@ -1,4 +1,6 @@
 import { countOccurrences, MAX_OCCURRENCES, OffsetError, readOffset } from '../offsets.js';
+import { INPUT_PLACEHOLDER } from './on-go.js';
+import { approvalId } from './people.js';
 
 /**
  * What one key cannot say alone: ids unique across sections, roles and probe targets that exist, repeats that
@@ -20,6 +22,8 @@ export interface Located {
 
 export interface ItemOutline {
   id?: Located;
+  /** A field or a choice: something with a value an approval can bind to. */
+  hasValue: boolean;
   /** The item ids a probe's `records` writes evidence to. */
   records: Located[];
   /** The ids of a choice's options marked `blocks_go: true`. */
@@ -46,6 +50,15 @@ export interface Outline {
   /** Every place a role is named: approvals, the decider, timeline mentions, section owners. */
   roleRefs: Located[];
   timeline: TimelineOutline[];
+  approvals: ApprovalOutline[];
+  /** The items named in `on_go.dispatch.inputs` placeholders (`{item:<id>}`). */
+  inputItems: Located[];
+}
+
+export interface ApprovalOutline {
+  /** As written, or the default (role, or role-after-deploy), located at the approval. */
+  id?: Located;
+  binds: Located[];
 }
 
 export type Rule = (outline: Outline) => Issue[];
@@ -66,7 +79,26 @@ export function readOutline(raw: unknown): Outline {
     roles: new Set(isRaw(roles) ? Object.keys(roles) : []),
     roleRefs: readRoleRefs(raw),
     timeline: listAt(keyOf(raw, 'timeline')).map(readTimelineEntry),
+    approvals: listAt(keyOf(raw, 'approvals')).map(readApproval),
+    inputItems: readInputItems(raw),
   };
+}
+
+function readApproval(a: unknown, i: number): ApprovalOutline {
+  const written = textAt(keyOf(a, 'id'), ['approvals', i, 'id']);
+  const role = keyOf(a, 'role');
+  const id = written ?? (typeof role === 'string' ? { value: approvalId({ role, stage: keyOf(a, 'stage') === 'after-deploy' ? 'after-deploy' : 'before-go' }), path: ['approvals', i] } : undefined);
+  return { id, binds: listAt(keyOf(a, 'binds')).map((b, j) => textAt(b, ['approvals', i, 'binds', j])).filter(defined) };
+}
+
+function readInputItems(raw: unknown): Located[] {
+  const inputs = keyOf(keyOf(keyOf(raw, 'on_go'), 'dispatch'), 'inputs');
+  if (!isRaw(inputs)) return [];
+  return Object.entries(inputs).flatMap(([name, value]) =>
+    typeof value !== 'string'
+      ? []
+      : [...value.matchAll(INPUT_PLACEHOLDER)].flatMap((m) => (m[1]!.startsWith('item:') ? [{ value: m[1]!.slice(5), path: ['on_go', 'dispatch', 'inputs', name] }] : [])),
+  );
 }
 
 function readSection(section: unknown, si: number): SectionOutline {
@@ -79,6 +111,7 @@ function readSection(section: unknown, si: number): SectionOutline {
       const options = listAt(keyOf(keyOf(item, 'choice'), 'options'));
       return {
         id: textAt(keyOf(item, 'id'), [...path, 'id']),
+        hasValue: keyOf(item, 'field') !== undefined || keyOf(item, 'choice') !== undefined,
         records: ['run_id', 'sha'].map((key) => textAt(keyOf(records, key), [...path, 'probe', 'records', key])).filter(defined),
         blocksGo: options
           .map((o, oi) => (keyOf(o, 'blocks_go') === true ? textAt(keyOf(o, 'id'), [...path, 'choice', 'options', oi, 'blocks_go']) : undefined))
@@ -181,6 +214,37 @@ export const blocksGoOnlyBeforeGo: Rule = ({ sections }) =>
     );
   });
 
+/** Two approvals with one id could not be told apart (two approvals of one role and stage need an `id` each). */
+export const approvalIdsAreUnique: Rule = ({ approvals }) => {
+  const seen = new Set<string>();
+  return approvals.flatMap(({ id }) => {
+    if (!id) return [];
+    if (!seen.has(id.value)) {
+      seen.add(id.value);
+      return [];
+    }
+    return [{ path: id.path, message: `approval id "${id.value}" is used twice: give each approval of the same role and stage its own id` }];
+  });
+};
+
+/** An approval binds to values: the items it names must exist and have one (a field or a choice). */
+export const bindsNameValues: Rule = ({ sections, approvals }) => {
+  const items = new Map(sections.flatMap((s) => s.items.flatMap((i) => (i.id ? [[i.id.value, i] as const] : []))));
+  return approvals.flatMap(({ binds }) =>
+    binds.flatMap((b) => {
+      const item = items.get(b.value);
+      if (!item) return [{ path: b.path, message: `item "${b.value}" does not exist` }];
+      if (!item.hasValue) return [{ path: b.path, message: `item "${b.value}" is a checkbox: an approval can only bind to a field or a choice` }];
+      return [];
+    }),
+  );
+};
+
+export const inputItemsExist: Rule = ({ sections, inputItems }) => {
+  const items = new Set(sections.flatMap((s) => s.items.flatMap((i) => (i.id ? [i.id.value] : []))));
+  return inputItems.filter((i) => !items.has(i.value)).map((i) => ({ path: i.path, message: `{item:${i.value}}: item "${i.value}" does not exist` }));
+};
+
 export const RULES = {
   sectionIdsAreUnique,
   itemIdsAreUnique,
@@ -189,6 +253,9 @@ export const RULES = {
   repeatEndsAfterStart,
   repeatsAreBounded,
   blocksGoOnlyBeforeGo,
+  approvalIdsAreUnique,
+  bindsNameValues,
+  inputItemsExist,
 } satisfies Record<string, Rule>;
 
 export function checkRules(raw: unknown): Issue[] {
