@@ -1,0 +1,61 @@
+import { approvalStatuses, type ApprovalRecord, type ApprovalStatus } from './approvals.js';
+import { blockingChoice, isSettled, type PromotionView } from './promotion.js';
+import { itemKind, type Item, type Section } from './template.js';
+import { phaseOf } from './template/items.js';
+
+/**
+ * The GO gate and the Complete gate: one pure function each, returning exactly what is missing (empty: the gate
+ * holds). Block Kit has no disabled buttons, so the services ask these on every GO and Complete, inside the change;
+ * the decider is shown the same list. The probes issue adds probe freshness here.
+ */
+export type Missing =
+  /** A before-GO item neither done nor not applicable (a check to tick, a field to fill, a choice to make). */
+  | { kind: 'item'; section: Section; item: Item }
+  /** A choice whose chosen option blocks GO. */
+  | { kind: 'blocking-choice'; section: Section; item: Item; option: { id: string; label: string } }
+  /** Fewer approvals than required (some may have been made void by a changed value). */
+  | { kind: 'approval'; status: ApprovalStatus }
+  /** A standing rejection. */
+  | { kind: 'rejected'; status: ApprovalStatus; rejection: ApprovalRecord };
+
+/** What GO still needs: every before-GO item settled, no blocking choice, every before-GO approval present and current. */
+export function goGate(view: PromotionView, records: readonly ApprovalRecord[]): Missing[] {
+  const missing: Missing[] = [];
+  for (const section of view.promotion.template.sections) {
+    if (phaseOf(section) !== 'before-go') continue;
+    for (const item of section.items) {
+      const s = view.states.get(item.id);
+      const option = blockingChoice(item, s);
+      if (option) missing.push({ kind: 'blocking-choice', section, item, option });
+      else if (!isSettled(item, s)) missing.push({ kind: 'item', section, item });
+    }
+  }
+  missing.push(...approvalsMissing(view, records, 'before-go'));
+  return missing;
+}
+
+/** What Complete still needs: every after-deploy approval (the final sign-offs) present and current. */
+export function completeGate(view: PromotionView, records: readonly ApprovalRecord[]): Missing[] {
+  return approvalsMissing(view, records, 'after-deploy');
+}
+
+function approvalsMissing(view: PromotionView, records: readonly ApprovalRecord[], stage: 'before-go' | 'after-deploy'): Missing[] {
+  const missing: Missing[] = [];
+  for (const status of approvalStatuses(view.promotion.template, view.states, records, stage)) {
+    for (const rejection of status.rejectedBy) missing.push({ kind: 'rejected', status, rejection });
+    if (status.missing > 0) missing.push({ kind: 'approval', status });
+  }
+  return missing;
+}
+
+/** What an item needs, in the words of a list of what is missing. */
+export function itemNeed(item: Item): string {
+  switch (itemKind(item)) {
+    case 'field':
+      return 'to be filled in';
+    case 'choice':
+      return 'a choice';
+    case 'check':
+      return 'to be ticked';
+  }
+}
