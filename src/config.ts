@@ -40,7 +40,7 @@ const envSchema = z
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_APP_TOKEN: optionalString.pipe(token('xapp', 'an app-level token', APP_TOKEN_HELP).optional()),
     SLACK_API_URL: optionalString.pipe(z.url('must be a URL such as http://127.0.0.1:4000/api/').optional()),
-    /** chat.update calls a minute this process spends (Slack's Tier 3 is about 50 per workspace: divide by replicas). */
+    /** chat.update calls a minute for the workspace (Slack's Tier 3, about 50), spent by every replica together (rate_budgets). */
     SLACK_UPDATES_PER_MINUTE: optionalString.pipe(
       z.coerce.number<string | undefined>({ error: 'must be a number above 0' }).positive('must be a number above 0').max(6000, 'must be at most 6000').default(50),
     ),

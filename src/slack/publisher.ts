@@ -10,7 +10,16 @@ import { loadView } from '../store/promotions.js';
 import { changesSince, isStale, listMessages, markRendered, recordRenderFailure, stalePromotions, type MessageRow } from '../store/messages.js';
 import { claimLease, fastForwardIfHeld, holdsLease, markBehind, markRenderedIfHeld, releaseLease, renewLease } from '../store/render-leases.js';
 import { OutboxSender } from './outbox.js';
-import { DEFAULT_HISTORY_READS_PER_MINUTE, DEFAULT_UPDATES_PER_MINUTE, POSTS_PER_CHANNEL, RateBudget, REAL_TIMER, UPDATE_BURST, type RateTimer } from './rate-budget.js';
+import {
+  DEFAULT_HISTORY_READS_PER_MINUTE,
+  DEFAULT_UPDATES_PER_MINUTE,
+  POSTS_PER_CHANNEL,
+  RateBudget,
+  REAL_TIMER,
+  UPDATE_BURST,
+  type RateTimer,
+  type SharedBudgetOptions,
+} from './rate-budget.js';
 import type { PromotionView } from '../domain/promotion.js';
 
 /**
@@ -80,14 +89,20 @@ export interface PublisherDeps {
   poster: WebClient;
   log: Logger;
   clock: () => Date;
-  /** chat.update calls a minute this process may make (SLACK_UPDATES_PER_MINUTE); default Slack's Tier 3, 50. */
+  /**
+   * chat.update calls a minute the workspace's budget allows (SLACK_UPDATES_PER_MINUTE), spent by every replica on
+   * the database together; default Slack's Tier 3, 50.
+   */
   updatesPerMinute?: number;
   /**
-   * conversations.history/replies calls a minute this process may make (the outbox's look-ups); default 1, what Slack
-   * allows apps outside the Marketplace (see rate-budget.ts).
+   * conversations.history/replies calls a minute (the outbox's look-ups), spent by every replica together; default 1,
+   * what Slack allows apps outside the Marketplace (see rate-budget.ts).
    */
   historyReadsPerMinute?: number;
-  /** The time the budgets run on; default the wall clock. */
+  /**
+   * The time the budgets run on; default the wall clock, with the shared buckets on the database's clock (see
+   * `RateTimer.databaseClock`).
+   */
   timer?: RateTimer;
 }
 
@@ -97,9 +112,22 @@ interface Waiter {
   reject(err: unknown): void;
 }
 
+/** What a caller of `refresh` may ask for. */
+export interface RefreshOptions {
+  /**
+   * The ts of the message to render first (the one the clicker is looking at): among the messages already posted, it
+   * goes before the other section messages and the overview. Posts still come first (the thread keeps its order).
+   * Only a hint: a message that is not behind is not rendered for it, and another replica holding the render lease
+   * renders in its own order.
+   */
+  first?: string;
+}
+
 interface Runner {
   /** A request arrived since the running pass read the database: run another. */
   dirty: boolean;
+  /** The messages callers asked to see first (`RefreshOptions.first`), oldest request first. */
+  first: string[];
   /** Requests the next pass answers. */
   queued: Waiter[];
   /** Requests the running pass answers. */
@@ -132,11 +160,14 @@ export class Publisher {
   /** Aborted by `stop`: a post still waiting for the database to record it is given up. */
   private readonly stopping = new AbortController();
   private timer: RateTimer;
-  /** chat.update, per workspace: the bot has one token, so one workspace, so one budget per process. */
+  /**
+   * chat.update, per workspace (the bot has one token, so one workspace): shared by every replica on the database
+   * (row `chat.update` of `rate_budgets`), since Slack counts the calls of them all.
+   */
   readonly updates: RateBudget;
-  /** chat.postMessage, per channel: the checklist's posts and the outbox's share it. */
+  /** chat.postMessage, per channel, shared by the replicas: the checklist's posts and the outbox's share it. */
   private readonly posts = new Map<string, RateBudget>();
-  /** conversations.history/replies, per process (the outbox's look-ups). */
+  /** conversations.history/replies, per app, shared by the replicas (the outbox's look-ups). */
   readonly lookups: RateBudget;
   /** One-off posts (src/store/outbox.ts), exactly once, through this publisher's poster and budgets. */
   readonly outbox: OutboxSender;
@@ -144,8 +175,10 @@ export class Publisher {
   constructor(private readonly deps: PublisherDeps) {
     this.timer = deps.timer ?? REAL_TIMER;
     const perMinute = deps.updatesPerMinute ?? DEFAULT_UPDATES_PER_MINUTE;
-    this.updates = new RateBudget({ perMinute, burst: Math.max(1, Math.min(UPDATE_BURST, Math.floor(perMinute))) }, () => this.timer);
-    this.lookups = new RateBudget({ perMinute: deps.historyReadsPerMinute ?? DEFAULT_HISTORY_READS_PER_MINUTE, burst: 1 }, () => this.timer);
+    const burst = Math.max(1, Math.min(UPDATE_BURST, Math.floor(perMinute)));
+    this.updates = new RateBudget({ perMinute, burst }, () => this.timer, this.shared('chat.update'));
+    const lookups = { perMinute: deps.historyReadsPerMinute ?? DEFAULT_HISTORY_READS_PER_MINUTE, burst: 1 };
+    this.lookups = new RateBudget(lookups, () => this.timer, this.shared('conversations.history'));
     this.outbox = new OutboxSender({
       db: deps.db,
       poster: deps.poster,
@@ -155,6 +188,12 @@ export class Publisher {
       lookups: this.lookups,
       signal: this.stopping.signal,
     });
+  }
+
+  /** The row of `rate_budgets` a budget spends from, with every replica on the database. */
+  private shared(key: string): SharedBudgetOptions & { onError: (err: unknown) => void } {
+    const { db, log } = this.deps;
+    return { db, key, onError: (err) => log.warn({ err, budget: key }, 'could not write to a shared rate budget; it corrects itself at the next 429') };
   }
 
   /**
@@ -184,17 +223,19 @@ export class Publisher {
    * after the call has rendered them, or once that state is handed to the rate budget's queue (the render then
    * reads the database when its turn comes, so it shows this state or a later one): a request never stays pending
    * while later passes keep running. Rejects with Slack's refusal when the pass that served it failed.
+   * `opts.first` names the message to render first (see `RefreshOptions`).
    */
-  refresh(promotionId: string): Promise<void> {
+  refresh(promotionId: string, opts: RefreshOptions = {}): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const waiter = { resolve, reject };
       const running = this.runners.get(promotionId);
       if (running) {
         running.dirty = true;
         running.queued.push(waiter);
+        if (opts.first !== undefined && !running.first.includes(opts.first)) running.first.push(opts.first);
         return;
       }
-      const runner: Runner = { dirty: true, queued: [waiter], current: [], done: Promise.resolve() };
+      const runner: Runner = { dirty: true, first: opts.first === undefined ? [] : [opts.first], queued: [waiter], current: [], done: Promise.resolve() };
       this.runners.set(promotionId, runner);
       runner.done = this.run(promotionId, runner);
     });
@@ -211,7 +252,7 @@ export class Publisher {
         runner.dirty = false;
         runner.current = runner.queued.splice(0);
         try {
-          await this.syncAcrossReplicas(promotionId, handOff);
+          await this.syncAcrossReplicas(promotionId, handOff, runner.first);
           for (const w of runner.current.splice(0)) w.resolve();
         } catch (err) {
           for (const w of runner.current.splice(0)) w.reject(err);
@@ -245,14 +286,14 @@ export class Publisher {
     return repaired;
   }
 
-  private async syncAcrossReplicas(promotionId: string, handOff: () => void): Promise<void> {
+  private async syncAcrossReplicas(promotionId: string, handOff: () => void, first: readonly string[]): Promise<void> {
     for (;;) {
       const lease = await this.claim(promotionId);
       // Someone else holds the lease: it re-checks after releasing it and will render our change. (If it died
       // holding it, the lease lapses and the repair sweep renders.)
       if (!lease) return;
       try {
-        await this.syncOnce(lease, promotionId, handOff);
+        await this.syncOnce(lease, promotionId, handOff, first);
       } finally {
         await lease.release();
       }
@@ -270,7 +311,7 @@ export class Publisher {
   private postBudget(channelId: string): RateBudget {
     let budget = this.posts.get(channelId);
     if (!budget) {
-      budget = new RateBudget(POSTS_PER_CHANNEL, () => this.timer);
+      budget = new RateBudget(POSTS_PER_CHANNEL, () => this.timer, this.shared(`chat.postMessage ${channelId}`));
       this.posts.set(channelId, budget);
     }
     return budget;
@@ -278,11 +319,17 @@ export class Publisher {
 
   /**
    * Which messages are behind and must be rendered, in the order to render them: posts first (in the thread's
-   * order), then the section messages a change touched, then the overview, then messages marked behind for another
-   * reason. A message nothing it shows changed in since it was last rendered is recorded as showing the current
-   * version without being rendered (one statement for all of them).
+   * order), then the messages callers named `first` (in the order they asked), then the section messages a change
+   * touched, then the overview, then messages marked behind for another reason. A message nothing it shows changed in
+   * since it was last rendered is recorded as showing the current version without being rendered (one statement for
+   * all of them).
    */
-  private async plan(lease: Lease, promotionId: string, skip: ReadonlySet<number>): Promise<{ due: MessageRow[]; threadTs: string | null } | undefined> {
+  private async plan(
+    lease: Lease,
+    promotionId: string,
+    skip: ReadonlySet<number>,
+    first: readonly string[],
+  ): Promise<{ due: MessageRow[]; threadTs: string | null } | undefined> {
     const { db } = this.deps;
     const view = await loadView(db, promotionId);
     if (!view) return undefined;
@@ -311,10 +358,13 @@ export class Publisher {
       else untouched.push(m.idx);
     }
     if (untouched.length > 0) await fastForwardIfHeld(db, promotionId, untouched, this.owner, version);
-    return { due: [...posts, ...sectionsChanged, ...overview, ...others], threadTs: messages.find((m) => m.idx === 0)?.ts ?? null };
+    const rest = [...sectionsChanged, ...overview, ...others];
+    const rank = (m: MessageRow): number => (m.ts === null ? -1 : first.indexOf(m.ts));
+    const named = rest.filter((m) => rank(m) >= 0).sort((a, b) => rank(a) - rank(b));
+    return { due: [...posts, ...named, ...rest.filter((m) => rank(m) < 0)], threadTs: messages.find((m) => m.idx === 0)?.ts ?? null };
   }
 
-  private async syncOnce(lease: Lease, promotionId: string, handOff: () => void): Promise<void> {
+  private async syncOnce(lease: Lease, promotionId: string, handOff: () => void, first: readonly string[]): Promise<void> {
     const { db } = this.deps;
     // Each message is tried once a pass; one Slack refused is left to the sweep (rate limits excepted).
     const tried = new Set<number>();
@@ -322,7 +372,7 @@ export class Publisher {
     for (;;) {
       // Another replica took over (this one stalled past its lease): the rest is its to render.
       if (lease.lost || this.stopping.signal.aborted) break;
-      const plan = await this.plan(lease, promotionId, tried);
+      const plan = await this.plan(lease, promotionId, tried, first);
       const m = plan?.due[0];
       if (!plan || !m) break;
       const budget = m.ts ? this.updates : this.postBudget(m.channelId);
