@@ -15,6 +15,8 @@ const itemId = z.string().min(1);
 const itemKind = z.enum(['check', 'field', 'choice']);
 /** One item a whole-section change moved, and its whole state before. */
 const sectionItem = z.object({ item: itemId, kind: itemKind, before: stateBefore }).strict();
+/** The values of the items an approval binds, when it was given. */
+const boundValues = z.record(z.string(), z.string().nullable());
 
 export const AUDIT_EVENTS = {
   'promotion.started': z.object({ release: z.string(), template: z.string(), channel: z.string() }).strict(),
@@ -33,6 +35,23 @@ export const AUDIT_EVENTS = {
   'section.not_applicable': z.object({ section: z.string().min(1), reason: z.string(), items: z.array(sectionItem).min(1) }).strict(),
   /** A whole section made applicable again: the items it reopened (those that were not applicable). */
   'section.applicable': z.object({ section: z.string().min(1), items: z.array(sectionItem).min(1) }).strict(),
+  /** Issue 8. Every approval event carries the fingerprint (template and bound values) it was given or refused for. */
+  'approval.given': z.object({ approval: z.string(), role: z.string(), fingerprint: z.string(), bound: boundValues }).strict(),
+  'approval.rejected': z.object({ approval: z.string(), role: z.string(), fingerprint: z.string(), bound: boundValues, reason: z.string() }).strict(),
+  'approval.withdrawn': z.object({ approval: z.string(), role: z.string(), fingerprint: z.string(), was: z.enum(['approve', 'reject']) }).strict(),
+  /** Approvals made void because a value they were bound to changed: whose, and what changed. */
+  'approval.voided': z
+    .object({ approval: z.string(), users: z.array(z.string()).min(1), item: itemId, before: z.string().nullable(), after: z.string().nullable(), fingerprint: z.string() })
+    .strict(),
+  /** Someone not allowed to approve tried: nothing else changed. */
+  'approval.refused': z.object({ approval: z.string(), role: z.string(), fingerprint: z.string(), why: z.string() }).strict(),
+  'decision.go': z.object({ approvals: z.record(z.string(), z.object({ fingerprint: z.string(), by: z.array(z.string()) }).strict()) }).strict(),
+  'decision.no_go': z.object({ reason: z.string(), new_date: z.string().nullable() }).strict(),
+  /** GO (or Complete) pressed while something was missing: what was. */
+  'decision.refused': z.object({ decision: z.enum(['go', 'complete']), missing: z.array(z.string()).min(1) }).strict(),
+  'promotion.completed': z.object({ approvals: z.record(z.string(), z.object({ fingerprint: z.string(), by: z.array(z.string()) }).strict()) }).strict(),
+  'lock.taken': z.object({ environment: z.string() }).strict(),
+  'lock.released': z.object({ environment: z.string(), why: z.enum(['completed', 'aborted', 'rolled-back']) }).strict(),
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_EVENTS;

@@ -50,7 +50,23 @@ const RENDER: AuditRenderers = {
       d.items.map((i) => i.item),
       n.item,
     )})`,
+  'approval.given': (d) => `approved ${d.approval}${bound(d.bound)}`,
+  'approval.rejected': (d) => `rejected ${d.approval}${bound(d.bound)}: ${d.reason}`,
+  'approval.withdrawn': (d) => `withdrew their ${d.was === 'reject' ? 'rejection' : 'approval'} of ${d.approval}`,
+  'approval.voided': (d, n) => `made void ${count(d.users.length, 'approval')} of ${d.approval} (${d.users.join(', ')}): ${n.item(d.item)} changed from ${quoted(d.before)} to ${quoted(d.after)}`,
+  'approval.refused': (d) => `was refused approving ${d.approval}: ${d.why}`,
+  'decision.go': (d) => `decided GO${Object.keys(d.approvals).length > 0 ? ` with approvals ${Object.entries(d.approvals).map(([id, a]) => `${id} (${a.by.join(', ')})`).join(', ')}` : ''}`,
+  'decision.no_go': (d) => `decided NO-GO: ${d.reason}${d.new_date ? ` (new date ${d.new_date})` : ''}`,
+  'decision.refused': (d) => `pressed ${d.decision === 'go' ? 'GO' : 'Complete'}, refused: ${d.missing.join('; ')}`,
+  'promotion.completed': () => 'completed the promotion',
+  'lock.taken': (d) => `locked environment ${d.environment}`,
+  'lock.released': (d) => `released environment ${d.environment} (${d.why})`,
 };
+
+function bound(values: Record<string, string | null>): string {
+  const entries = Object.entries(values);
+  return entries.length === 0 ? '' : ` for ${entries.map(([k, v]) => `${k}=${quoted(v)}`).join(', ')}`;
+}
 
 /** What an event did, as plain text without the actor: "ticked …", for callers that show the actor their own way. */
 export function describeAction(event: AuditEvent, opts: DescribeOptions = {}): string {

@@ -7,9 +7,9 @@ export type PromotionStatus = 'active' | 'aborted' | 'completed';
 export type ItemStateName = 'open' | 'done' | 'na';
 
 /**
- * Where a running promotion is relative to the GO decision, which decides the phases in play (`phasesInPlay`).
- * Only 'preparing' can happen today: nothing records GO or NO-GO yet. The approvals issue stores the decision and
- * sets 'go' or 'no-go'; a rollback sets 'rolling-back'. Blocks and services already follow whichever it is.
+ * Where a running promotion is relative to the GO decision, which decides the phases in play (`phasesInPlay`):
+ * preparing until the decider's GO or NO-GO (a NO-GO can be followed by another decision); a rollback sets
+ * 'rolling-back'.
  */
 export type PromotionStage = 'preparing' | 'go' | 'no-go' | 'rolling-back';
 export const STAGES: readonly PromotionStage[] = ['preparing', 'go', 'no-go', 'rolling-back'];
@@ -23,6 +23,8 @@ export interface Promotion {
   teamId: string | null;
   status: PromotionStatus;
   stage: PromotionStage;
+  /** The environment it deploys to and holds the lock of, if any. */
+  environment: string | null;
   requestedBy: string;
   createdAt: Date;
   endedAt: Date | null;

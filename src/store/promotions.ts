@@ -1,4 +1,4 @@
-import type { ItemState, MessageLinks, Promotion, PromotionStatus, PromotionView } from '../domain/promotion.js';
+import type { ItemState, MessageLinks, Promotion, PromotionStage, PromotionStatus, PromotionView } from '../domain/promotion.js';
 import type { Template } from '../domain/template.js';
 import { lastAuditEvent } from './audit.js';
 import type { Queryable } from './db.js';
@@ -12,6 +12,8 @@ interface PromotionRow {
   channel_id: string;
   team_id: string | null;
   status: PromotionStatus;
+  stage: PromotionStage;
+  environment: string | null;
   requested_by: string;
   created_at: Date;
   ended_at: Date | null;
@@ -21,7 +23,7 @@ interface PromotionRow {
 }
 
 const COLUMNS =
-  'id, release, template_id, template, channel_id, team_id, status, requested_by, created_at, ended_at, ended_by, end_reason, version';
+  'id, release, template_id, template, channel_id, team_id, status, stage, environment, requested_by, created_at, ended_at, ended_by, end_reason, version';
 
 function toPromotion(r: PromotionRow): Promotion {
   return {
@@ -32,8 +34,8 @@ function toPromotion(r: PromotionRow): Promotion {
     channelId: r.channel_id,
     teamId: r.team_id,
     status: r.status,
-    // Nothing records GO or NO-GO yet (the approvals issue adds them): every promotion is preparing.
-    stage: 'preparing',
+    stage: r.stage,
+    environment: r.environment,
     requestedBy: r.requested_by,
     createdAt: new Date(r.created_at),
     endedAt: r.ended_at ? new Date(r.ended_at) : null,
@@ -51,15 +53,17 @@ export interface NewPromotion {
   teamId: string | null;
   requestedBy: string;
   createdAt: Date;
+  /** The environment it deploys to and locks (the template's, or `--env`). */
+  environment?: string | null;
 }
 
 /** Insert a promotion and a row per item. Returns false when the release already has an active promotion here. */
 export async function insertPromotion(q: Queryable, p: NewPromotion, itemIds: readonly string[]): Promise<boolean> {
   const r = await q.query(
-    `INSERT INTO promotions (id, release, template_id, template, channel_id, team_id, status, requested_by, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8)
+    `INSERT INTO promotions (id, release, template_id, template, channel_id, team_id, status, requested_by, created_at, environment)
+     VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9)
      ON CONFLICT (channel_id, release) WHERE status = 'active' DO NOTHING`,
-    [p.id, p.release, p.template.id, JSON.stringify(p.template), p.channelId, p.teamId, p.requestedBy, p.createdAt],
+    [p.id, p.release, p.template.id, JSON.stringify(p.template), p.channelId, p.teamId, p.requestedBy, p.createdAt, p.environment ?? null],
   );
   if (r.rowCount === 0) return false;
   await q.query(
@@ -102,6 +106,11 @@ export async function endPromotion(
     [id, e.status, e.by, e.reason, e.at],
   );
   return r.rowCount > 0;
+}
+
+/** Move a running promotion to another stage (GO, NO-GO, rolling back), under the caller's lock. */
+export async function setStage(q: Queryable, id: string, stage: PromotionStage): Promise<void> {
+  await q.query(`UPDATE promotions SET stage = $2 WHERE id = $1 AND status = 'active'`, [id, stage]);
 }
 
 interface ItemRow {

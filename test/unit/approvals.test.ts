@@ -58,6 +58,7 @@ function promotion(t: Template, stage: PromotionStage = 'preparing'): Promotion 
     teamId: null,
     status: 'active',
     stage,
+    environment: null,
     requestedBy: 'U0LEAD',
     createdAt: new Date(0),
     endedAt: null,

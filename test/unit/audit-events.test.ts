@@ -21,6 +21,17 @@ const SAMPLES: { [A in AuditAction]: AuditData<A> } = {
     ],
   },
   'section.applicable': { section: 'rollback', items: [{ item: 'restore-rds', kind: 'check', before: { state: 'na', value: null, note: 'no schema change' } }] },
+  'approval.given': { approval: 'dba', role: 'dba', fingerprint: 'f1', bound: { 'commit-sha': 'abc1234' } },
+  'approval.rejected': { approval: 'security', role: 'security', fingerprint: 'f1', bound: {}, reason: 'pen test pending' },
+  'approval.withdrawn': { approval: 'security', role: 'security', fingerprint: 'f1', was: 'reject' },
+  'approval.voided': { approval: 'dba', users: ['U0DBA1', 'U0DBA2'], item: 'commit-sha', before: 'abc1234', after: 'def5678', fingerprint: 'f1' },
+  'approval.refused': { approval: 'dba', role: 'dba', fingerprint: 'f1', why: 'Only <@U0DBA1> can approve “DBA sign-off”.' },
+  'decision.go': { approvals: { dba: { fingerprint: 'f2', by: ['U0DBA1', 'U0DBA2'] } } },
+  'decision.no_go': { reason: 'restore not tested', new_date: '2026-11-29' },
+  'decision.refused': { decision: 'go', missing: ['CI green: to be ticked', 'DBA sign-off: 1 of 2'] },
+  'promotion.completed': { approvals: {} },
+  'lock.taken': { environment: 'production' },
+  'lock.released': { environment: 'production', why: 'completed' },
 };
 
 const event = <A extends AuditAction>(action: A): AuditEvent => ({ action, data: SAMPLES[action] }) as AuditEvent;
@@ -43,6 +54,12 @@ describe('audit events', () => {
       'U0DAN marked section rollback not applicable (2 items: restore-rds, restore-tested): no schema change in this release',
     );
     expect(describeEvent('U0DAN', event('section.applicable'))).toBe('U0DAN made section rollback applicable again (1 item: restore-rds)');
+    expect(describeEvent('U0DBA1', event('approval.given'))).toBe('U0DBA1 approved dba for commit-sha="abc1234"');
+    expect(describeEvent('U0BOT', event('approval.voided'), { itemLabel: () => 'Commit SHA' })).toBe(
+      'U0BOT made void 2 approvals of dba (U0DBA1, U0DBA2): Commit SHA changed from "abc1234" to "def5678"',
+    );
+    expect(describeEvent('U0CHAIR', event('decision.no_go'))).toBe('U0CHAIR decided NO-GO: restore not tested (new date 2026-11-29)');
+    expect(describeEvent('U0CHAIR', event('decision.go'))).toBe('U0CHAIR decided GO with approvals dba (U0DBA1, U0DBA2)');
   });
 
   it('names sections and choice options by the labels it is given', () => {

@@ -34,6 +34,7 @@ function view(states: ItemState[], extra: Partial<PromotionView> = {}): Promotio
       teamId: null,
       status: 'active',
       stage: 'preparing',
+      environment: null,
       requestedBy: 'U0ALICE',
       createdAt: new Date('2026-01-01T00:00:00Z'),
       endedAt: null,

@@ -50,6 +50,7 @@ function view(states: ItemState[], stage: PromotionView['promotion']['stage'] = 
       teamId: null,
       status: 'active',
       stage,
+      environment: null,
       requestedBy: 'U1',
       createdAt: new Date(0),
       endedAt: null,

@@ -195,6 +195,7 @@ function viewOf(template: Template, scenario: Pick<Scenario, 'status' | 'endReas
       teamId: 'T0123456789',
       status: scenario.status,
       stage,
+      environment: null,
       requestedBy: LONG_USER,
       createdAt: AT,
       endedAt: ended ? AT : null,
