@@ -77,6 +77,7 @@ function worstView(template: Template, states: Map<string, ItemState>): Promotio
       teamId: null,
       status: 'active',
       stage: 'preparing',
+      environment: null,
       requestedBy: WORST_USER,
       createdAt: WORST_AT,
       endedAt: null,
