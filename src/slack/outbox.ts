@@ -98,9 +98,9 @@ interface HistoryPage {
 }
 
 /**
- * Posts the outbox's rows exactly once, each rendered from its kind and data as it is sent. A row is claimed (one replica at a time, see claimDue), posted through the
- * channel's chat.postMessage budget with `metadata: { event_type: 'preflight_outbox', event_payload: { key } }`, and
- * its ts recorded. When Slack refuses, nothing was posted: the row is retried after a backoff, or given up for good.
+ * Posts the outbox's rows exactly once, each rendered from its kind and data as it is sent (./message-kinds.ts). A
+ * row is claimed (one replica at a time, see claimDue), posted through the channel's chat.postMessage budget with
+ * `metadata: { event_type: 'preflight_outbox', event_payload: { key } }`, and its ts recorded. When Slack refuses, nothing was posted: the row is retried after a backoff, or given up for good.
  * When the outcome is unknown (the answer timed out, the connection broke, or the process died holding the claim),
  * the row stays claimed until its claim lapses; whoever claims it next first looks for the message by its metadata
  * (conversations.replies in a thread, conversations.history in the channel, from the row's created_at, budgeted),
