@@ -9,11 +9,25 @@ export const ACTION = {
   openNa: 'section.na.open',
   /** A button under "Which checklist?": starts the promotion with that template. */
   startWithTemplate: 'promotion.start.template',
+  /** Retry under a failed workflow dispatch; its value is the dispatch's key (src/store/dispatches.ts). */
+  retryDispatch: 'dispatch.retry',
+  /** An approval's buttons (in the checklist's approvals panel and in App Home); value: refValue(promotion, approval id). */
+  approve: 'approval.approve',
+  /** Opens the modal that asks for the reason (VIEW.reject). */
+  reject: 'approval.reject',
+  /** Withdraw one's own standing decision (a rejection, most often). */
+  withdraw: 'approval.withdraw',
+  /** The decider's buttons; value: the promotion id. NO-GO opens the modal that asks why (VIEW.noGo). */
+  go: 'decision.go',
+  noGo: 'decision.no-go',
+  complete: 'promotion.complete',
 } as const;
 
 export const VIEW = {
   field: 'item.field.submit',
   na: 'section.na.submit',
+  reject: 'approval.reject.submit',
+  noGo: 'decision.no-go.submit',
 } as const;
 
 /** block_id / action_id of the inputs inside the modals. */
@@ -23,6 +37,9 @@ export const INPUT = {
   naAction: 'na_action',
   naReason: 'na_reason',
   value: 'value',
+  rejectReason: 'reject_reason',
+  noGoReason: 'no_go_reason',
+  noGoDate: 'no_go_date',
 } as const;
 
 /**

@@ -1,4 +1,5 @@
 import { approvalStatuses, type ApprovalRecord, type ApprovalStatus } from './approvals.js';
+import { escLiteral, mention } from './mrkdwn.js';
 import { blockingChoice, isSettled, type PromotionView } from './promotion.js';
 import { itemKind, type Item, type Section } from './template.js';
 import { phaseOf } from './template/items.js';
@@ -58,4 +59,34 @@ export function itemNeed(item: Item): string {
     case 'check':
       return 'to be ticked';
   }
+}
+
+/** Where a section's message is, to link the missing items to it (the view's links, when loaded). */
+export type SectionLink = (sectionId: string) => string | undefined;
+
+/**
+ * What is missing, as the decider reads it: one line per thing, each linked to the message that shows it, approvals
+ * with how many of how many, who made them void and why, and who rejected and why.
+ */
+export function describeMissing(missing: readonly Missing[], link: SectionLink = () => undefined): string[] {
+  const where = (section: Section) => {
+    const url = link(section.id);
+    return url ? `<${url}|${escLiteral(section.title)}>` : escLiteral(section.title);
+  };
+  return missing.map((m) => {
+    switch (m.kind) {
+      case 'item':
+        return `${where(m.section)}: “${escLiteral(m.item.label)}” ${itemNeed(m.item)}`;
+      case 'blocking-choice':
+        return `${where(m.section)}: “${escLiteral(m.item.label)}” is “${escLiteral(m.option.label)}”, which blocks GO`;
+      case 'approval': {
+        const s = m.status;
+        const have = s.approvedBy.length;
+        const voided = s.voided.length > 0 ? ` (void: ${s.voided.map((r) => `${mention(r.userId)}, ${r.voidReason ?? 'a bound value changed'}`).join('; ')})` : '';
+        return `“${escLiteral(s.spec.label)}”: ${have} of ${s.spec.required} approval${s.spec.required === 1 ? '' : 's'}${voided}`;
+      }
+      case 'rejected':
+        return `“${escLiteral(m.status.spec.label)}”: rejected by ${mention(m.rejection.userId)}: ${escLiteral(m.rejection.comment ?? '')}`;
+    }
+  });
 }

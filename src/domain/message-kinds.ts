@@ -22,8 +22,66 @@ const abortNotice = z
   })
   .strict();
 
+/** GO dispatched the template's workflow (on_go.dispatch): said in the checklist's thread, with the run's link. */
+const dispatchStarted = z
+  .object({
+    kind: z.literal('dispatch-started'),
+    release: z.string().min(1),
+    repo: z.string().min(1),
+    workflow: z.string().min(1),
+    ref: z.string().min(1),
+    /** The run's page on GitHub (`html_url`), or null when the run could not be linked (`note` says why). */
+    runUrl: z.string().nullable(),
+    note: z.string().nullable(),
+  })
+  .strict();
+
+/** GitHub refused the dispatch GO asked for: shown, not hidden, with a Retry button carrying the dispatch's key. */
+const dispatchFailed = z
+  .object({
+    kind: z.literal('dispatch-failed'),
+    release: z.string().min(1),
+    repo: z.string().min(1),
+    workflow: z.string().min(1),
+    ref: z.string().min(1),
+    /** GitHub's status and message (never a token). */
+    error: z.string(),
+    /** The workflow_dispatches row's key, for the Retry button. */
+    dispatchKey: z.string().min(1),
+  })
+  .strict();
+
+/** A bound value changed: the approvals given for the old value are void; their approvers are mentioned once. */
+const approvalsVoided = z
+  .object({
+    kind: z.literal('approvals-voided'),
+    release: z.string().min(1),
+    /** The approval's label. */
+    approval: z.string(),
+    users: z.array(z.string()).min(1),
+    /** What changed, as mrkdwn the domain wrote (src/domain/approvals.ts voidReason). */
+    reason: z.string(),
+  })
+  .strict();
+
+/** GO, NO-GO or completion, announced in the checklist's thread (broadcast) and in each stakeholder channel. */
+const decisionAnnouncement = z
+  .object({
+    kind: z.literal('decision-announcement'),
+    release: z.string().min(1),
+    templateName: z.string(),
+    decision: z.enum(['go', 'no-go', 'completed']),
+    by: z.string(),
+    reason: z.string().nullable(),
+    /** A NO-GO's new date (YYYY-MM-DD). */
+    newDate: z.string().nullable(),
+    /** The checklist, for announcements in other channels: its channel and the overview's ts. */
+    checklist: z.object({ channel: z.string(), ts: z.string().nullable() }).strict(),
+  })
+  .strict();
+
 /** Every kind: one member per kind (and one renderer per kind in src/slack/message-kinds.ts, or the build fails). */
-export const OUTBOX_MESSAGE = z.discriminatedUnion('kind', [abortNotice]);
+export const OUTBOX_MESSAGE = z.discriminatedUnion('kind', [abortNotice, dispatchStarted, dispatchFailed, approvalsVoided, decisionAnnouncement]);
 
 /** One post: its kind and that kind's data, e.g. `{ kind: 'abort-notice', release: 'v1.50', ... }`. */
 export type OutboxMessage = z.infer<typeof OUTBOX_MESSAGE>;

@@ -1,4 +1,5 @@
 import { escLiteral } from './mrkdwn.js';
+import type { ApprovalRecord } from './approvals.js';
 import type { AuditEvent } from './audit-events.js';
 import { allItems, itemKind, type Item, type Section, type Template } from './template.js';
 import { phaseOf, type Phase } from './template/items.js';
@@ -59,10 +60,24 @@ export interface MessageLinks {
   sectionTs: ReadonlyMap<string, string>;
 }
 
+/** A GO or NO-GO, as recorded (src/store/decisions.ts). */
+export interface Decision {
+  decision: 'go' | 'no-go';
+  by: string;
+  at: Date;
+  reason: string | null;
+  /** A NO-GO's new date, YYYY-MM-DD. */
+  newDate: string | null;
+}
+
 /** A promotion with the state of every item: what every message is rendered from. */
 export interface PromotionView {
   promotion: Promotion;
   states: Map<string, ItemState>;
+  /** Every approval decision, void ones included (loaded with the view; absent in views built elsewhere: none). */
+  approvals?: readonly ApprovalRecord[];
+  /** GO / NO-GO decisions, oldest first. */
+  decisions?: readonly Decision[];
   /** Loaded with the view from the store; absent in views built elsewhere, which then show no activity. */
   lastEvent?: LastEvent | null;
   links?: MessageLinks;

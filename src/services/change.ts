@@ -24,6 +24,11 @@ export interface ChangeScope {
   q: TxQueryable;
   promotion: Promotion;
   now: Date;
+  /**
+   * Send this outbox row (enqueued by the change, in its transaction) once the change commits. Dropped if the change
+   * is undone; if sending fails, the outbox's sweep sends it, once.
+   */
+  sendAfterCommit(outboxKey: string): void;
 }
 
 /** A change writes its rows and says what happened, as one audit event; null means nothing changed. */
@@ -40,15 +45,25 @@ export type Change = (scope: ChangeScope) => Promise<AuditEvent | null>;
  */
 export async function commitChange(deps: Deps, req: ChangeRequest, change: Change): Promise<{ changed: boolean }> {
   const now = deps.clock();
+  let posts: string[] = [];
   const changed = await deps.db.tx(async (q) => {
+    posts = [];
     const promotion = await lockActivePromotion(q, req.promotionId, req.refuseEnded);
     if (req.receiptKey !== undefined && !(await claimReceipt(q, req.receiptKey, promotion.id, now))) return false;
-    const event = await change({ q, promotion, now });
+    const event = await change({ q, promotion, now, sendAfterCommit: (key) => posts.push(key) });
     if (!event) return false;
     await appendAudit(q, { promotionId: promotion.id, actor: req.actor, at: now, ...event });
     return true;
   });
+  await sendPosts(deps, posts);
   return { changed };
+}
+
+/** Send what committed changes enqueued; a failure is logged and left to the outbox's sweep. */
+export async function sendPosts(deps: Pick<Deps, 'slack' | 'log'>, keys: readonly string[]): Promise<void> {
+  for (const key of keys) {
+    await deps.slack.send(key).catch((err: unknown) => deps.log.warn({ err, key }, 'change saved; its post is sent by the outbox sweep'));
+  }
 }
 
 /** Commit a change, then show it: the messages are rebuilt from the database after the commit. */
@@ -86,9 +101,11 @@ export interface Batch<K> {
  * of the batch stands. A promotion that has ended refuses every click, with the reason. A database error fails the
  * whole batch and writes nothing. Commits only: the caller shows the changes (once for the batch).
  */
-export async function commitBatch<K>(deps: Pick<Deps, 'db' | 'clock'>, promotionId: string, batch: Batch<K>): Promise<Map<K, BatchedOutcome>> {
+export async function commitBatch<K>(deps: Pick<Deps, 'db' | 'clock' | 'slack' | 'log'>, promotionId: string, batch: Batch<K>): Promise<Map<K, BatchedOutcome>> {
   const now = deps.clock();
-  return deps.db.tx(async (q) => {
+  let posts: string[] = [];
+  const result = await deps.db.tx(async (q) => {
+    posts = [];
     const outcomes = new Map<K, BatchedOutcome>();
     let promotion: Promotion | undefined;
     let ended: unknown;
@@ -105,16 +122,18 @@ export async function commitBatch<K>(deps: Pick<Deps, 'db' | 'clock'>, promotion
         continue;
       }
       await q.query('SAVEPOINT batched_click');
+      const mine: string[] = [];
       try {
         let outcome: BatchedOutcome;
         if (!(await claimReceipt(q, c.receiptKey, promotion.id, now))) {
           outcome = { status: 'duplicate' };
         } else {
-          const event = await c.change({ q, promotion, now });
+          const event = await c.change({ q, promotion, now, sendAfterCommit: (key) => mine.push(key) });
           if (event) await appendAudit(q, { promotionId: promotion.id, actor: c.actor, at: now, ...event });
           outcome = { status: event ? 'changed' : 'unchanged' };
         }
         await q.query('RELEASE SAVEPOINT batched_click');
+        posts.push(...mine);
         outcomes.set(c.key, outcome);
       } catch (err) {
         if (isDatabaseUnreachable(err)) throw err;
@@ -126,4 +145,6 @@ export async function commitBatch<K>(deps: Pick<Deps, 'db' | 'clock'>, promotion
     await batch.done(q, clicks.map((c) => c.key));
     return outcomes;
   });
+  await sendPosts(deps, posts);
+  return result;
 }

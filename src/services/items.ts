@@ -8,6 +8,7 @@ import { getItemState, transitionItems, writeItemState } from '../store/promotio
 import { claimItemsInOrder } from '../store/item-order.js';
 import { commitChange, type Change } from './change.js';
 import type { Deps } from './deps.js';
+import { voidApprovalsBoundTo } from './approvals.js';
 
 /**
  * Refuse work on an item whose phase is not open (an after-GO step before GO, a rollback step, a reference list),
@@ -105,7 +106,8 @@ export function chooseOption(deps: Deps, input: ChooseInput): Promise<{ changed:
 
 /** A choice's change: skipped when a choice Slack sent later is already applied to the item. */
 export function chooseChange(click: { userId: string; actionTs: string; itemId: string; optionId: string }): Change {
-  return async ({ q, promotion, now }) => {
+  return async (scope) => {
+    const { q, promotion, now } = scope;
     const found = findItem(promotion.template, click.itemId);
     const option = found?.item.choice?.options.find((o) => o.id === click.optionId);
     if (!found || !option) throw new UserError('That choice is not part of this checklist any more; nothing was recorded.', 'bad_choice');
@@ -114,8 +116,14 @@ export function chooseChange(click: { userId: string; actionTs: string; itemId: 
     const was = await getItemState(q, promotion.id, click.itemId);
     if (was?.state === 'done' && was.value === option.id) return null;
     await writeItemState(q, promotion.id, { itemId: click.itemId, state: 'done', value: option.id, note: null, by: click.userId, at: now });
+    await voidApprovalsBoundTo(scope, click.itemId, valueOf(was), option.id);
     return { action: 'item.chosen', data: { item: click.itemId, before: before(was), after: option.id } };
   };
+}
+
+/** An item's value as an approval binds it: its value when done, else none. */
+function valueOf(s: { state: string; value: string | null } | undefined): string | null {
+  return s?.state === 'done' ? s.value : null;
 }
 
 export interface SetFieldInput {
@@ -135,7 +143,8 @@ export interface SetFieldInput {
  * compare two different clocks, so a click made just after the submission could look older and be skipped.
  */
 export function saveField(deps: Deps, input: SetFieldInput): Promise<{ changed: boolean }> {
-  return commitChange(deps, { promotionId: input.promotionId, actor: input.userId }, async ({ q, promotion, now }) => {
+  return commitChange(deps, { promotionId: input.promotionId, actor: input.userId }, async (scope) => {
+    const { q, promotion, now } = scope;
     const spec = findItem(promotion.template, input.itemId)?.item.field;
     if (!spec) throw new UserError('That field is not part of this checklist; nothing was recorded.', 'bad_field');
     assertOpen(promotion, [input.itemId], INPUT.fieldValue);
@@ -145,6 +154,7 @@ export function saveField(deps: Deps, input: SetFieldInput): Promise<{ changed: 
     const state = result.value === null ? 'open' : 'done';
     if (was?.value === result.value && was.state === state) return null;
     await writeItemState(q, promotion.id, { itemId: input.itemId, state, value: result.value, note: null, by: input.userId, at: now });
+    await voidApprovalsBoundTo(scope, input.itemId, valueOf(was), result.value);
     const previous = was?.value ?? null;
     return result.value === null
       ? { action: 'field.cleared', data: { item: input.itemId, before: previous, after: null } }
@@ -177,7 +187,8 @@ export interface ApplicabilityInput {
  */
 export async function saveApplicability(deps: Deps, input: ApplicabilityInput): Promise<{ changed: boolean }> {
   const reason = checkedReason(input);
-  return commitChange(deps, { promotionId: input.promotionId, actor: input.userId }, async ({ q, promotion, now }) => {
+  return commitChange(deps, { promotionId: input.promotionId, actor: input.userId }, async (scope) => {
+    const { q, promotion, now } = scope;
     const found = findItem(promotion.template, input.itemId);
     if (!found || found.section.id !== input.sectionId) throw new UserError('That item is not part of this section; nothing was recorded.', 'bad_item');
     const closed = whyNotMarkable(promotion.stage, found.section);
@@ -189,6 +200,7 @@ export async function saveApplicability(deps: Deps, input: ApplicabilityInput): 
     if (input.action === 'mark' && was?.state === 'na' && was.note === reason) return null;
     const mark = input.action === 'mark';
     await writeItemState(q, promotion.id, { itemId: input.itemId, state: mark ? 'na' : 'open', value: null, note: mark ? reason : null, by: input.userId, at: now });
+    await voidApprovalsBoundTo(scope, input.itemId, valueOf(was), null);
     const common = { item: input.itemId, kind: itemKind(found.item), before: before(was) };
     return mark
       ? { action: 'item.not_applicable', data: { ...common, reason } }

@@ -5,11 +5,13 @@ import { type Promotion, type PromotionView } from '../domain/promotion.js';
 import { allItems, type Template } from '../domain/template.js';
 import { code, escLiteral, mention, messageLink } from '../domain/mrkdwn.js';
 import { appendAudit } from '../store/audit.js';
-import { isDatabaseUnreachable } from '../store/db.js';
+import { isDatabaseUnreachable, type Queryable } from '../store/db.js';
+import { takeLock, type EnvironmentLock } from '../store/locks.js';
 import { enqueue } from '../store/outbox.js';
 import { insertMessages, isStale, overviewTs } from '../store/messages.js';
 import { endPromotion, findActive, getPromotion, insertPromotion, listActive, loadView } from '../store/promotions.js';
 import { commitChange } from './change.js';
+import { releaseEnvironment } from './decisions.js';
 import { CannotPost, type Deps, type PostOutcome } from './deps.js';
 import { showChange } from './show.js';
 
@@ -52,6 +54,18 @@ export interface StartInput {
   channelId: string;
   teamId: string | null;
   userId: string;
+  /** `--env`: the environment to deploy to and lock, instead of the template's. */
+  environment?: string;
+}
+
+/** The environment a start would lock is held by another promotion: which, and where. */
+async function environmentLocked(q: Queryable, environment: string, held: EnvironmentLock): Promise<UserError> {
+  const ts = await overviewTs(q, held.promotionId);
+  const where = ts ? `<${messageLink(held.channelId, ts)}|its checklist>` : `<#${held.channelId}>`;
+  return new UserError(
+    `${code(environment)} is locked by the promotion of ${escLiteral(held.release)} (${where}), in progress since ${held.lockedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC. One promotion at a time per environment: finish or abort that one first, or start with ${code('--env <another>')} if this one deploys elsewhere.`,
+    'environment_locked',
+  );
 }
 
 async function alreadyActive(deps: Deps, existing: Promotion): Promise<UserError> {
@@ -80,13 +94,20 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
   const id = randomUUID();
   const now = deps.clock();
   const plan = deps.slack.layout(template);
+  const environment = input.environment ?? template.environment ?? null;
   const started = await deps.db.tx(async (q) => {
     const inserted = await insertPromotion(
       q,
-      { id, release: input.release, template, channelId: input.channelId, teamId: input.teamId, requestedBy: input.userId, createdAt: now },
+      { id, release: input.release, template, channelId: input.channelId, teamId: input.teamId, requestedBy: input.userId, createdAt: now, environment },
       allItems(template).map((i) => i.id),
     );
     if (!inserted) return false;
+    if (environment) {
+      // Two starts for one environment at once: one takes the lock, the other waits for it and is refused here,
+      // its promotion rolled back with this transaction.
+      const held = await takeLock(q, { teamId: input.teamId, environment, promotionId: id, at: now });
+      if (held) throw await environmentLocked(q, environment, held);
+    }
     await insertMessages(q, id, input.channelId, plan);
     await appendAudit(q, {
       promotionId: id,
@@ -95,6 +116,7 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
       data: { release: input.release, template: template.id, channel: input.channelId },
       at: now,
     });
+    if (environment) await appendAudit(q, { promotionId: id, actor: input.userId, action: 'lock.taken', data: { environment }, at: now });
     return true;
   });
   if (!started) {
@@ -148,6 +170,7 @@ function abortById(
 ): Promise<{ changed: boolean }> {
   return commitChange(deps, { promotionId: id, actor: userId, refuseEnded: opts.refuseEnded }, async ({ q, promotion, now }) => {
     await endPromotion(q, id, { status: 'aborted', by: userId, reason, at: now });
+    await releaseEnvironment(q, promotion, userId, 'aborted', now);
     if (opts.notice) {
       const thread = await overviewTs(q, id);
       await enqueue(

@@ -4,6 +4,7 @@ import { INPUT } from '../ids.js';
 import { isSettled, whyNotMarkable } from '../domain/promotion.js';
 import { itemKind } from '../domain/template.js';
 import { getItemStates, writeItemState } from '../store/promotions.js';
+import { voidApprovalsBoundTo } from './approvals.js';
 import { commitChange } from './change.js';
 import type { Deps } from './deps.js';
 import { before, checkedReason } from './items.js';
@@ -24,7 +25,8 @@ export interface SectionApplicabilityInput {
  */
 export async function saveSectionApplicability(deps: Deps, input: SectionApplicabilityInput): Promise<{ changed: boolean }> {
   const reason = checkedReason(input);
-  return commitChange(deps, { promotionId: input.promotionId, actor: input.userId }, async ({ q, promotion, now }) => {
+  return commitChange(deps, { promotionId: input.promotionId, actor: input.userId }, async (scope) => {
+    const { q, promotion, now } = scope;
     const section = promotion.template.sections.find((s) => s.id === input.sectionId);
     if (!section) throw new UserError('That section is not part of this checklist; nothing was recorded.', 'bad_section');
     const closed = whyNotMarkable(promotion.stage, section);
@@ -40,6 +42,9 @@ export async function saveSectionApplicability(deps: Deps, input: SectionApplica
     }
     for (const item of targets) {
       await writeItemState(q, promotion.id, { itemId: item.id, state: mark ? 'na' : 'open', value: null, note: mark ? reason : null, by: input.userId, at: now });
+      // A choice that blocked GO loses its value: approvals bound to it were given for that value.
+      const was = states.get(item.id);
+      await voidApprovalsBoundTo(scope, item.id, was?.state === 'done' ? was.value : null, null);
     }
     const items = targets.map((item) => ({ item: item.id, kind: itemKind(item), before: before(states.get(item.id)) }));
     return mark

@@ -1,4 +1,6 @@
 import type { RenderedMessage } from '../../blocks/checklist.js';
+import { dispatchFailed, dispatchStarted } from '../../blocks/dispatch.js';
+import { approvalsVoided, decisionAnnouncement } from '../../blocks/announcements.js';
 import { abortNotice } from '../../blocks/replies.js';
 import type { MessageKind, MessageOf, OutboxMessage } from '../domain/message-kinds.js';
 
@@ -10,6 +12,10 @@ export type MessageRenderers = { [K in MessageKind]: (message: MessageOf<K>) => 
 
 export const RENDER_MESSAGE: MessageRenderers = {
   'abort-notice': abortNotice,
+  'dispatch-started': dispatchStarted,
+  'dispatch-failed': dispatchFailed,
+  'approvals-voided': approvalsVoided,
+  'decision-announcement': decisionAnnouncement,
 };
 
 /** What a post shows, rendered from its kind and data when it is sent (src/slack/outbox.ts). */

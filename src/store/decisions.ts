@@ -1,16 +1,11 @@
+import type { Decision } from '../domain/promotion.js';
 import type { Queryable } from './db.js';
 
-export type GoDecision = 'go' | 'no-go';
+export type GoDecision = Decision['decision'];
 
-export interface DecisionRecord {
+export interface DecisionRecord extends Decision {
   promotionId: string;
   seq: number;
-  decision: GoDecision;
-  by: string;
-  at: Date;
-  reason: string | null;
-  /** A NO-GO's new date, YYYY-MM-DD. */
-  newDate: string | null;
   /** What GO was given with: approval id -> the fingerprint and who had approved. */
   approvals: Record<string, { fingerprint: string; by: string[] }>;
 }

@@ -1,6 +1,8 @@
 import type { ItemState, MessageLinks, Promotion, PromotionStage, PromotionStatus, PromotionView } from '../domain/promotion.js';
 import type { Template } from '../domain/template.js';
+import { listApprovals } from './approvals.js';
 import { lastAuditEvent } from './audit.js';
+import { listDecisions } from './decisions.js';
 import type { Queryable } from './db.js';
 import { listMessages } from './messages.js';
 
@@ -131,13 +133,13 @@ export async function loadView(q: Queryable, id: string): Promise<PromotionView 
   const promotion = await getPromotion(q, id);
   if (!promotion) return undefined;
   const r = await q.query<ItemRow>('SELECT item_id, state, value, note, by_user, at FROM item_states WHERE promotion_id = $1', [id]);
-  const [lastEvent, messages] = [await lastAuditEvent(q, id), await listMessages(q, id)];
+  const [lastEvent, messages, approvals, decisions] = [await lastAuditEvent(q, id), await listMessages(q, id), await listApprovals(q, id), await listDecisions(q, id)];
   const sections = promotion.template.sections;
   const links: MessageLinks = {
     threadTs: messages.find((m) => m.idx === 0)?.ts ?? null,
     sectionTs: new Map(messages.flatMap((m) => (m.idx > 0 && m.ts ? m.sections.flatMap((i) => (sections[i] ? [[sections[i].id, m.ts!] as const] : [])) : []))),
   };
-  return { promotion, states: new Map(r.rows.map((row) => [row.item_id, toItemState(row)])), lastEvent, links };
+  return { promotion, states: new Map(r.rows.map((row) => [row.item_id, toItemState(row)])), lastEvent, links, approvals, decisions };
 }
 
 /** The states of some items of a promotion (under the caller's lock when it is about to change them). */

@@ -15,6 +15,41 @@ const WORST: { [K in MessageKind]: MessageOf<K> } = {
     abortedBy: 'W0123456789ABCDEFGH',
     reason: `<!channel> ${'&'.repeat(2000)}`,
   },
+  'dispatch-started': {
+    kind: 'dispatch-started',
+    release: 'v'.repeat(64),
+    repo: `${'a'.repeat(39)}/${'&'.repeat(100)}`,
+    workflow: `${'w'.repeat(250)}.yml`,
+    ref: `<!channel> ${'&'.repeat(255)}`,
+    runUrl: `https://github.example.com/${'o'.repeat(39)}/${'r'.repeat(100)}/actions/runs/${'9'.repeat(20)}?x=<!channel>|`,
+    note: `<!channel> ${'&'.repeat(2000)}`,
+  },
+  'dispatch-failed': {
+    kind: 'dispatch-failed',
+    release: 'v'.repeat(64),
+    repo: `${'a'.repeat(39)}/${'&'.repeat(100)}`,
+    workflow: `${'w'.repeat(250)}.yml`,
+    ref: `<!channel> ${'&'.repeat(255)}`,
+    error: `GitHub answered 422: <!channel> ${'&'.repeat(3000)}`,
+    dispatchKey: `go-dispatch:00000000-0000-4000-8000-000000000000:${'9'.repeat(10)}`,
+  },
+  'approvals-voided': {
+    kind: 'approvals-voided',
+    release: 'v'.repeat(64),
+    approval: '&'.repeat(75),
+    users: Array.from({ length: 40 }, (_, i) => `W0123456789ABCD${i}`),
+    reason: `“${'&amp;'.repeat(75)}” changed from \`${'a'.repeat(1000)}\` to \`${'b'.repeat(1000)}\``,
+  },
+  'decision-announcement': {
+    kind: 'decision-announcement',
+    release: 'v'.repeat(64),
+    templateName: '&'.repeat(200),
+    decision: 'no-go',
+    by: 'W0123456789ABCDEFGH',
+    reason: `<!channel> ${'&'.repeat(3000)}`,
+    newDate: '2026-12-31',
+    checklist: { channel: 'C0123456789', ts: '1795300000.000100' },
+  },
 };
 
 describe('kinds of one-off post', () => {
