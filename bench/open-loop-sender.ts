@@ -2,7 +2,8 @@
  * The sender of bench/open-loop.ts, in its own process: sends signed checkbox clicks open loop (at a fixed rate,
  * never waiting for answers) and writes what it sent and how each was answered.
  *   node --import tsx bench/open-loop-sender.ts <config.json> <out.json>
- * config: { urls, signingSecret, rate, durationMs | count, targets: [{ message, blockId, value }], users, responseUrl, afterMicros }
+ * config: { urls, signingSecret, rate, durationMs | count, targets: [{ message, blockId, value }], users, responseUrl | responseUrls,
+ *          afterMicros }
  * out: { sent: [{ user, blockId, value, ticked, actionTs, status, ackMs }], sentInMs, firstSentAt, lastSentAt, lastMicros }
  * (status -1: no HTTP answer; the clicks go round-robin over urls.)
  * Each click ticks or unticks one item (chosen at random, the wanted state at random) from the view the sender
@@ -29,6 +30,8 @@ interface Config {
   targets: Target[];
   users: string[];
   responseUrl: string;
+  /** One response_url per click, as Slack gives every interaction its own (a fake's takes 5 posts); else responseUrl. */
+  responseUrls?: string[];
   /** action_ts (micros since the epoch) must exceed this: the previous run's last. */
   afterMicros: number;
 }
@@ -79,7 +82,7 @@ function send(i: number): void {
   };
   const s = senders[i % senders.length]!;
   const body = interactivityBody(
-    blockActionsPayload(s, { userId: user, channelId: t.message.channel, message: t.message, action, responseUrl: cfg.responseUrl, triggerId: fakeTriggerId() }),
+    blockActionsPayload(s, { userId: user, channelId: t.message.channel, message: t.message, action, responseUrl: cfg.responseUrls?.[i] ?? cfg.responseUrl, triggerId: fakeTriggerId() }),
   );
   const click: SentClick = { user, blockId: t.blockId, value: t.value, ticked, actionTs, status: 0, ackMs: 0 };
   sent.push(click);

@@ -118,6 +118,14 @@ interface Proc {
   logPath: string;
   exited?: number | string;
 }
+/** Every process started, so that an interrupted bench stops them too. */
+const started = new Set<Proc>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    for (const p of started) if (p.exited === undefined) p.child.kill('SIGTERM');
+    process.exit(130);
+  });
+}
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -138,7 +146,11 @@ async function spawnProc(name: string, script: string, extraEnv: Record<string, 
   });
   closeSync(fd);
   const p: Proc = { name, pid: child.pid!, url: `http://127.0.0.1:${port}`, child, logPath };
-  child.on('exit', (code, signal) => (p.exited = code ?? signal ?? 'exited'));
+  started.add(p);
+  child.on('exit', (code, signal) => {
+    p.exited = code ?? signal ?? 'exited';
+    started.delete(p);
+  });
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (p.exited !== undefined) throw new Error(`${name} exited (${p.exited}) before it was ready:\n${tail(p)}`);
@@ -191,11 +203,14 @@ interface SenderOut {
 }
 let lastMicros = 0;
 let senderNo = 0;
-async function runSender(urls: string[], rate: number, targets: Target[], responseUrl: string, count?: number): Promise<SenderOut> {
+/** `fake` given: every click gets a response_url of its own from it, as from Slack (one of the fake's takes 5 posts). */
+async function runSender(urls: string[], rate: number, targets: Target[], responseUrl: string, count?: number, fake?: FakeSlack): Promise<SenderOut> {
   const n = senderNo++;
   const cfgPath = join(dir, `sender-${n}.json`);
   const outPath = join(dir, `sender-${n}.out.json`);
-  writeFileSync(cfgPath, JSON.stringify({ urls, signingSecret: DEFAULT_SIGNING_SECRET, rate, durationMs: SECONDS * 1000, count, targets, users: USERS, responseUrl, afterMicros: lastMicros }));
+  const total = count ?? Math.round(rate * SECONDS);
+  const responseUrls = fake ? Array.from({ length: total }, (_, i) => fake.responseUrl({ channel: DEFAULT_CHANNEL, user: USERS[i % USERS.length]! })) : undefined;
+  writeFileSync(cfgPath, JSON.stringify({ urls, signingSecret: DEFAULT_SIGNING_SECRET, rate, durationMs: SECONDS * 1000, count: total, targets, users: USERS, responseUrl, responseUrls, afterMicros: lastMicros }));
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/open-loop-sender.ts', cfgPath, outPath], { stdio: 'inherit' });
     child.on('error', reject);
@@ -215,6 +230,8 @@ interface Row {
   rate: number;
   clicks: number;
   non200: number;
+  /** The non-200 answers by status (-1: no HTTP answer). */
+  statuses?: Record<string, number>;
   p50: number;
   p99: number;
   ratio?: number;
@@ -246,13 +263,19 @@ interface RunInfo {
 const runs: RunInfo[] = [];
 const bareP99 = new Map<string, number>(); // `${repeat}:${rate}`
 
+function statusesOf(sent: SentClick[]): Record<string, number> {
+  const by: Record<string, number> = {};
+  for (const c of sent) if (c.status !== 200) by[c.status] = (by[c.status] ?? 0) + 1;
+  return by;
+}
+const statusText = (s?: Record<string, number>) => (s ? `(${Object.entries(s).map(([k, v]) => `${k === '-1' ? 'no answer' : `HTTP ${k}`} x${v}`).join(', ')})` : '');
 function printRow(r: Row): void {
   const bits = [
     `#${r.repeat}`,
     r.target,
     `${r.rate}/s`,
     `clicks ${r.clicks}`,
-    `non-200 ${r.non200}`,
+    `non-200 ${r.non200}${r.non200 ? ` ${statusText(r.statuses)}` : ''}`,
     `ack p50 ${f(r.p50)} p99 ${f(r.p99)} ms`,
     r.ratio !== undefined ? `p99/bare ${f(r.ratio, 2)}` : '',
     r.wrongItems !== undefined ? `wrong ${r.wrongItems}` : '',
@@ -414,6 +437,7 @@ async function botWindow(run: BotRun, repeat: number, target: string, rate: numb
     views,
     run.responseUrl,
     clicks,
+    fake,
   );
   const ok = out.sent.filter((c) => c.status === 200);
   for (const c of ok) {
@@ -442,6 +466,7 @@ async function botWindow(run: BotRun, repeat: number, target: string, rate: numb
     rate,
     clicks: out.sent.length,
     non200: out.sent.length - ok.length,
+    statuses: statusesOf(out.sent),
     p50: pct(okMs, 50),
     p99: pct(okMs, 99),
     wrongItems,
@@ -507,6 +532,7 @@ async function bareRun(repeat: number, targets: Target[], responseUrl: string): 
         rate,
         clicks: out.sent.length,
         non200: out.sent.length - ok.length,
+        statuses: statusesOf(out.sent),
         p50: pct(ok, 50),
         p99: pct(ok, 99),
         cpuMsPerClick: used / out.sent.length,
@@ -527,7 +553,7 @@ async function bareRun(repeat: number, targets: Target[], responseUrl: string): 
 async function soak(): Promise<void> {
   console.log(`soak: ${SOAK} clicks at ${SOAK_RATE}/s against ${SOAK_BOTS} bot(s), RSS sampled after the first 1,000 and every ${SOAK_EVERY}`);
   const run = await startBots(SOAK_BOTS, `soak-x${SOAK_BOTS}`);
-  const series: Array<{ clicks: number; loadRss: number[]; quietRss: number[]; p50: number; p99: number; non200: number; noReceipt: number; wrong: number; shownMs: number; cpuMsPerClick: number; updatesPerMinute: number; updates429: number; told: number; stillStored: number; quiet: boolean }> = [];
+  const series: Array<{ clicks: number; loadRss: number[]; quietRss: number[]; p50: number; p99: number; non200: number; statuses: Record<string, number>; noReceipt: number; wrong: number; shownMs: number; cpuMsPerClick: number; updatesPerMinute: number; updates429: number; told: number; stillStored: number; quiet: boolean }> = [];
   try {
     const idle = run.bots.map((b) => rssBytes(b.pid));
     console.log(`soak: idle RSS ${idle.map(MiB).join(' + ')} MiB`);
@@ -548,6 +574,7 @@ async function soak(): Promise<void> {
         p50: row.p50,
         p99: row.p99,
         non200: row.non200,
+        statuses: row.statuses!,
         noReceipt: row.noReceipt!,
         wrong: row.wrongItems!,
         shownMs: row.shownMs!,
@@ -560,7 +587,7 @@ async function soak(): Promise<void> {
       });
       const s = series.at(-1)!;
       console.log(
-        `soak: after ${s.clicks} clicks | RSS quiet ${s.loadRss.map(MiB).join(' + ')} MiB, +5 s ${s.quietRss.map(MiB).join(' + ')} MiB | ack p50 ${f(s.p50)} p99 ${f(s.p99)} ms | non-200 ${s.non200} | no receipt ${s.noReceipt} | wrong ${s.wrong} | told ${s.told} | still stored ${s.stillStored} | chat.update ${f(s.updatesPerMinute)}/min (${s.updates429} 429) | shown ${f(s.shownMs / 1000)} s | CPU ${f(s.cpuMsPerClick, 2)} ms/click${s.quiet ? '' : ' | NOT QUIET'}`,
+        `soak: after ${s.clicks} clicks | RSS quiet ${s.loadRss.map(MiB).join(' + ')} MiB, +5 s ${s.quietRss.map(MiB).join(' + ')} MiB | ack p50 ${f(s.p50)} p99 ${f(s.p99)} ms | non-200 ${s.non200}${s.non200 ? ` ${statusText(s.statuses)}` : ''} | no receipt ${s.noReceipt} | wrong ${s.wrong} | told ${s.told} | still stored ${s.stillStored} | chat.update ${f(s.updatesPerMinute)}/min (${s.updates429} 429) | shown ${f(s.shownMs / 1000)} s | CPU ${f(s.cpuMsPerClick, 2)} ms/click${s.quiet ? '' : ' | NOT QUIET'}`,
       );
     }
     const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
@@ -609,7 +636,7 @@ async function sweep(): Promise<void> {
     const per = r.cpuMsPerClickPerProc.length > 1 ? ` (${r.cpuMsPerClickPerProc.map((v) => f(v, 2)).join(' + ')})` : '';
     const rss = r.rssPerProc.length > 1 ? `${MiB(sum(r.rssPerProc))} (${r.rssPerProc.map(MiB).join(' + ')})` : MiB(r.rssPerProc[0]!);
     console.log(
-      `| ${r.repeat} | ${r.target} | ${r.rate} | ${r.clicks} | ${r.non200} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ratio, 2)} | ${r.wrongItems ?? '-'} | ${r.noReceipt ?? '-'} | ${r.stillStored ?? '-'} | ${r.told ?? '-'} | ${r.updatesOk === undefined ? '-' : `${f(r.updatesPerMinute)} (${r.updates429})`} | ${shown}${r.quiet === false ? ' (not quiet)' : ''} | ${f(r.cpuMsPerClick, 2)}${per} | ${rss} |`,
+      `| ${r.repeat} | ${r.target} | ${r.rate} | ${r.clicks} | ${r.non200}${r.non200 ? ` ${statusText(r.statuses)}` : ''} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ratio, 2)} | ${r.wrongItems ?? '-'} | ${r.noReceipt ?? '-'} | ${r.stillStored ?? '-'} | ${r.told ?? '-'} | ${r.updatesOk === undefined ? '-' : `${f(r.updatesPerMinute)} (${r.updates429})`} | ${shown}${r.quiet === false ? ' (not quiet)' : ''} | ${f(r.cpuMsPerClick, 2)}${per} | ${rss} |`,
     );
   }
 
