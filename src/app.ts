@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPModuleFunctions, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
+import { Octokit } from '@octokit/rest';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Db } from './store/db.js';
@@ -20,9 +21,12 @@ import { Ticker, type Job } from './scheduler/ticker.js';
 import { pruneReceipts } from './store/promotions.js';
 import { SlackAdapter } from './slack/port.js';
 import { ClickIntake, SWEEP_EVERY } from './services/intake.js';
+import { WorkflowDispatcher } from './github/dispatch.js';
 import { register as registerCommands } from '../commands/index.js';
 import { register as registerActions } from './listeners/actions/index.js';
 import { register as registerViews } from './listeners/views/index.js';
+import { register as registerEvents } from './listeners/events/index.js';
+import { publishStaleHomes, refreshHomesOf } from './services/home.js';
 
 /** What Bolt passes an error handler when `extendedErrorHandler` is on. */
 interface ErrorArgs {
@@ -84,6 +88,13 @@ export function createPreflight(opts: PreflightOptions): Preflight {
             { path: '/healthz', method: 'GET', handler: (req, res) => void answerHealth(db, req, res) },
             { path: '/readyz', method: 'GET', handler: (req, res) => void answerHealth(db, req, res) },
           ],
+          // A click that could not be stored is answered 500 on purpose (already told privately, and logged): not
+          // the "unhandled error" Bolt's default handler would log. Everything else goes to that default.
+          processEventErrorHandler: async (args) => {
+            if (!wasNotAcknowledged(args.error)) return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+            if (!args.response.headersSent) args.response.writeHead(500).end();
+            return false;
+          },
         });
   if (receiver instanceof HTTPReceiver) guardRequests(receiver, config.slack.signingSecret!);
   const app = new App<RequestContext>({
@@ -127,7 +138,15 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   const applyStored: Job = { name: 'apply-stored-clicks', every: SWEEP_EVERY, run: () => clicks.sweep() };
   // One-off posts a request could not send (Slack failed, the process stopped, the answer never came): every few seconds.
   const sendOutbox: Job = { name: 'send-outbox', every: OUTBOX_EVERY, run: () => publisher.outbox.sendDue() };
+  // GO's workflow dispatches (src/github/dispatch.ts): exactly once; what a request left, and retries, every few seconds.
+  const github = config.github.token ? new Octokit({ auth: config.github.token, baseUrl: config.github.apiUrl.replace(/\/+$/, ''), userAgent: 'preflight', log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } }) : undefined;
+  const dispatching = new AbortController();
+  const dispatcher = new WorkflowDispatcher({ db, github, clock, log: log.child({ component: 'github' }), sendPost: (key) => publisher.outbox.send(key), signal: dispatching.signal });
+  const dispatchWorkflows: Job = { name: 'dispatch-workflows', every: OUTBOX_EVERY, run: () => dispatcher.sweep() };
   const deps: Deps = { db, clock, log, templates: opts.templates, slack, clicks };
+  // App Home (src/services/home.ts): after a change, the Homes of the people it concerns; what fell behind, every few seconds.
+  slack.republishHomes = (promotionId) => refreshHomesOf(deps, promotionId);
+  const publishHomes: Job = { name: 'publish-stale-homes', every: OUTBOX_EVERY, run: () => publishStaleHomes(deps) };
 
   // Work still running after its ack: shutdown (and tests) wait for it rather than cutting it off.
   const inflight = new Set<Promise<unknown>>();
@@ -145,11 +164,13 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     while (inflight.size > 0) await Promise.allSettled([...inflight]);
     await clicks.idle();
     await publisher.idle();
+    await slack.homesIdle();
   };
 
   registerCommands(app);
   registerActions(app);
   registerViews(app);
+  registerEvents(app);
 
   // Errors Bolt meets before our middleware runs (authorisation, say) end in the same handler.
   app.error((async ({ error, body, context }: ErrorArgs) => {
@@ -215,9 +236,13 @@ export function createPreflight(opts: PreflightOptions): Preflight {
       // Posts left in the outbox by a previous run, now and every few seconds.
       void ticker.runOnce(sendOutbox);
       ticker.start([sendOutbox]);
+      ticker.start([publishHomes]);
+      void ticker.runOnce(dispatchWorkflows);
+      ticker.start([dispatchWorkflows]);
       return listening;
     },
     async stop() {
+      dispatching.abort();
       await ticker.stop();
       await app.stop();
       if (healthServer) await new Promise<void>((resolve) => healthServer!.close(() => resolve()));

@@ -40,6 +40,8 @@ describe('a promotion checklist, driven through signed Slack requests', () => {
     const audit = await listAudit(h.bot.db, promotion!.id);
     expect(audit.map((e) => [e.action, e.actor])).toEqual([
       ['promotion.started', 'U0ALICE'],
+      // The template deploys to production: starting it took that environment's lock.
+      ['lock.taken', 'U0ALICE'],
       ['items.toggled', 'U0BOB'],
       ['items.toggled', 'U0CAROL'],
     ]);

@@ -67,7 +67,7 @@ describe.each(backends)('a restart on %s', (_name, create) => {
 
     const promotion = (await findActive(h.bot.db, CHANNEL, 'v1.50'))!;
     const audit = await listAudit(h.bot.db, promotion.id);
-    expect(audit.map((e) => e.action)).toEqual(['promotion.started', 'items.toggled', 'items.toggled', 'items.toggled', 'field.set', 'items.toggled']);
+    expect(audit.map((e) => e.action)).toEqual(['promotion.started', 'lock.taken', 'items.toggled', 'items.toggled', 'items.toggled', 'field.set', 'items.toggled']);
     expect(firstBrokenLink(audit)).toBeUndefined();
   });
 });
