@@ -5,6 +5,7 @@ import { parseCheckboxClick, parseChoiceClick, parseNaSwitchClick, parseRefButto
 import { onChoose } from './choose.js';
 import { onOpenField } from './open-field.js';
 import { onOpenNa } from './open-na.js';
+import { onRetryDispatch } from './retry-dispatch.js';
 import { onStartWithTemplate } from './start-with-template.js';
 import { onSwitchNa } from './switch-na.js';
 import { onToggle } from './toggle.js';
@@ -21,4 +22,6 @@ export function register(app: PreflightApp): void {
   // Inside the not-applicable modal: its mark / restore radio buttons dispatch their change.
   app.action({ type: 'block_actions', block_id: INPUT.naAction, action_id: INPUT.value }, resolveClick(parseNaSwitchClick, 'mark-not-applicable'), onSwitchNa);
   app.action({ type: 'block_actions', action_id: ACTION.startWithTemplate }, onStartWithTemplate);
+  // Retry under a failed workflow dispatch (a one-off post, not a checklist message): acknowledges itself.
+  app.action({ type: 'block_actions', action_id: ACTION.retryDispatch }, onRetryDispatch);
 }
