@@ -15,8 +15,11 @@ export type PostOutcome = 'posted' | 'pending' | 'failed';
  * DisplayBroken: the bot may not post in the channel); a database failure comes through as `DatabaseUnavailable`.
  */
 export interface SlackPort {
-  /** Bring a promotion's checklist messages up to date with the database. */
-  refresh(promotionId: string): Promise<void>;
+  /**
+   * Bring a promotion's checklist messages up to date with the database; `first` (a message's ts) is rendered before
+   * the others: the message the clicker is looking at goes before the overview.
+   */
+  refresh(promotionId: string, opts?: { first?: string }): Promise<void>;
   /**
    * Post once: enqueue in the outbox (a key already there is not enqueued again) and send now. A post caused by a
    * change is enqueued inside the change instead (`enqueue(scope.q, ...)`) and sent with `send`.

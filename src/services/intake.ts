@@ -56,6 +56,8 @@ interface Waiting {
   resolve(outcome: Outcome): void;
   /** The request's logger, carrying its id and the person. */
   log: Logger;
+  /** The message the click was made on: rendered first, before the overview. */
+  messageTs?: string;
 }
 
 /**
@@ -129,7 +131,7 @@ export class ClickIntake {
     await stored();
     // A redelivery of a click already stored: the delivery that stored it answers.
     if (!isNew) return { changed: false };
-    const outcome = await this.apply(click.promotionId, click.receiptKey, log);
+    const outcome = await this.apply(click.promotionId, click.receiptKey, { log, messageTs: click.payload.on?.ts });
     switch (outcome.status) {
       case 'changed': {
         const shown = await outcome.shown;
@@ -189,14 +191,14 @@ export class ClickIntake {
   }
 
   /** Wait for a stored click's batch: joins the promotion's queue, and starts the batches if none is running. */
-  private apply(promotionId: string, receiptKey: string, log: Logger): Promise<Outcome> {
+  private apply(promotionId: string, receiptKey: string, from: Omit<Waiting, 'resolve'>): Promise<Outcome> {
     return new Promise<Outcome>((resolve) => {
       const queue = this.queues.get(promotionId);
       if (queue) {
-        queue.set(receiptKey, { resolve, log });
+        queue.set(receiptKey, { resolve, ...from });
         return;
       }
-      const fresh = new Map([[receiptKey, { resolve, log }]]);
+      const fresh = new Map([[receiptKey, { resolve, ...from }]]);
       this.queues.set(promotionId, fresh);
       void this.tracked(this.drain(promotionId, fresh));
     });
@@ -230,7 +232,9 @@ export class ClickIntake {
     log.debug({ promotionId, clicks: batch.size, applied: outcomes.size }, 'applied a batch of clicks');
     // Shown once for the whole batch; the next batch does not wait for Slack.
     const changed = [...outcomes.values()].some((o) => o.status === 'changed');
-    const shown = changed ? this.show(promotionId, log) : Promise.resolve(undefined);
+    // The latest clicker's message goes first: what they are looking at updates before the overview.
+    const first = [...batch.values()].reverse().find((w) => w.messageTs)?.messageTs;
+    const shown = changed ? this.show(promotionId, log, first) : Promise.resolve(undefined);
     for (const [receiptKey, w] of batch) {
       const o = outcomes.get(receiptKey);
       w.resolve(!o ? { status: 'gone' } : o.status === 'changed' ? { status: 'changed', shown } : o);
@@ -248,8 +252,8 @@ export class ClickIntake {
   }
 
   /** Bring the messages up to date; resolves with the person's answer when that failed (never rejects). */
-  private show(promotionId: string, log: Logger): Promise<unknown> {
-    return showChange({ ...this.asDeps(), log }, promotionId).then(
+  private show(promotionId: string, log: Logger, first?: string): Promise<unknown> {
+    return showChange({ ...this.asDeps(), log }, promotionId, first ? { first } : {}).then(
       () => undefined,
       (err: unknown) => err,
     );

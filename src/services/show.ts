@@ -8,9 +8,9 @@ import { DisplayBroken, type Deps } from './deps.js';
  * never accept again (deleted, say) is not, and they are told where the state can still be seen. The database
  * going away after the change was committed is the same: saved, and the sweep catches up once it is back.
  */
-export async function showChange(deps: Deps, promotionId: string): Promise<void> {
+export async function showChange(deps: Deps, promotionId: string, opts: { first?: string } = {}): Promise<void> {
   try {
-    await deps.slack.refresh(promotionId);
+    await deps.slack.refresh(promotionId, opts);
   } catch (err) {
     if (err instanceof DatabaseUnavailable) {
       deps.log.warn({ err: err.cause, promotionId }, 'change saved, but the database stopped answering before the checklist messages were updated');

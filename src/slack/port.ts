@@ -51,9 +51,9 @@ export class SlackAdapter implements SlackPort {
     this.groupReads = new RateBudget(GROUP_READS, timer);
   }
 
-  async refresh(promotionId: string): Promise<void> {
+  async refresh(promotionId: string, opts: { first?: string } = {}): Promise<void> {
     try {
-      await this.deps.publisher.refresh(promotionId);
+      await this.deps.publisher.refresh(promotionId, opts);
     } catch (err) {
       if (err instanceof DatabaseUnavailable) throw err;
       const code = slackErrorCode(err);

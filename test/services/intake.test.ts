@@ -9,6 +9,7 @@ import { listAudit } from '../../src/store/audit.js';
 import { storeClick } from '../../src/store/click-intake.js';
 import type { Db } from '../../src/store/db.js';
 import { lastActionTs } from '../../src/store/item-order.js';
+import { insertMessages, markRendered } from '../../src/store/messages.js';
 import { endPromotion, getItemState, insertPromotion, loadView } from '../../src/store/promotions.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
 import { oneSectionTemplate } from '../support/templates.js';
@@ -44,6 +45,8 @@ for (const [name, create] of BACKENDS) {
         insertPromotion(q, { id, release: 'v1', template, channelId: `C${id.slice(0, 8)}`, teamId: null, requestedBy: 'U1', createdAt: START }, [...CHECKS, 'pick']),
       );
       const refreshed: string[] = [];
+      /** The message each refresh was asked to render first. */
+      const firsts: Array<string | undefined> = [];
       const logs: string[] = [];
       const sink = new Writable({
         write(chunk: Buffer, _enc, done) {
@@ -58,7 +61,10 @@ for (const [name, create] of BACKENDS) {
         log: createLogger('debug', sink),
         templates: new Map(),
         slack: {
-          refresh: async (promotionId: string) => void refreshed.push(promotionId),
+          refresh: async (promotionId: string, opts?: { first?: string }) => {
+            refreshed.push(promotionId);
+            firsts.push(opts?.first);
+          },
           post: async () => 'posted' as const,
           send: async () => 'posted' as const,
           publishHome: async () => undefined,
@@ -94,7 +100,7 @@ for (const [name, create] of BACKENDS) {
           if (r.rows.length === 0) throw new Error(`acknowledged ${c.receiptKey} before it was stored`);
           acked.push(c.receiptKey);
         });
-      return { id, deps, intake, clock, refreshed, logs, toggle, choose, state, stored, submit, acked };
+      return { id, deps, intake, clock, refreshed, firsts, logs, toggle, choose, state, stored, submit, acked };
     }
 
     it('applies a stored click, shows it, and keeps nothing stored; a redelivery is stored and applied once', async () => {
@@ -112,6 +118,23 @@ for (const [name, create] of BACKENDS) {
       expect(await stored()).toBe(0);
       // Every delivery was acknowledged, each only once the click was stored.
       expect(acked).toEqual([click.receiptKey, click.receiptKey, click.receiptKey, click.receiptKey]);
+    });
+
+    it('checks, when it applies a click, that it was made on the live message, and renders that message first', async () => {
+      const { id, submit, firsts, toggle, state } = await setUp();
+      const channel = `C${id.slice(0, 8)}`;
+      await db.tx(async (q) => {
+        await insertMessages(q, id, channel, [[0]]);
+        await markRendered(q, id, 0, { ts: '1795300000.000001', version: 0, hash: 'h0' });
+        await markRendered(q, id, 1, { ts: '1795300000.000002', version: 0, hash: 'h1' });
+      });
+      const onSection = { ...toggle('U1', ts(90), { ticked: ['a'] }), payload: { kind: 'toggle' as const, ticked: ['a'], unticked: [], on: { channel, ts: '1795300000.000002' } } };
+      expect(await submit(onSection)).toEqual({ changed: true });
+      expect(firsts).toEqual(['1795300000.000002']);
+      // A stray copy (a message that is not one of the promotion's): stored and acknowledged, then refused when applied.
+      const stray = { ...toggle('U2', ts(91), { ticked: ['b'] }), payload: { kind: 'toggle' as const, ticked: ['b'], unticked: [], on: { channel, ts: '1795300999.000009' } } };
+      await expect(submit(stray)).rejects.toThrow('This copy of the checklist is out of date and nothing was changed.');
+      expect(await state('b')).toBe('open');
     });
 
     it('applies clicks on an item in the order Slack sent them, whichever arrives first', async () => {
