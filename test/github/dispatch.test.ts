@@ -10,6 +10,9 @@ import { Octokit } from '@octokit/rest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { onGoSchema, resolveDispatchInputs } from '../../src/domain/template/on-go.js';
 import { retryDispatch, WorkflowDispatcher, type DispatchTiming } from '../../src/github/dispatch.js';
+import { enqueueGoDispatch, goDispatchKey } from '../../src/github/go-dispatch.js';
+import { templateSchema } from '../../src/domain/template.js';
+import { getPromotion, insertPromotion, writeItemState } from '../../src/store/promotions.js';
 import { createLogger } from '../../src/logger.js';
 import type { Db } from '../../src/store/db.js';
 import { enqueueDispatch, getDispatch, type DispatchRequest } from '../../src/store/dispatches.js';
@@ -232,6 +235,30 @@ describe.each(BACKENDS)('workflow dispatch on %s', (_name, create) => {
     expect(gh!.dispatches).toHaveLength(1);
     expect(outcomes.slice(0, 2)).toContain('dispatched');
     expect(await getDispatch(db, 'go-dispatch:p9:1')).toMatchObject({ state: 'dispatched', attempts: 1 });
+  });
+
+  it('GO\'s hook enqueues the template\'s on_go.dispatch with the item values as they are, once, and it is dispatched', async () => {
+    await setup();
+    const template = {
+      id: 'web',
+      ...templateSchema.parse({
+        name: 'Web',
+        sections: [{ id: 's', title: 'S', kind: 'gates', items: [{ id: 'ci-sha', label: 'SHA', field: { type: 'text' } }] }],
+        on_go: { dispatch: { repo: 'acme/platform', workflow: 'housekeeping-prod-promotion.yml', inputs: { confirm: 'PROMOTE', tag: '{release}', sha: '{item:ci-sha}' }, correlation_input: 'preflight_run' } },
+      }),
+    };
+    const id = '00000000-0000-4000-8000-0000000000a1';
+    await db.tx((q) => insertPromotion(q, { id, release: 'v2.0', template, channelId: 'C9', teamId: null, requestedBy: 'U1', createdAt: NOW }, ['ci-sha']));
+    await writeItemState(db, id, { itemId: 'ci-sha', state: 'done', value: 'abc1234', note: null, by: 'U1', at: NOW });
+    const promotion = (await getPromotion(db, id))!;
+    expect(await db.tx((q) => enqueueGoDispatch(q, promotion, 1, NOW))).toBe(goDispatchKey(id, 1));
+    // The same decision again (a redelivery inside a retried change): nothing more.
+    await db.tx((q) => enqueueGoDispatch(q, promotion, 1, NOW));
+    expect(await dispatcher().sweep()).toBe(1);
+    expect(gh!.dispatches).toHaveLength(1);
+    expect(gh!.dispatches[0]!.body['inputs']).toMatchObject({ confirm: 'PROMOTE', tag: 'v2.0', sha: 'abc1234' });
+    expect(await getDispatch(db, goDispatchKey(id, 1))).toMatchObject({ state: 'dispatched', promotionId: id, channelId: 'C9', threadTs: null });
+    expect(await getOutboxRow(db, `dispatch-started:${goDispatchKey(id, 1)}`)).toMatchObject({ promotionId: id, channelId: 'C9' });
   });
 
   it('fails plainly without GITHUB_TOKEN', async () => {
