@@ -36,7 +36,7 @@ function toRecord(r: Row): ApprovalRecord {
 
 /** Every decision on a promotion's approvals, void ones included, oldest first. */
 export async function listApprovals(q: Queryable, promotionId: string): Promise<ApprovalRecord[]> {
-  const r = await q.query<Row>(`SELECT ${COLUMNS} FROM approvals WHERE promotion_id = $1 ORDER BY at, id`, [promotionId]);
+  const r = await q.query<Row>(`SELECT ${COLUMNS} FROM approvals WHERE promotion_id = $1 ORDER BY at, user_id, id`, [promotionId]);
   return r.rows.map(toRecord);
 }
 
