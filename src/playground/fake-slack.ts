@@ -17,7 +17,8 @@
  *   `{"ok":false,"error":"ratelimited"}`.
  * - Methods: auth.test, chat.postMessage, chat.update, chat.postEphemeral, chat.getPermalink, views.open,
  *   views.update, views.push, views.publish, users.info, usergroups.users.list, conversations.info and
- *   conversations.open (1:1 DMs, for messaging an approver). Anything else answers `unknown_method`.
+ *   conversations.open (1:1 DMs, for messaging an approver), and apps.connections.open (Socket Mode, below). Anything
+ *   else answers `unknown_method`.
  *
  * Decisions worth knowing:
  * - Channels: when `channels` is given, only those (plus DMs with known users) exist and anything else is
@@ -65,6 +66,11 @@
  *   end-to-end suite would sit through Retry-After pauses. Turning them on for every fake started without the option
  *   is one line: `RATE_LIMITS_ON_BY_DEFAULT` in fake-slack/rate-limits.ts.
  *
+ * - Socket Mode (fake-slack/socket-mode.ts, `fake.socketMode`): apps.connections.open with an app-level token answers
+ *   a `ws://127.0.0.1:<port>/link/?ticket=...` URL; the WebSocket there greets with `hello`, carries envelopes
+ *   (`slash_commands`, `interactive`, `events_api`) and the app's acks, retries unacknowledged events
+ *   (`retry_attempt`, `retry_reason`) and sends `disconnect` messages. The simulator's `socketSender` delivers through it.
+ *
  * The pieces live in ./fake-slack/: the server and its steering (server.ts), the Web API methods by family
  * (methods/), response_urls (response-url.ts), the rate limits (rate-limits.ts), the stored state (state.ts,
  * channels.ts, messages.ts) and the Block Kit checks (block-checker.ts).
@@ -81,6 +87,16 @@ export {
   type TokenBucketLimit,
 } from './fake-slack/rate-limits.js';
 export { startFakeSlack } from './fake-slack/server.js';
+export {
+  TICKET_TTL_MS,
+  type DisconnectReason,
+  type EnvelopeOutcome,
+  type EnvelopeType,
+  type FakeSocketMode,
+  type RecordedEnvelope,
+  type SocketConnection,
+  type SocketModeOptions,
+} from './fake-slack/socket-mode.js';
 export type {
   FakeChannel,
   FakeEphemeral,

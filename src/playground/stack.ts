@@ -19,6 +19,7 @@ import {
   blockActions,
   DEFAULT_CHANNEL,
   slashCommand,
+  socketSender,
   toggleCheckboxes,
   viewBlockActions,
   viewSubmission,
@@ -32,12 +33,17 @@ import {
 export const DEFAULT_BOT_TOKEN = 'xoxb-test-0000-secret-bot-token';
 /** The signing secret the bots verify and the simulated client signs with. */
 export const DEFAULT_SIGNING_SECRET = 'test-signing-secret-do-not-log';
+/** The app-level token the bots connect with in Socket Mode (the fake accepts any `xapp-` token). */
+export const DEFAULT_APP_TOKEN = 'xapp-1-A0PREFLIGHT-1-test-app-level-token';
 
 /** One bot process: the real Bolt app on a loopback port, its own database pool, the shared fake Slack. */
 export interface BotProcess {
   preflight: Preflight;
   db: Db;
+  /** Where the simulated client's requests go: the bot's /slack/events, or in Socket Mode the fake's envelopes. */
   sender: SlackSender;
+  /** The port it listens on: Bolt's HTTP server, or in Socket Mode the health server (/healthz, /readyz). */
+  port: number;
   stop(): Promise<void>;
 }
 
@@ -84,6 +90,11 @@ export interface LocalStackOptions {
    * wait out Slack's limits on the wall clock, as real Slack does (bench/open-loop.ts).
    */
   timer?: RateTimer;
+  /**
+   * Run the bots in Socket Mode (SLACK_APP_TOKEN set): they connect to the fake's WebSocket, and the stack's
+   * requests go as envelopes (slack-client/socket-mode.ts). Slack picks the connection, so `bot` options choose none.
+   */
+  socketMode?: boolean;
 }
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
@@ -104,6 +115,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     SLACK_API_URL: fake.apiUrl,
     PORT: '0',
     LOG_LEVEL: 'debug',
+    ...(opts.socketMode ? { SLACK_APP_TOKEN: DEFAULT_APP_TOKEN } : {}),
   });
   const bots: BotProcess[] = [];
 
@@ -116,7 +128,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const bot: BotProcess = {
       preflight,
       db,
-      sender: { url: `http://127.0.0.1:${port}/slack/events`, signingSecret: DEFAULT_SIGNING_SECRET },
+      sender: opts.socketMode ? socketSender(fake.socketMode) : { url: `http://127.0.0.1:${port}/slack/events`, signingSecret: DEFAULT_SIGNING_SECRET },
+      port,
       async stop() {
         await preflight.stop();
         await db.close();

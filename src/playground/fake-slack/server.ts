@@ -12,6 +12,7 @@ import { callMethod } from './methods/index.js';
 import { issueTriggerId } from './methods/views.js';
 import { RateLimiter, rateLimitChannel, resolveRateLimits, workspaceOf } from './rate-limits.js';
 import { handleResponseUrl, issueResponseUrl } from './response-url.js';
+import { SocketModeServer } from './socket-mode.js';
 import { FakeSlackState } from './state.js';
 import type {
   FakeEphemeral,
@@ -34,6 +35,8 @@ class FakeSlackServer implements FakeSlack {
   apiUrl = '';
   baseUrl = '';
   readonly calls: RecordedCall[] = [];
+  /** Socket Mode: apps.connections.open, the WebSocket at /link/, envelopes and acks (socket-mode.ts). */
+  readonly socketMode: SocketModeServer;
 
   private readonly server: Server;
   private readonly state: FakeSlackState;
@@ -61,6 +64,8 @@ class FakeSlackServer implements FakeSlack {
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
     });
+    this.socketMode = new SocketModeServer(this.state.appId, () => this.baseUrl, () => this.changed(), opts.socketMode);
+    this.server.on('upgrade', (req, socket, head) => this.socketMode.handleUpgrade(req, socket, head));
   }
 
   async listen(port: number): Promise<void> {
@@ -186,6 +191,7 @@ class FakeSlackServer implements FakeSlack {
     this.closed = true;
     for (const queue of this.held.values()) for (const call of queue) call.drop();
     this.held.clear();
+    await this.socketMode.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -289,6 +295,7 @@ class FakeSlackServer implements FakeSlack {
     if (failure !== undefined) throw new SlackApiError(failure);
     if (parseError) throw new SlackApiError(parseError);
     if (!call.token) throw new SlackApiError('not_authed');
+    if (call.method === 'apps.connections.open') return this.socketMode.open(call.token);
     return callMethod(this.state, call.method, call.args);
   }
 

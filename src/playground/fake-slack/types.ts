@@ -1,5 +1,6 @@
 /** The fake's public types: its options, what it records, and the `FakeSlack` handle a test steers it with. */
 import type { RateLimitConfig } from './rate-limits.js';
+import type { FakeSocketMode, SocketModeOptions } from './socket-mode.js';
 
 export interface FakeUser {
   id: string;
@@ -44,6 +45,8 @@ export interface FakeSlackOptions {
    * response_urls expire on it. Default Date.now. A test steps it instead of sleeping.
    */
   clock?: () => number;
+  /** Socket Mode's timings and retries (socket-mode.ts): Slack's by default. */
+  socketMode?: SocketModeOptions;
 }
 
 export interface RecordedCall {
@@ -115,6 +118,8 @@ export interface FakeSlack {
   apiUrl: string;
   /** http://127.0.0.1:PORT */
   baseUrl: string;
+  /** Socket Mode (socket-mode.ts): connections, envelopes and their acks, disconnects. */
+  socketMode: FakeSocketMode;
   /** Every Web API call, in arrival order (live array: do not mutate). */
   calls: RecordedCall[];
   callsTo(method: string): RecordedCall[];

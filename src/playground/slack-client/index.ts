@@ -9,7 +9,9 @@
  *
  * The pieces: signing and posting (signing.ts), what every payload shares (wire.ts), slash commands
  * (slash-command.ts), block_actions and view_submission (interactivity.ts), checkbox toggles as a given client view
- * sends them (checkboxes.ts) and reading a channel (reading.ts).
+ * sends them (checkboxes.ts) and reading a channel (reading.ts). A sender from `socketSender(fake.socketMode)`
+ * delivers the same bodies as Socket Mode envelopes and answers with their acks (socket-mode.ts), so a test runs on
+ * either transport.
  */
 export { postSigned, sign, type SignedRequestOptions, type SlackHttpResult, type SlackSender } from './signing.js';
 export { fakeTriggerId, slackNowTs } from './wire.js';
@@ -31,3 +33,4 @@ export {
 } from './interactivity.js';
 export { toggleCheckboxes } from './checkboxes.js';
 export { checkboxBlocks, DEFAULT_CHANNEL, findCheckbox, promotionMessages, visibleText } from './reading.js';
+export { deliverOverSocket, envelopeOf, socketSender, type SocketModeLink } from './socket-mode.js';

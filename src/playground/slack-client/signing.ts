@@ -3,6 +3,7 @@
  * signature headers (X-Slack-Request-Timestamp, X-Slack-Signature: v0=HMAC-SHA256(secret, `v0:${ts}:${body}`)).
  */
 import { createHmac } from 'node:crypto';
+import { deliverOverSocket, type SocketModeLink } from './socket-mode.js';
 
 export interface SlackSender {
   /** Full URL of POST /slack/events. */
@@ -16,6 +17,8 @@ export interface SlackSender {
   appId?: string;
   /** The deprecated verification token Slack still sends as `token`; default "fake-verification-token". */
   verificationToken?: string;
+  /** Deliver over Socket Mode instead of HTTP (`socketSender`, ./socket-mode.ts): same bodies, as envelopes. */
+  socket?: SocketModeLink;
 }
 
 export interface SignedRequestOptions {
@@ -31,6 +34,8 @@ export interface SlackHttpResult {
   status: number;
   body: string;
   json?: any;
+  /** Over Socket Mode: the envelope, whether it was acknowledged, and how many deliveries that took. */
+  socket?: { envelopeId: string; acked: boolean; deliveries: number };
 }
 
 /** "v0=<hex>": HMAC-SHA256 of `v0:${timestamp}:${rawBody}` with the signing secret. */
@@ -45,6 +50,7 @@ export async function postSigned(
   contentType: string,
   opts: SignedRequestOptions = {},
 ): Promise<SlackHttpResult> {
+  if (s.socket) return deliverOverSocket(s.socket, rawBody, contentType);
   const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const res = await fetch(s.url, {
     method: 'POST',
