@@ -3,6 +3,9 @@ import { allItems, itemKind, type Template } from '../src/domain/template.js';
 import { FIELD_MAX_LENGTH, NA_REASON_MAX } from '../src/domain/fields.js';
 import { sectionMode, STAGES, type ItemState, type PromotionStage, type PromotionView } from '../src/domain/promotion.js';
 import { renderSectionsMessage } from './checklist.js';
+import { approvalsOf, boundValues, fingerprintOf, type ApprovalRecord } from '../src/domain/approvals.js';
+import type { Decision } from '../src/domain/promotion.js';
+import { REASON_MAX } from './approvals.js';
 import { renderOverview } from './overview.js';
 import { LIMITS } from './text.js';
 
@@ -54,7 +57,47 @@ function worstStates(template: Template): Array<Map<string, ItemState>> {
 
 const WORST_TS = '9999999999.999999';
 
-function worstView(template: Template, states: Map<string, ItemState>): PromotionView {
+/** A distinct longest-looking user id per n (approvers must be different people). */
+const worstUser = (n: number) => `W${String(n).padStart(18, '0')}`;
+
+/**
+ * The approvals that make the panel longest: every approval given by as many people as it needs (for the current
+ * values), and more rejections and void approvals, each with the longest reason, than the panel lists.
+ */
+function worstApprovals(template: Template, states: Map<string, ItemState>): ApprovalRecord[] {
+  const records: ApprovalRecord[] = [];
+  let n = 0;
+  const record = (spec: ReturnType<typeof approvalsOf>[number], over: Partial<ApprovalRecord>): ApprovalRecord => ({
+    id: `r${n}`,
+    approvalId: spec.id,
+    role: spec.role,
+    userId: worstUser(n++),
+    decision: 'approve',
+    fingerprint: '',
+    bound: {},
+    comment: null,
+    at: WORST_AT,
+    voidedAt: null,
+    voidReason: null,
+    ...over,
+  });
+  for (const spec of approvalsOf(template)) {
+    const fingerprint = fingerprintOf(template, boundValues(spec, states));
+    for (let i = 0; i < spec.required; i++) records.push(record(spec, { fingerprint }));
+    for (let i = 0; i < 4; i++) records.push(record(spec, { decision: 'reject', comment: '&'.repeat(REASON_MAX) }));
+    for (let i = 0; i < 4; i++) records.push(record(spec, { voidedAt: WORST_AT, voidReason: `“${'&amp;'.repeat(75)}” changed from \`${'9'.repeat(2000)}\`` }));
+  }
+  return records;
+}
+
+/** The last decisions: a GO, and before it a NO-GO with the longest reason and a new date. */
+const WORST_DECISIONS: Decision[] = [
+  { decision: 'no-go', by: WORST_USER, at: WORST_AT, reason: '&'.repeat(REASON_MAX), newDate: '2099-12-31' },
+  { decision: 'go', by: WORST_USER, at: WORST_AT, reason: null, newDate: null },
+];
+
+/** `panel`: with the approvals and decisions the overview shows (the section messages show none of them). */
+function worstView(template: Template, states: Map<string, ItemState>, panel: boolean): PromotionView {
   const items = allItems(template);
   return {
     // The longest last activity: a whole section of items marked not applicable with the longest reason.
@@ -68,6 +111,7 @@ function worstView(template: Template, states: Map<string, ItemState>): Promotio
     },
     // Every message posted, so the overview links every section it names.
     links: { threadTs: WORST_TS, sectionTs: new Map(template.sections.map((s) => [s.id, WORST_TS])) },
+    ...(panel ? { approvals: worstApprovals(template, states), decisions: WORST_DECISIONS } : {}),
     promotion: {
       id: '00000000-0000-4000-8000-000000000000',
       release: 'v'.repeat(64),
@@ -98,15 +142,17 @@ export interface MessageSize {
  * Every worst case to render, by stage: each way of filling the checklist in, running and ended (read-only, with the
  * longest abort reason). The stage decides whether a section is work, not yet open, or a plan.
  */
-function worstViews(template: Template): Map<PromotionStage, PromotionView[]> {
+function worstViews(template: Template, panel = false): Map<PromotionStage, PromotionView[]> {
   const states = worstStates(template);
   return new Map(
     STAGES.map((stage) => [
       stage,
       states.flatMap((s) =>
         [false, true].map((ended) => {
-          const view = worstView(template, s);
+          const view = worstView(template, s, panel);
           view.promotion.stage = stage;
+          // After a NO-GO the last decision is that NO-GO.
+          if (panel && stage === 'no-go') view.decisions = WORST_DECISIONS.slice(0, 1);
           if (ended) Object.assign(view.promotion, { status: 'aborted', endedBy: WORST_USER, endedAt: WORST_AT, endReason: '&'.repeat(500) });
           return view;
         }),
@@ -171,6 +217,19 @@ export function planMessages(template: Template): number[][] {
   return plan;
 }
 
+/** Every worst case of the overview, at every stage, for tests that render them against Slack's limits. */
+export function worstOverviewViews(template: Template): PromotionView[] {
+  return [...worstViews(template, true).values()].flat();
+}
+
+/**
+ * The largest the overview can get (its own message, not part of the plan): every stage, every way of filling the
+ * checklist in, with the approvals panel at its longest (blocks/approvals.ts) and the last decision's longest reason.
+ */
+export function overviewSize(template: Template): MessageSize {
+  return worstSize(worstOverviewViews(template), renderOverview);
+}
+
 /** Why a template cannot be shown within Slack's limits, as key paths and advice. Empty when it can. */
 export function layoutProblems(template: Template): Array<{ key: string; message: string }> {
   const problems: Array<{ key: string; message: string }> = [];
@@ -185,11 +244,11 @@ export function layoutProblems(template: Template): Array<{ key: string; message
       });
     }
   });
-  const overview = worstSize([...views.values()].flat(), renderOverview);
+  const overview = overviewSize(template);
   if (!fits(overview)) {
     problems.push({
       key: 'sections',
-      message: `the overview can grow to ${overview.blocks} blocks and ${overview.chars} characters: use fewer sections`,
+      message: `the overview can grow to ${overview.blocks} blocks and ${overview.chars} characters, over one Slack message (${LIMITS.blocksPerMessage} blocks, ${LIMITS.messageText} characters): use fewer sections or fewer approvals of one stage`,
     });
   }
   return problems;

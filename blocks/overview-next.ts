@@ -1,6 +1,6 @@
 import { describeAction } from '../src/domain/audit-text.js';
 import { whatIsLeft, type PromotionView } from '../src/domain/promotion.js';
-import { findItem, phaseOf, type Section } from '../src/domain/template.js';
+import { findItem, type Section } from '../src/domain/template.js';
 import { esc, escCapped, mention, messageLink, slackDate } from './text.js';
 
 /** How many open sections and blockers the overview names before "and N more". */
@@ -33,8 +33,8 @@ function owners(view: PromotionView, section: Section): string {
 
 /**
  * What is next and what is left, in the phases in play: the first open section (linked, with who is on it), the open
- * sections with their counts, the choices blocking GO. When nothing is left before GO it says so, and what that means
- * today: nothing in Preflight records GO or completes a promotion, so the after-GO sections stay closed.
+ * sections with their counts, the choices blocking GO. When nothing is left before GO it says so: the decision (GO or
+ * NO-GO, under the approvals panel) is next.
  */
 export function nextLines(view: PromotionView): string[] {
   const { promotion: p } = view;
@@ -56,12 +56,7 @@ export function nextLines(view: PromotionView): string[] {
   }
   if (!first) {
     if (!preparing) return ['*Everything is settled.*'];
-    const afterGo = p.template.sections.some((s) => phaseOf(s) === 'after-go');
-    lines.push(
-      `:white_check_mark: *Everything before GO is settled.* Preflight does not record the GO decision or complete a promotion: ${
-        afterGo ? 'the After GO sections stay closed, and ' : ''
-      }\`/promote abort ${esc(p.release)} &lt;reason&gt;\` is how this promotion ends.`,
-    );
+    lines.push(':white_check_mark: *Everything before GO is settled.* The decision is the decider\'s, below, once the approvals are in.');
   }
   return lines;
 }

@@ -7,7 +7,8 @@ import {
   sectionProgress,
   type PromotionView,
 } from '../src/domain/promotion.js';
-import { phaseOf, PHASES, type Template } from '../src/domain/template.js';
+import { phaseOf, PHASES } from '../src/domain/template.js';
+import { approvalsPanel, decisionBlocks } from './approvals.js';
 import { KIND_EMOJI, type RenderedMessage } from './checklist.js';
 import { activityLine, nextLines } from './overview-next.js';
 import { bold, esc, escCapped, LIMITS, mention, progressBar, SHOWN_MAX, slackDate, truncate } from './text.js';
@@ -56,25 +57,9 @@ function sectionFields(view: PromotionView): KnownBlock[] {
   return blocks;
 }
 
-/** The sign-offs the template names, before GO and after the deployment, with their people where the role names them. */
-function signOffs(t: Template): KnownBlock[] {
-  const line = (a: Template['approvals'][number]) => {
-    const role = t.roles[a.role];
-    const people = [...(role?.users ?? []).map(mention), ...(role?.groups ?? []).map((g) => `<!subteam^${g}>`)];
-    return `:hourglass_flowing_sand: ${esc(a.label)}${people.length > 0 ? ` · ${people.join(' ')}` : ''}`;
-  };
-  const groups = [
-    { title: 'Sign-offs before GO', approvals: t.approvals.filter((a) => a.stage === 'before-go') },
-    { title: 'Sign-offs after the deployment', approvals: t.approvals.filter((a) => a.stage === 'after-deploy') },
-  ].filter((g) => g.approvals.length > 0);
-  if (groups.length === 0) return [];
-  const text = groups.map((g) => `*${g.title}*\n${g.approvals.map(line).join('\n')}`).join('\n');
-  return [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } }];
-}
-
 /**
  * The headline message in the channel: the runbook's warning, status, progress over the phases in play, what is left
- * and what is next, the last activity, each section's progress (or phase), and the sign-offs.
+ * and what is next, the last activity, each section's progress (or phase), then the approvals panel and the decision.
  */
 export function renderOverview(view: PromotionView): RenderedMessage {
   const { promotion: p } = view;
@@ -101,7 +86,10 @@ export function renderOverview(view: PromotionView): RenderedMessage {
   if (p.status === 'active') blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(nextLines(view).join('\n'), LIMITS.sectionText) } });
   const activity = activityLine(view);
   if (activity) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: activity }] });
-  blocks.push(...sectionFields(view), ...signOffs(t));
+  blocks.push(...sectionFields(view));
+  // The approvals of the stage in play and the decision (blocks/approvals.ts), after a divider.
+  const decision = [...approvalsPanel(view), ...decisionBlocks(view)];
+  if (decision.length > 0) blocks.push({ type: 'divider' }, ...decision);
   const hint = p.status === 'active' ? 'Work through the sections in this thread' : 'The record stays in this thread';
   blocks.push({
     type: 'context',

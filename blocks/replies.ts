@@ -183,3 +183,24 @@ export function abortNotice(m: MessageOf<'abort-notice'>): RenderedMessage {
   const by = m.abortedBy ? mention(m.abortedBy) : 'Someone';
   return only(`:no_entry: ${by} aborted promotion *${esc(m.release)}* (${name(m.templateName)})${why}`);
 }
+
+/** `/promote complete <release>`: the private confirmation; the channel is told by the announcement (outbox). */
+export function completedReply(p: Promotion, overviewTs: string | null): RenderedMessage {
+  const released = p.environment ? ` ${code(p.environment)} is free for the next promotion.` : '';
+  return only(`:white_check_mark: Completed ${link(p.channelId, overviewTs, `promotion ${p.release}`)} (${name(p.template.name)}). The channel is told in its thread.${released}`);
+}
+
+/** How many locks `/promote locks` lists before saying how many more (each line is at most about 400 characters). */
+const MAX_LOCKS_SHOWN = 7;
+
+/** `/promote locks`: each locked environment, the release holding it with a link to its checklist, and since when. */
+export function locksReply(
+  locks: ReadonlyArray<{ environment: string; release: string; channelId: string; overviewTs: string | null; lockedAt: Date }>,
+): RenderedMessage {
+  if (locks.length === 0) return only('No environment is locked: no promotion in progress holds one.');
+  const lines = locks
+    .slice(0, MAX_LOCKS_SHOWN)
+    .map((l) => `• ${code(l.environment)}: ${link(l.channelId, l.overviewTs, `promotion ${l.release}`)} in <#${l.channelId}>, since ${slackDate(l.lockedAt)}`);
+  const more = locks.length > MAX_LOCKS_SHOWN ? `\n…and ${locks.length - MAX_LOCKS_SHOWN} more.` : '';
+  return { text: `${locks.length} environment(s) locked`, blocks: [section(`*Locked environments*\n${lines.join('\n')}${more}`)] };
+}

@@ -95,6 +95,30 @@ export function parseTemplateChoiceValue(value: string): { release: string; temp
   return { release, templateId };
 }
 
+/**
+ * The overview's approval and decision blocks: `approval|<promotion>|<approval id>` (its buttons and the menu that
+ * withdraws one's own decision, whose option value is the approval id: an option value keeps to 75 characters) and
+ * `decision|<promotion>` (GO, NO-GO, Complete).
+ */
+export function approvalBlockId(promotionId: string, approvalId: string): string {
+  return ['approval', promotionId, approvalId].join(SEP);
+}
+
+export function parseApprovalBlockId(id: string): { promotionId: string; approvalId: string } | undefined {
+  const [kind, promotionId, approvalId, ...rest] = id.split(SEP);
+  if (kind !== 'approval' || !promotionId || !approvalId || rest.length > 0 || !isUuid(promotionId)) return undefined;
+  return { promotionId, approvalId };
+}
+
+export function decisionBlockId(promotionId: string): string {
+  return ['decision', promotionId].join(SEP);
+}
+
+/** Whether a string is a promotion id (the value of the decision buttons). */
+export function isPromotionId(s: string): boolean {
+  return isUuid(s);
+}
+
 function isUuid(s: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(s);
 }

@@ -62,8 +62,16 @@ export function fingerprintOf(template: Template, values: Record<string, string 
 
 /** A short, stable name of the template a promotion runs: its content hash. */
 export function templateVersion(template: Template): string {
-  return createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 12);
+  // A promotion's template never changes once loaded: hashed once per object (every panel render asks, per approval).
+  let version = versions.get(template);
+  if (version === undefined) {
+    version = createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 12);
+    versions.set(template, version);
+  }
+  return version;
 }
+
+const versions = new WeakMap<Template, string>();
 
 /** Who holds a role: the users named and the members of the groups named (resolved by the caller). */
 export interface RoleMembers {

@@ -6,9 +6,11 @@ import type { Promotion } from './promotion.js';
  * there are acts reserved to roles.
  *
  * Working the checklist is open to everyone in the channel, as the runbooks have it: whoever does a step ticks
- * it. Acts reserved to named roles (approve, decide, roll back) are added here with the roles they need.
+ * it. Acts reserved to named roles (approve, decide, complete) are named here, but allowed: who holds a role is known
+ * only by reading user groups through Slack, which the services do inside the change (src/services/approvals.ts,
+ * decisions.ts), so that the check and the decision see the same state; they refuse and say who can.
  */
-export type Act = 'tick' | 'choose' | 'fill' | 'mark-not-applicable';
+export type Act = 'tick' | 'choose' | 'fill' | 'mark-not-applicable' | 'approve' | 'decide' | 'complete';
 
 export type Verdict = { allowed: true } | { allowed: false; why: string };
 
@@ -18,6 +20,11 @@ export function mayAct(_promotion: Promotion, _userId: string, act: Act): Verdic
     case 'choose':
     case 'fill':
     case 'mark-not-applicable':
+      return { allowed: true };
+    // Checked by the services against the template's roles and the groups' members at the moment of the click.
+    case 'approve':
+    case 'decide':
+    case 'complete':
       return { allowed: true };
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BadPayload, UserError } from '../errors.js';
-import { INPUT, parseBlockId, parseRefValue } from '../ids.js';
+import { INPUT, isPromotionId, parseApprovalBlockId, parseBlockId, parseRefValue } from '../ids.js';
 import { MODAL_METADATA, readMetadata } from '../slack/modal-metadata.js';
 import { inputValue } from './views/submissions.js';
 
@@ -143,4 +143,53 @@ export function parseNaSwitchClick(body: unknown, action: unknown): NaSwitchClic
     change: a.selected_option.value === 'restore' ? 'restore' : 'mark',
     chosen: inputValue(b.view.state.values, INPUT.naItem) ?? undefined,
   };
+}
+
+/**
+ * A click on an approval's Approve or Reject (value `<promotion>|<approval id>`), in the overview or elsewhere (App
+ * Home has no channel: a refusal is then answered by direct message). The receipt key is made of the user, the
+ * action's `action_ts` and its block id, so the same click delivered twice is applied once.
+ */
+export interface ApprovalClick extends ClickTarget {
+  approvalId: string;
+  blockId: string;
+  actionTs: string;
+  triggerId: string | undefined;
+}
+
+const buttonAction = z.object({ value: z.string(), block_id: z.string(), action_ts: actionTs });
+
+function clickTarget(body: unknown, promotionId: string): ClickTarget {
+  const b = parse(blockActionBase, body, 'click');
+  return { userId: b.user.id, promotionId, channelId: b.channel?.id ?? b.container?.channel_id ?? '', messageTs: b.message?.ts ?? b.container?.message_ts };
+}
+
+export function parseApprovalClick(body: unknown, action: unknown): ApprovalClick {
+  const a = parse(buttonAction, action, 'approval button');
+  const ref = parseRefValue(a.value);
+  if (!ref) throw new BadPayload('approval button value');
+  const triggerId = parse(blockActionBase, body, 'click').trigger_id;
+  return { ...clickTarget(body, ref.promotionId), approvalId: ref.id, blockId: a.block_id, actionTs: a.action_ts, triggerId };
+}
+
+/** "Withdraw my decision" in an approval's menu: the block names the promotion and the approval, the option the approval. */
+export function parseWithdrawClick(body: unknown, action: unknown): ApprovalClick {
+  const a = parse(z.object({ block_id: z.string(), action_ts: actionTs, selected_option: option }), action, 'approval menu');
+  const ref = parseApprovalBlockId(a.block_id);
+  if (!ref || ref.approvalId !== a.selected_option.value) throw new BadPayload('approval menu');
+  return { ...clickTarget(body, ref.promotionId), approvalId: ref.approvalId, blockId: a.block_id, actionTs: a.action_ts, triggerId: undefined };
+}
+
+/** GO, NO-GO or Complete: the value is the promotion id. */
+export interface DecisionClick extends ClickTarget {
+  blockId: string;
+  actionTs: string;
+  triggerId: string | undefined;
+}
+
+export function parseDecisionClick(body: unknown, action: unknown): DecisionClick {
+  const a = parse(buttonAction, action, 'decision button');
+  if (!isPromotionId(a.value)) throw new BadPayload('decision button value');
+  const triggerId = parse(blockActionBase, body, 'click').trigger_id;
+  return { ...clickTarget(body, a.value), blockId: a.block_id, actionTs: a.action_ts, triggerId };
 }

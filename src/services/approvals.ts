@@ -17,6 +17,7 @@ import { appendAudit } from '../store/audit.js';
 import type { TxQueryable } from '../store/db.js';
 import { overviewTs } from '../store/messages.js';
 import { enqueue } from '../store/outbox.js';
+import { markHomesStale } from '../store/homes.js';
 import { getItemStates, getPromotion } from '../store/promotions.js';
 import { commitChange, type ChangeScope } from './change.js';
 import type { Deps } from './deps.js';
@@ -86,6 +87,7 @@ export async function decideApproval(deps: Deps, input: ApprovalInput & { decisi
     return { action: 'approval.rejected', data: { approval: spec.id, role: spec.role, fingerprint, bound, reason } };
   });
   if (refusal !== undefined) throw new UserError(refusal, 'not_allowed');
+  if (result.changed) deps.slack.homesChanged?.(promotion.id);
   if (result.changed) await showChange(deps, promotion.id);
   return result;
 }
@@ -98,6 +100,7 @@ export async function withdrawApproval(deps: Deps, input: ApprovalInput): Promis
     if (!withdrawn) return null;
     return { action: 'approval.withdrawn', data: { approval: spec.id, role: spec.role, fingerprint: withdrawn.fingerprint, was: withdrawn.decision } };
   });
+  if (result.changed) deps.slack.homesChanged?.(promotion.id);
   if (result.changed) await showChange(deps, promotion.id);
   return result;
 }
@@ -127,6 +130,8 @@ export async function voidApprovalsBoundTo(scope: ChangeScope, itemId: string, b
     reason,
     now,
   );
+  // Their Homes ask them again: published by the publish-stale-homes job (no Slack call inside a change).
+  await markHomesStale(q, promotion.teamId, voided.map((r) => r.userId), now);
   for (const [approvalId, records] of groupBy(voided, (r) => r.approvalId)) {
     const users = records.map((r) => r.userId);
     await appendAudit(q, { promotionId: promotion.id, actor: SYSTEM_ACTOR, at: now, ...voidedEvent(approvalId, users, itemId, before, after, records[0]!.fingerprint) });

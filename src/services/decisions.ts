@@ -140,6 +140,7 @@ export async function decideGo(deps: Deps, input: DecideInput, onGo?: OnGo): Pro
   });
   if (refused) throw refused;
   if (already) throw new UserError('GO was already decided for this promotion; nothing more was recorded.', 'already_decided');
+  if (result.changed) deps.slack.homesChanged?.(promotion.id);
   if (result.changed) await showChange(deps, promotion.id);
   return result;
 }
@@ -158,6 +159,7 @@ export async function decideNoGo(deps: Deps, input: DecideInput & { reason: stri
     await announce(scope, `decision:${locked.id}:${seq}`, { decision: 'no-go', by: input.userId, reason, newDate: input.newDate });
     return { action: 'decision.no_go', data: { reason, new_date: input.newDate } };
   });
+  if (result.changed) deps.slack.homesChanged?.(promotion.id);
   if (result.changed) await showChange(deps, promotion.id);
   return result;
 }
@@ -187,6 +189,7 @@ export async function completePromotion(deps: Deps, input: DecideInput): Promise
     return { action: 'promotion.completed', data: { approvals: approvalsAt(view, records, 'after-deploy') } };
   });
   if (refused) throw refused;
+  if (result.changed) deps.slack.homesChanged?.(promotion.id);
   if (result.changed) await showChange(deps, promotion.id);
   return result;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
 import type { OutboxPost } from '../store/outbox.js';
+import type { Home } from '../domain/home.js';
 import type { Template } from '../domain/template.js';
 import { UserError } from '../errors.js';
 import type { ClickIntake } from './intake.js';
@@ -27,8 +28,17 @@ export interface SlackPort {
   post(message: OutboxPost): Promise<PostOutcome>;
   /** Send an outbox row enqueued inside a change, now (waiting for the channel's budget). */
   send(key: string): Promise<PostOutcome>;
-  /** Publish a user's App Home tab (views.publish). */
-  publishHome(userId: string, view: HomeView): Promise<void>;
+  /**
+   * Publish a user's App Home tab (views.publish, on a Tier 4 budget), rendered from what it shows
+   * (src/domain/home.ts; blocks/home.ts renders it). Throws `DisplayBehind` when Slack did not take it.
+   */
+  publishHome(userId: string, home: Home): Promise<void>;
+  /**
+   * A committed change altered what Homes show (an approval, a rejection, GO, NO-GO, completion...): the Homes of the
+   * people this promotion concerns who have opened theirs are published again, in the background (src/services/
+   * home.ts `refreshHomesOf`; bursts coalesce). Returns at once and never throws. Optional: fakes may leave it out.
+   */
+  homesChanged?(promotionId: string): void;
   /** The members of a user group (cached for a while); `GroupsUnavailable` on plans without user groups. */
   groupMembers(groupId: string): Promise<string[]>;
   /**

@@ -148,6 +148,7 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
       'display_behind',
     );
   }
+  deps.slack.homesChanged?.(id);
   return (await getPromotion(deps.db, id))!;
 }
 
@@ -221,6 +222,7 @@ export async function abortPromotion(
     }
     throw err;
   });
+  deps.slack.homesChanged?.(promotion.id);
   let displayProblem: string | undefined;
   await showChange(deps, promotion.id).catch((err: unknown) => {
     if (!(err instanceof UserError)) throw err;

@@ -13,7 +13,14 @@ const channel = z.string().min(1);
 export const fieldModalMetadata = z.object({ promotion, item: z.string().min(1), channel }).strict();
 export const naModalMetadata = z.object({ promotion, section: z.string().min(1), channel }).strict();
 
+/** The reject modal: which approval of which promotion. */
+export const rejectModalMetadata = z.object({ promotion, approval: z.string().min(1), channel }).strict();
+/** The NO-GO modal: which promotion. */
+export const noGoModalMetadata = z.object({ promotion, channel }).strict();
+
 export type FieldModalMetadata = z.infer<typeof fieldModalMetadata>;
+export type RejectModalMetadata = z.infer<typeof rejectModalMetadata>;
+export type NoGoModalMetadata = z.infer<typeof noGoModalMetadata>;
 export type NaModalMetadata = z.infer<typeof naModalMetadata>;
 
 /**
@@ -28,6 +35,8 @@ const legacy = {
 export const MODAL_METADATA = {
   field: z.union([fieldModalMetadata, legacy.field]),
   na: z.union([naModalMetadata, legacy.na]),
+  reject: rejectModalMetadata,
+  noGo: noGoModalMetadata,
 };
 
 export function writeMetadata<T>(schema: z.ZodType<T>, value: T): string {

@@ -1,5 +1,7 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
+import { homeView } from '../../blocks/home.js';
 import { planMessages } from '../../blocks/layout.js';
+import type { Home } from '../domain/home.js';
 import type { Template } from '../domain/template.js';
 import { DatabaseUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -44,6 +46,14 @@ export class SlackAdapter implements SlackPort {
   private readonly homes: RateBudget;
   private readonly groupReads: RateBudget;
   private readonly groups = new Map<string, { users: string[]; at: number }>();
+  /** Promotions whose people's Homes are to be published again, and the background run doing it. */
+  private readonly homesDue = new Set<string>();
+  private homesRun: Promise<void> | undefined;
+  /**
+   * How the Homes of a promotion's people are published again (`refreshHomesOf` over the app's deps, set where the
+   * deps are built: the port is one of them). Unset, `homesChanged` does nothing.
+   */
+  republishHomes?: (promotionId: string) => Promise<void>;
 
   constructor(private readonly deps: SlackPortDeps) {
     const timer = () => deps.publisher.time;
@@ -72,7 +82,8 @@ export class SlackAdapter implements SlackPort {
     return this.deps.publisher.outbox.send(key);
   }
 
-  async publishHome(userId: string, view: HomeView): Promise<void> {
+  async publishHome(userId: string, home: Home): Promise<void> {
+    const view: HomeView = homeView(home);
     for (;;) {
       await this.homes.take();
       try {
@@ -84,6 +95,36 @@ export class SlackAdapter implements SlackPort {
         this.homes.pauseFor(retryAfter * 1000);
       }
     }
+  }
+
+  homesChanged(promotionId: string): void {
+    if (!this.republishHomes) return;
+    this.homesDue.add(promotionId);
+    this.startHomes();
+  }
+
+  private startHomes(): void {
+    if (this.homesRun) return;
+    this.homesRun = this.publishDueHomes().finally(() => {
+      this.homesRun = undefined;
+      // Asked for between the last round and now.
+      if (this.homesDue.size > 0) this.startHomes();
+    });
+  }
+
+  /** One promotion at a time; changes arriving meanwhile are coalesced into the next round. */
+  private async publishDueHomes(): Promise<void> {
+    await Promise.resolve();
+    while (this.homesDue.size > 0) {
+      const [promotionId] = this.homesDue;
+      this.homesDue.delete(promotionId!);
+      await this.republishHomes!(promotionId!).catch((err: unknown) => this.deps.log.warn({ err, promotionId }, 'App Home: could not publish the Homes a change concerns'));
+    }
+  }
+
+  /** Resolves once the Homes changes asked for are published (shutdown and tests wait for it). */
+  async homesIdle(): Promise<void> {
+    while (this.homesRun) await this.homesRun;
   }
 
   /** blocks/layout.ts sizes each section by rendering it as the publisher will (renderSectionsMessage). */

@@ -205,3 +205,21 @@ export async function pruneReceipts(q: Queryable, olderThan: Date): Promise<numb
   const r = await q.query('DELETE FROM interaction_receipts WHERE at < $1', [olderThan]);
   return r.rowCount;
 }
+
+/** The active promotions of a workspace, oldest first (App Home). */
+export async function listActiveInTeam(q: Queryable, teamId: string | null, limit: number): Promise<Promotion[]> {
+  const r = await q.query<PromotionRow>(
+    `SELECT ${COLUMNS} FROM promotions WHERE coalesce(team_id, '') = $1 AND status = 'active' ORDER BY created_at LIMIT $2`,
+    [teamId ?? '', limit],
+  );
+  return r.rows.map(toPromotion);
+}
+
+/** The promotions of a workspace that ended since `since`, latest first (App Home's recent decisions). */
+export async function listEndedInTeam(q: Queryable, teamId: string | null, since: Date, limit: number): Promise<Promotion[]> {
+  const r = await q.query<PromotionRow>(
+    `SELECT ${COLUMNS} FROM promotions WHERE coalesce(team_id, '') = $1 AND status <> 'active' AND ended_at >= $2 ORDER BY ended_at DESC LIMIT $3`,
+    [teamId ?? '', since, limit],
+  );
+  return r.rows.map(toPromotion);
+}

@@ -91,9 +91,9 @@ describe('phases: what counts before GO, what waits, what is a plan', () => {
     expect(text).toContain(`*Before GO:* ${items} open in ${beforeGo.length} sections: Pre-promotion verification (2), System readiness (10)`);
     expect(text).toContain('*On rollback (plan):* Rollback plan');
     expect(text).toContain('*Reference:* Notes and quick reference');
-    // A sign-off names its role once.
-    expect(text).toContain(':hourglass_flowing_sand: GO/NO-GO decision signed: Chairman\n');
-    expect(text).not.toContain('Chairman · GO/NO-GO');
+    // The approvals panel: the sign-off, its count, and how to name its people (the built-in templates name nobody).
+    expect(text).toContain(':hourglass_flowing_sand: *GO/NO-GO decision signed: Chairman* · 0 of 1 approval');
+    expect(text).toContain('nobody is named for the role');
   });
 
   it('shows a rollback plan and the NO-GO steps as plain lists, with nothing to tick or mark', () => {
@@ -241,7 +241,7 @@ describe('phases: what counts before GO, what waits, what is a plan', () => {
     const text = overviewText();
     expect(text).toMatch(/\*Progress before GO:\* `▓▓▓▓▓▓▓▓▓▓` (\d+) of \1 items \(100%\)/);
     expect(text).toContain(
-      ':white_check_mark: *Everything before GO is settled.* Preflight does not record the GO decision or complete a promotion: the After GO sections stay closed, and `/promote abort v1.50 &lt;reason&gt;` is how this promotion ends.',
+      ":white_check_mark: *Everything before GO is settled.* The decision is the decider's, below, once the approvals are in.",
     );
     expect(text).not.toContain('*Next:*');
     // The after-GO sections still wait, unticked.

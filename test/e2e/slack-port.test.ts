@@ -38,7 +38,7 @@ describe('the Slack port', () => {
 
   it('publishes an App Home view', async () => {
     const slack = await begin();
-    await slack.publishHome('U0A', { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Hello' } }] });
+    await slack.publishHome('U0A', { userId: 'U0A', pending: [], active: [], decisions: [] });
     expect(h.fake.views().filter((v) => v.method === 'views.publish' && v.user_id === 'U0A')).toHaveLength(1);
   });
 

@@ -75,6 +75,11 @@ function checkElement(p: Problems, where: string, e: unknown): void {
       }
       return;
     }
+    case 'overflow':
+      p.count(where, 'options', options.length, 5);
+      if (options.length === 0) p.add(where, 'no options');
+      return options.forEach((o, i) => checkOption(p, `${where}.options[${i}]`, o, true));
+    case 'datepicker':
     case 'datetimepicker':
     case 'users_select':
       return;
@@ -149,6 +154,17 @@ export function modalProblems(view: unknown): string[] {
   if (!isObj(view)) return ['view is not an object'];
   for (const key of ['title', 'submit', 'close'] as const) p.max('view', key, textOf(view[key]), 24);
   if (textOf(view['title']) === undefined) p.add('view', 'no title');
+  if (typeof view['private_metadata'] === 'string') p.max('view', 'private_metadata', view['private_metadata'], 3000);
+  if (typeof view['callback_id'] === 'string') p.max('view', 'callback_id', view['callback_id'], 255);
+  checkBlocks(p, arrayOf(view['blocks']), 100);
+  return p.list;
+}
+
+/** Every way an App Home view breaks Slack's limits (100 blocks, as a modal's, but no title); empty when it fits. */
+export function homeProblems(view: unknown): string[] {
+  const p = new Problems();
+  if (!isObj(view)) return ['view is not an object'];
+  if (view['type'] !== 'home') p.add('view', 'type is not home');
   if (typeof view['private_metadata'] === 'string') p.max('view', 'private_metadata', view['private_metadata'], 3000);
   if (typeof view['callback_id'] === 'string') p.max('view', 'callback_id', view['callback_id'], 255);
   checkBlocks(p, arrayOf(view['blocks']), 100);

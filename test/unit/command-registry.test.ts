@@ -15,6 +15,8 @@ const WRONG_INPUT: Record<string, string> = {
   status: 'status v1.50 v1.51',
   list: 'list all',
   abort: 'abort',
+  complete: 'complete v1.50 now',
+  locks: 'locks all',
   templates: 'templates all',
 };
 

@@ -83,9 +83,30 @@ describe('the overview', () => {
     expect(text).not.toContain('<!channel>');
   });
 
-  it('says a sign-off once, with its people, before GO and after the deployment', () => {
+  it('shows the approvals of the stage in play: an unconfigured role says how to configure it and has no buttons', () => {
     const text = mrkdwn(view([]));
-    expect(text).toContain('*Sign-offs before GO*\n:hourglass_flowing_sand: QA lead: test plan signed\n*Sign-offs after the deployment*\n:hourglass_flowing_sand: Release owner: final sign-off · <@U0OWNER> <@U0DEPUTY> <!subteam^S0ONCALL>');
+    expect(text).toContain('*Approvals before GO* · 0 of 1 complete');
+    expect(text).toContain(':hourglass_flowing_sand: *QA lead: test plan signed* · 0 of 1 approval');
+    expect(text).toContain(':gear: nobody is named for the role “QA lead” yet: add Slack user ids or user group ids under `roles.qa.users` or `roles.qa.groups` in the `owned` template.');
+    expect(text).not.toContain('Release owner: final sign-off');
+    const buttons = renderOverview(view([])).blocks.filter((b: any) => b.type === 'actions').flatMap((b: any) => b.elements.map((e: any) => e.action_id));
+    // No decider named: the person who started it decides.
+    expect(text).toContain('*GO / NO-GO* · decided by <@U0ALICE>, who started it');
+    expect(buttons).toEqual(['decision.go', 'decision.no-go']);
+    // After GO, the sign-offs after the deployment, with their people and buttons, and Complete.
+    const after = view([], { decisions: [{ decision: 'go', by: 'U0OWNER', at: new Date('2026-01-02T00:00:00Z'), reason: null, newDate: null }] });
+    after.promotion.stage = 'go';
+    const afterText = mrkdwn(after);
+    expect(afterText).toContain('*Sign-offs after the deployment* · 0 of 1 complete');
+    expect(afterText).toContain('_Any of:_ <@U0OWNER>, <@U0DEPUTY>, <!subteam^S0ONCALL>');
+    expect(afterText).toContain(':large_green_circle: *GO* by <@U0OWNER>');
+    expect(renderOverview(after).blocks.filter((b: any) => b.type === 'actions').flatMap((b: any) => b.elements.map((e: any) => e.action_id))).toEqual([
+      'approval.approve',
+      'approval.reject',
+      'approval.withdraw',
+      'promotion.complete',
+    ]);
+    expect(messageProblems(renderOverview(after))).toEqual([]);
   });
 
   it('leaves out of the progress and the grid what is not work yet, listing it by phase', () => {

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderSectionsMessage, type RenderedMessage } from '../../blocks/checklist.js';
-import { planMessages } from '../../blocks/layout.js';
+import { layoutProblems, overviewSize, planMessages, worstOverviewViews } from '../../blocks/layout.js';
+import { noGoModal, rejectModal } from '../../blocks/approval-modals.js';
 import { fieldModal } from '../../blocks/modals.js';
 import { naModal } from '../../blocks/na-modal.js';
 import { renderOverview } from '../../blocks/overview.js';
@@ -322,6 +323,51 @@ describe.each(['container-dev-to-prod', 'db-housekeeping', 'release-train', 'rls
         }),
       );
     expect(problems).toEqual([]);
+  });
+});
+
+/** The template with every role filled in as a team would: many people and a group each, so every approval has buttons. */
+function withPeople(t: Template): Template {
+  const users = Array.from({ length: 12 }, (_, i) => `W0123456789ABCDEF${String(i).padStart(2, '0')}`);
+  return { ...t, roles: Object.fromEntries(Object.entries(t.roles).map(([id, r]) => [id, { ...r, users, groups: ['S0123456789ABCDEFGH', 'S0123456789ABCDEFGI'] }])) };
+}
+
+describe.each(['container-dev-to-prod', 'db-housekeeping', 'release-train', 'rls-rollout'])('the overview of %s with its approvals panel', (id) => {
+  it.each([false, true])('fits Slack in its worst case at every stage (roles filled in: %s)', (filled) => {
+    const t = filled ? withPeople(templates.find((x) => x.id === id)!) : templates.find((x) => x.id === id)!;
+    const problems = worstOverviewViews(t).flatMap((view) => messageProblems(renderOverview(view)).map((p) => `${view.promotion.stage}/${view.promotion.status}: ${p}`));
+    expect(problems).toEqual([]);
+    expect(layoutProblems(t)).toEqual([]);
+    const size = overviewSize(t);
+    expect(size.blocks).toBeLessThanOrEqual(50);
+    expect(size.chars).toBeLessThanOrEqual(10_000);
+  });
+
+  it('opens the reject and NO-GO modals within Slack limits', () => {
+    const t = templates.find((x) => x.id === id)!;
+    const problems = [
+      ...t.approvals.map((a) => rejectModal({ promotionId: PROMOTION_ID, release: RELEASE, channelId: 'C0123456789', approvalId: 'a'.repeat(40), approvalLabel: `${a.label}&<>` })),
+      noGoModal({ promotionId: PROMOTION_ID, release: RELEASE, channelId: 'C0123456789', templateName: t.name }),
+    ].flatMap((view) => modalProblems(view));
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('the approvals panel of rls-rollout', () => {
+  it('shows all seven approvals before GO with their buttons, and the three sign-offs after GO, within one message', () => {
+    const t = withPeople(templates.find((x) => x.id === 'rls-rollout')!);
+    const views = worstOverviewViews(t).filter((v) => v.promotion.status === 'active');
+    for (const view of views) {
+      const rendered = renderOverview(view);
+      const approveButtons = rendered.blocks.filter((b) => b.type === 'actions' && b.elements.some((e) => e.action_id === 'approval.approve')).length;
+      expect(approveButtons).toBe(view.promotion.stage === 'go' || view.promotion.stage === 'rolling-back' ? 3 : 7);
+    }
+  });
+
+  it('is refused at load when one stage has more approvals than one overview can show', () => {
+    const t = withPeople(templates.find((x) => x.id === 'rls-rollout')!);
+    const many = { ...t, approvals: Array.from({ length: 24 }, (_, i) => ({ ...t.approvals[0]!, id: `a${i}` })) };
+    expect(layoutProblems(many).map((p) => p.message)).toEqual([expect.stringContaining('use fewer sections or fewer approvals of one stage')]);
   });
 });
 

@@ -2,6 +2,13 @@ import { ACTION, INPUT } from '../../ids.js';
 import type { PreflightApp } from '../context.js';
 import { resolveClick, resolveStoredClick } from '../middleware.js';
 import { parseCheckboxClick, parseChoiceClick, parseNaSwitchClick, parseRefButtonClick } from '../payloads.js';
+import { parseApprovalClick, parseDecisionClick, parseWithdrawClick } from '../payloads.js';
+import { onApprove } from './approve.js';
+import { onComplete } from './complete.js';
+import { onGo } from './go.js';
+import { onNoGo } from './no-go.js';
+import { onReject } from './reject.js';
+import { onWithdraw } from './withdraw.js';
 import { onChoose } from './choose.js';
 import { onOpenField } from './open-field.js';
 import { onOpenNa } from './open-na.js';
@@ -24,4 +31,11 @@ export function register(app: PreflightApp): void {
   app.action({ type: 'block_actions', action_id: ACTION.startWithTemplate }, onStartWithTemplate);
   // Retry under a failed workflow dispatch (a one-off post, not a checklist message): acknowledges itself.
   app.action({ type: 'block_actions', action_id: ACTION.retryDispatch }, onRetryDispatch);
+  // The overview's approvals panel and decision (blocks/approvals.ts): who may is checked by the services.
+  app.action({ type: 'block_actions', action_id: ACTION.approve }, resolveClick(parseApprovalClick, 'approve'), onApprove);
+  app.action({ type: 'block_actions', action_id: ACTION.reject }, resolveClick(parseApprovalClick, 'approve'), onReject);
+  app.action({ type: 'block_actions', action_id: ACTION.withdraw }, resolveClick(parseWithdrawClick, 'approve'), onWithdraw);
+  app.action({ type: 'block_actions', action_id: ACTION.go }, resolveClick(parseDecisionClick, 'decide'), onGo);
+  app.action({ type: 'block_actions', action_id: ACTION.noGo }, resolveClick(parseDecisionClick, 'decide'), onNoGo);
+  app.action({ type: 'block_actions', action_id: ACTION.complete }, resolveClick(parseDecisionClick, 'complete'), onComplete);
 }

@@ -3,9 +3,13 @@ import type { PreflightApp } from '../context.js';
 import { resolveSubmission } from '../middleware.js';
 import { FIELD_MODAL, onFieldSubmit } from './field.js';
 import { NA_MODAL, onNaSubmit } from './na.js';
+import { NO_GO_MODAL, onNoGoSubmit } from './no-go.js';
+import { onRejectSubmit, REJECT_MODAL } from './reject.js';
 
 /** Every modal submission: its callback id, the middleware that resolves its promotion and right, its listener. */
 export function register(app: PreflightApp): void {
   app.view({ type: 'view_submission', callback_id: VIEW.field }, resolveSubmission(FIELD_MODAL, 'fill'), onFieldSubmit);
   app.view({ type: 'view_submission', callback_id: VIEW.na }, resolveSubmission(NA_MODAL, 'mark-not-applicable'), onNaSubmit);
+  app.view({ type: 'view_submission', callback_id: VIEW.reject }, resolveSubmission(REJECT_MODAL, 'approve'), onRejectSubmit);
+  app.view({ type: 'view_submission', callback_id: VIEW.noGo }, resolveSubmission(NO_GO_MODAL, 'decide'), onNoGoSubmit);
 }

@@ -143,6 +143,10 @@ class FakeSlackServer implements FakeSlack {
     this.lostAnswers.set(method, (this.lostAnswers.get(method) ?? 0) + 1);
   }
 
+  setUsergroup(id: string, members: readonly string[]): void {
+    this.state.usergroups.set(id, [...members]);
+  }
+
   storeMessage(channel: string, m: { text: string; threadTs?: string; metadata?: FakeMessage['metadata'] }): string {
     const stored = storeMessage(this.state, resolveChannel(this.state, channel).id, m.text, undefined, m.threadTs, m.metadata);
     this.changed();

@@ -152,6 +152,8 @@ export interface FakeSlack {
    * is closed instead, as when a request times out after Slack took it. Queued when called several times.
    */
   loseNextAnswer(method: string): void;
+  /** Set a user group's members (usergroups.users.list answers them from now on); creates the group if new. */
+  setUsergroup(id: string, members: readonly string[]): void;
   /** Store a message as if the bot had posted it (with metadata, say), without a Web API call. Returns its ts. */
   storeMessage(channel: string, m: { text: string; threadTs?: string; metadata?: FakeMessage['metadata'] }): string;
   /** How many calls (of one method, or of all) were refused with HTTP 429 so far. */

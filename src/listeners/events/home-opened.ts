@@ -1,0 +1,14 @@
+import type { SlackEventMiddlewareArgs } from '@slack/bolt';
+import { homeOpened } from '../../services/home.js';
+import type { RequestContext } from '../context.js';
+
+/**
+ * `app_home_opened`: someone opened the app (the Home tab, or its Messages tab: only Home is answered). Their Home is
+ * published (src/services/home.ts), and they are remembered, so that later changes that concern them publish it again.
+ * Bolt has acknowledged the event already; a failure is logged, never answered (an event has nobody to answer).
+ */
+export async function onHomeOpened({ event, body, context }: SlackEventMiddlewareArgs<'app_home_opened'> & { context: RequestContext }): Promise<void> {
+  if (event.tab !== 'home') return;
+  const teamId = (body as { team_id?: string }).team_id ?? null;
+  await homeOpened(context.deps, teamId, event.user);
+}
