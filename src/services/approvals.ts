@@ -60,7 +60,12 @@ async function approvalOf(deps: Deps, promotionId: string, approvalId: string): 
  * bound items' values as they are now). Approving again for the same values counts once. A person who may not is
  * told exactly who can, and only the refused attempt is recorded (an audit event).
  */
-export async function decideApproval(deps: Deps, input: ApprovalInput & { decision: 'approve' | 'reject'; reason?: string }): Promise<{ changed: boolean }> {
+export async function decideApproval(
+  deps: Deps,
+  input: ApprovalInput & { decision: 'approve' | 'reject'; reason?: string },
+  /** `refresh: false` from a modal: it acknowledges first, then refreshes (saveThenClose). */
+  opts: { refresh?: boolean } = {},
+): Promise<{ changed: boolean }> {
   const { promotion, spec } = await approvalOf(deps, input.promotionId, input.approvalId);
   const members = await roleMembers(deps, promotion.template, spec.role);
   let refusal: string | undefined;
@@ -88,7 +93,7 @@ export async function decideApproval(deps: Deps, input: ApprovalInput & { decisi
   });
   if (refusal !== undefined) throw new UserError(refusal, 'not_allowed');
   if (result.changed) deps.slack.homesChanged?.(promotion.id);
-  if (result.changed) await showChange(deps, promotion.id);
+  if (result.changed && opts.refresh !== false) await showChange(deps, promotion.id);
   return result;
 }
 

@@ -37,7 +37,8 @@ async function deciders(deps: Deps, promotion: Promotion): Promise<RoleMembers &
   return { users: new Set(spec.users), groups, named: true };
 }
 
-async function assertDecider(deps: Deps, promotion: Promotion, userId: string, what: string): Promise<void> {
+/** Refuse, saying who can, unless this person may decide (also asked before the NO-GO modal opens). */
+export async function assertDecider(deps: Deps, promotion: Promotion, userId: string, what: string): Promise<void> {
   const members = await deciders(deps, promotion);
   if (isMember(members, userId)) return;
   const t = promotion.template;
@@ -146,7 +147,12 @@ export async function decideGo(deps: Deps, input: DecideInput, onGo?: OnGo): Pro
 }
 
 /** NO-GO, with a reason and optionally a new date (YYYY-MM-DD). The promotion stays open, to be decided again. */
-export async function decideNoGo(deps: Deps, input: DecideInput & { reason: string; newDate: string | null }): Promise<{ changed: boolean }> {
+export async function decideNoGo(
+  deps: Deps,
+  input: DecideInput & { reason: string; newDate: string | null },
+  /** `refresh: false` from a modal: it acknowledges first, then refreshes (saveThenClose). */
+  opts: { refresh?: boolean } = {},
+): Promise<{ changed: boolean }> {
   const promotion = assertActive(await getPromotion(deps.db, input.promotionId));
   await assertDecider(deps, promotion, input.userId, 'decide GO or NO-GO');
   const reason = input.reason.trim();
@@ -160,7 +166,7 @@ export async function decideNoGo(deps: Deps, input: DecideInput & { reason: stri
     return { action: 'decision.no_go', data: { reason, new_date: input.newDate } };
   });
   if (result.changed) deps.slack.homesChanged?.(promotion.id);
-  if (result.changed) await showChange(deps, promotion.id);
+  if (result.changed && opts.refresh !== false) await showChange(deps, promotion.id);
   return result;
 }
 
