@@ -110,6 +110,14 @@ function rssBytes(pid: number): number {
   }
 }
 
+/** The whole machine's CPU ticks (busy, total) from /proc/stat: how much else ran beside the bench. */
+function machineTicks(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - f[4]!, total };
+}
+const busyPct = (a: { busy: number; total: number }, b: { busy: number; total: number }) => (100 * (b.busy - a.busy)) / Math.max(1, b.total - a.total);
+
 interface Proc {
   name: string;
   pid: number;
@@ -237,15 +245,22 @@ interface Row {
   ratio?: number;
   wrongItems?: number;
   noReceipt?: number;
+  /** Clicks not answered 200 whose receipt is there all the same (applied, though Slack would show the clicker an error). */
+  notOkApplied?: number;
+  /** What the clickers were told (ephemeral or response_url), the most frequent texts first. */
+  toldTexts?: string;
   /** Clicks still in click_intake once the bots were quiet. */
   stillStored?: number;
-  /** Ephemeral messages and response_url posts the bots sent during the window (what a clicker was told). */
+  /** chat.postEphemeral calls and response_url posts the bots made during the window (what a clicker was told). */
   told?: number;
   updatesOk?: number;
   updates429?: number;
   updatesPerMinute?: number;
   shownMs?: number;
   quiet?: boolean;
+  /** The machine's CPU busy over the window (100 = every core), and how much of it was the bots' (or the bare app's). */
+  machineBusy?: number;
+  botsShare?: number;
   /** Bot (or bare) CPU over the window, all processes, per click. */
   cpuMsPerClick: number;
   cpuMsPerClickPerProc: number[];
@@ -281,10 +296,12 @@ function printRow(r: Row): void {
     r.wrongItems !== undefined ? `wrong ${r.wrongItems}` : '',
     r.noReceipt !== undefined ? `no receipt ${r.noReceipt}` : '',
     r.stillStored !== undefined ? `still stored ${r.stillStored}` : '',
-    r.told !== undefined ? `told ${r.told}` : '',
+    r.notOkApplied ? `non-200 but applied ${r.notOkApplied}` : '',
+    r.told !== undefined ? `told ${r.told}${r.toldTexts ? ` (${r.toldTexts})` : ''}` : '',
     r.updatesOk !== undefined ? `chat.update ${f(r.updatesPerMinute)}/min (${r.updatesOk} ok, ${r.updates429} 429)` : '',
     r.shownMs !== undefined ? `shown ${Number.isNaN(r.shownMs) ? 'not within cap' : `${f(r.shownMs / 1000)} s`}` : '',
     r.quiet === false ? 'NOT QUIET' : '',
+    r.machineBusy !== undefined ? `machine busy ${f(r.machineBusy, 0)}% (bots ${f(r.botsShare, 0)}%)` : '',
     `CPU ${f(r.cpuMsPerClick, 2)} ms/click [${r.cpuMsPerClickPerProc.map((v) => f(v, 2)).join(' + ')}]`,
     `RSS ${r.rssPerProc.map(MiB).join(' + ')} MiB`,
   ];
@@ -427,8 +444,10 @@ async function botWindow(run: BotRun, repeat: number, target: string, rate: numb
   // The views the sender holds: the messages as they show now (stale by the time the clicks land).
   const views = targetsOf(structuredClone(threadOf(fake)));
   const callsBefore = fake.calls.length;
-  const toldBefore = fake.ephemerals().length + fake.responses().length;
+  const ephemeralsBefore = fake.ephemerals().length;
+  const responsesBefore = fake.responses().length;
   const cpuBefore = bots.map((b) => cpuMs(b.pid));
+  const machineBefore = machineTicks();
   const started = Date.now();
   const watch = watchShown(fake);
   const out = await runSender(
@@ -448,7 +467,10 @@ async function botWindow(run: BotRun, repeat: number, target: string, rate: numb
   const wasQuiet = await quiet(fake, client, bots, () => matches(watch.latest(), expected));
   const snaps = watch.stop();
   const cpuAfter = bots.map((b) => cpuMs(b.pid));
+  const machineAfter = machineTicks();
   const elapsedMin = (Date.now() - started) / 60000;
+  const botsMs = cpuAfter.reduce((a, v, i) => a + v - cpuBefore[i]!, 0);
+  const machineMs = ((machineAfter.total - machineBefore.total) * TICK_MS);
   const updates = fake.calls.slice(callsBefore).filter((c) => c.method === 'chat.update');
   const updatesOk = updates.filter((c) => !c.rateLimited).length;
   const states = await client.query<{ item_id: string; state: string }>('SELECT item_id, state FROM item_states');
@@ -456,7 +478,13 @@ async function botWindow(run: BotRun, repeat: number, target: string, rate: numb
   const wrongItems = [...expected].filter(([v, e]) => stored.get(v) !== e.ticked).length;
   const receipts = await client.query<{ key: string }>('SELECT key FROM interaction_receipts');
   const keys = new Set(receipts.rows.map((r) => r.key));
-  const noReceipt = ok.filter((c) => !keys.has(`toggle:${c.user}:${c.actionTs}:${c.blockId}`)).length;
+  const keyOf = (c: SentClick) => `toggle:${c.user}:${c.actionTs}:${c.blockId}`;
+  const noReceipt = ok.filter((c) => !keys.has(keyOf(c))).length;
+  const notOkApplied = out.sent.filter((c) => c.status !== 200 && keys.has(keyOf(c))).length;
+  const toldNow = [...fake.ephemerals().slice(ephemeralsBefore).filter((e) => e.via === 'chat.postEphemeral').map((e) => `${e.via}: ${e.text ?? ''}`), ...fake.responses().slice(responsesBefore).map((r) => `response_url: ${String(r.body['text'] ?? '')}`)];
+  const byText = new Map<string, number>();
+  for (const t of toldNow) byText.set(t.slice(0, 90), (byText.get(t.slice(0, 90)) ?? 0) + 1);
+  const toldTexts = [...byText].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([t, n]) => `${n}x "${t}"`).join('; ');
   const okMs = ok.map((c) => c.ackMs);
   const perProc = cpuAfter.map((a, i) => (a - cpuBefore[i]!) / out.sent.length);
   return {
@@ -471,13 +499,17 @@ async function botWindow(run: BotRun, repeat: number, target: string, rate: numb
     p99: pct(okMs, 99),
     wrongItems,
     noReceipt,
+    notOkApplied,
+    toldTexts,
     stillStored: await count(client, 'SELECT count(*)::int AS n FROM click_intake'),
-    told: fake.ephemerals().length + fake.responses().length - toldBefore,
+    told: toldNow.length,
     updatesOk,
     updates429: updates.length - updatesOk,
     updatesPerMinute: updatesOk / elapsedMin,
     shownMs: shownAfter(snaps, expected, out.lastSentAt),
     quiet: wasQuiet,
+    machineBusy: busyPct(machineBefore, machineAfter),
+    botsShare: (100 * botsMs) / Math.max(1, machineMs),
     cpuMsPerClick: perProc.reduce((s, v) => s + v, 0),
     cpuMsPerClickPerProc: perProc,
     rssPerProc: bots.map((b) => rssBytes(b.pid)),
@@ -520,8 +552,10 @@ async function bareRun(repeat: number, targets: Target[], responseUrl: string): 
     if (WARMUP > 0) total += (await runSender([`${bare.url}/slack/events`], 50, targets, responseUrl, WARMUP)).sent.length;
     for (const rate of RATES) {
       const before = cpuMs(bare.pid);
+      const machineBefore = machineTicks();
       const out = await runSender([`${bare.url}/slack/events`], rate, targets, responseUrl);
       const used = cpuMs(bare.pid) - before;
+      const machineAfter = machineTicks();
       assertAlive([bare]);
       total += out.sent.length;
       const ok = out.sent.filter((c) => c.status === 200).map((c) => c.ackMs);
@@ -535,6 +569,8 @@ async function bareRun(repeat: number, targets: Target[], responseUrl: string): 
         statuses: statusesOf(out.sent),
         p50: pct(ok, 50),
         p99: pct(ok, 99),
+        machineBusy: busyPct(machineBefore, machineAfter),
+        botsShare: (100 * used) / Math.max(1, (machineAfter.total - machineBefore.total) * TICK_MS),
         cpuMsPerClick: used / out.sent.length,
         cpuMsPerClickPerProc: [used / out.sent.length],
         rssPerProc: [rssBytes(bare.pid)],
@@ -553,7 +589,7 @@ async function bareRun(repeat: number, targets: Target[], responseUrl: string): 
 async function soak(): Promise<void> {
   console.log(`soak: ${SOAK} clicks at ${SOAK_RATE}/s against ${SOAK_BOTS} bot(s), RSS sampled after the first 1,000 and every ${SOAK_EVERY}`);
   const run = await startBots(SOAK_BOTS, `soak-x${SOAK_BOTS}`);
-  const series: Array<{ clicks: number; loadRss: number[]; quietRss: number[]; p50: number; p99: number; non200: number; statuses: Record<string, number>; noReceipt: number; wrong: number; shownMs: number; cpuMsPerClick: number; updatesPerMinute: number; updates429: number; told: number; stillStored: number; quiet: boolean }> = [];
+  const series: Array<{ clicks: number; loadRss: number[]; quietRss: number[]; p50: number; p99: number; non200: number; statuses: Record<string, number>; notOkApplied: number; noReceipt: number; wrong: number; shownMs: number; cpuMsPerClick: number; updatesPerMinute: number; updates429: number; told: number; stillStored: number; quiet: boolean; machineBusy: number; botsShare: number }> = [];
   try {
     const idle = run.bots.map((b) => rssBytes(b.pid));
     console.log(`soak: idle RSS ${idle.map(MiB).join(' + ')} MiB`);
@@ -561,7 +597,7 @@ async function soak(): Promise<void> {
     const marks = [Math.min(1000, SOAK)];
     for (let m = SOAK_EVERY; m <= SOAK; m += SOAK_EVERY) marks.push(m);
     if (marks.at(-1) !== SOAK) marks.push(SOAK);
-    for (const mark of [...new Set(marks)]) {
+    for (const mark of [...new Set(marks)].sort((a, b) => a - b)) {
       const row = await botWindow(run, 1, `soak x${SOAK_BOTS}`, SOAK_RATE, mark - done);
       done = mark;
       const loadRss = row.rssPerProc; // right after the bots went quiet; sampled again after a 5 s rest below
@@ -575,6 +611,7 @@ async function soak(): Promise<void> {
         p99: row.p99,
         non200: row.non200,
         statuses: row.statuses!,
+        notOkApplied: row.notOkApplied!,
         noReceipt: row.noReceipt!,
         wrong: row.wrongItems!,
         shownMs: row.shownMs!,
@@ -584,22 +621,24 @@ async function soak(): Promise<void> {
         told: row.told!,
         stillStored: row.stillStored!,
         quiet: row.quiet!,
+        machineBusy: row.machineBusy!,
+        botsShare: row.botsShare!,
       });
       const s = series.at(-1)!;
       console.log(
-        `soak: after ${s.clicks} clicks | RSS quiet ${s.loadRss.map(MiB).join(' + ')} MiB, +5 s ${s.quietRss.map(MiB).join(' + ')} MiB | ack p50 ${f(s.p50)} p99 ${f(s.p99)} ms | non-200 ${s.non200}${s.non200 ? ` ${statusText(s.statuses)}` : ''} | no receipt ${s.noReceipt} | wrong ${s.wrong} | told ${s.told} | still stored ${s.stillStored} | chat.update ${f(s.updatesPerMinute)}/min (${s.updates429} 429) | shown ${f(s.shownMs / 1000)} s | CPU ${f(s.cpuMsPerClick, 2)} ms/click${s.quiet ? '' : ' | NOT QUIET'}`,
+        `soak: after ${s.clicks} clicks | RSS quiet ${s.loadRss.map(MiB).join(' + ')} MiB, +5 s ${s.quietRss.map(MiB).join(' + ')} MiB | ack p50 ${f(s.p50)} p99 ${f(s.p99)} ms | non-200 ${s.non200}${s.non200 ? ` ${statusText(s.statuses)}, ${s.notOkApplied} of them applied` : ''} | no receipt ${s.noReceipt} | wrong ${s.wrong} | told ${s.told} | still stored ${s.stillStored} | chat.update ${f(s.updatesPerMinute)}/min (${s.updates429} 429) | shown ${f(s.shownMs / 1000)} s | CPU ${f(s.cpuMsPerClick, 2)} ms/click | machine busy ${f(s.machineBusy, 0)}% (bots ${f(s.botsShare, 0)}%)${s.quiet ? '' : ' | NOT QUIET'}`,
       );
     }
     const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
     const first = series[0]!;
     const last = series.at(-1)!;
     console.log(`\n## Soak: ${SOAK} clicks at ${SOAK_RATE}/s, ${SOAK_BOTS} bot(s) (RSS MiB, sum over bots; per bot in brackets)\n`);
-    console.log('| clicks | RSS when quiet | RSS 5 s later | ack p50 ms | ack p99 ms | non-200 | acked, no receipt | wrong items | chat.update/min (429s) | shown after last click | CPU ms/click |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-    console.log(`| 0 (idle) | ${MiB(sum(idle))}${idle.length > 1 ? ` [${idle.map(MiB).join(', ')}]` : ''} | | | | | | | | | |`);
+    console.log('| clicks | RSS when quiet | RSS 5 s later | ack p50 ms | ack p99 ms | non-200 | acked, no receipt | wrong items | chat.update/min (429s) | shown after last click | CPU ms/click | machine busy % (bots %) |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log(`| 0 (idle) | ${MiB(sum(idle))}${idle.length > 1 ? ` [${idle.map(MiB).join(', ')}]` : ''} | | | | | | | | | | |`);
     for (const s of series) {
       console.log(
-        `| ${s.clicks} | ${MiB(sum(s.loadRss))}${s.loadRss.length > 1 ? ` [${s.loadRss.map(MiB).join(', ')}]` : ''} | ${MiB(sum(s.quietRss))} | ${f(s.p50)} | ${f(s.p99)} | ${s.non200} | ${s.noReceipt} | ${s.wrong} | ${f(s.updatesPerMinute)} (${s.updates429}) | ${Number.isNaN(s.shownMs) ? 'not within cap' : `${f(s.shownMs / 1000)} s`} | ${f(s.cpuMsPerClick, 2)} |`,
+        `| ${s.clicks} | ${MiB(sum(s.loadRss))}${s.loadRss.length > 1 ? ` [${s.loadRss.map(MiB).join(', ')}]` : ''} | ${MiB(sum(s.quietRss))} | ${f(s.p50)} | ${f(s.p99)} | ${s.non200} | ${s.noReceipt} | ${s.wrong} | ${f(s.updatesPerMinute)} (${s.updates429}) | ${Number.isNaN(s.shownMs) ? 'not within cap' : `${f(s.shownMs / 1000)} s`} | ${f(s.cpuMsPerClick, 2)} | ${f(s.machineBusy, 0)} (${f(s.botsShare, 0)}) |`,
       );
     }
     const growth = sum(last.quietRss) / sum(first.quietRss) - 1;
@@ -629,14 +668,14 @@ async function sweep(): Promise<void> {
 
   const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
   console.log('\n## Per run\n');
-  console.log('| run | target | rate/s | clicks | non-200 | ack p50 ms | ack p99 ms | p99 / bare p99 | wrong items | acked, no receipt | still stored | told | chat.update/min ok (429s) | final state shown after last click | CPU ms/click (per process) | RSS MiB after (per process) |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| run | target | rate/s | clicks | non-200 | ack p50 ms | ack p99 ms | p99 / bare p99 | wrong items | acked, no receipt | still stored | told | chat.update/min ok (429s) | final state shown after last click | CPU ms/click (per process) | RSS MiB after (per process) | machine busy % (bots %) |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     const shown = r.shownMs === undefined ? '-' : Number.isNaN(r.shownMs) ? 'not within cap' : `${f(r.shownMs / 1000)} s`;
     const per = r.cpuMsPerClickPerProc.length > 1 ? ` (${r.cpuMsPerClickPerProc.map((v) => f(v, 2)).join(' + ')})` : '';
     const rss = r.rssPerProc.length > 1 ? `${MiB(sum(r.rssPerProc))} (${r.rssPerProc.map(MiB).join(' + ')})` : MiB(r.rssPerProc[0]!);
     console.log(
-      `| ${r.repeat} | ${r.target} | ${r.rate} | ${r.clicks} | ${r.non200}${r.non200 ? ` ${statusText(r.statuses)}` : ''} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ratio, 2)} | ${r.wrongItems ?? '-'} | ${r.noReceipt ?? '-'} | ${r.stillStored ?? '-'} | ${r.told ?? '-'} | ${r.updatesOk === undefined ? '-' : `${f(r.updatesPerMinute)} (${r.updates429})`} | ${shown}${r.quiet === false ? ' (not quiet)' : ''} | ${f(r.cpuMsPerClick, 2)}${per} | ${rss} |`,
+      `| ${r.repeat} | ${r.target} | ${r.rate} | ${r.clicks} | ${r.non200}${r.non200 ? ` ${statusText(r.statuses)}` : ''} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ratio, 2)} | ${r.wrongItems ?? '-'} | ${r.noReceipt ?? '-'} | ${r.stillStored ?? '-'} | ${r.told ?? '-'} | ${r.updatesOk === undefined ? '-' : `${f(r.updatesPerMinute)} (${r.updates429})`} | ${shown}${r.quiet === false ? ' (not quiet)' : ''} | ${f(r.cpuMsPerClick, 2)}${per} | ${rss} | ${f(r.machineBusy, 0)} (${f(r.botsShare, 0)}) |`,
     );
   }
 
