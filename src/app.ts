@@ -27,8 +27,6 @@ import { register as registerActions } from './listeners/actions/index.js';
 import { register as registerViews } from './listeners/views/index.js';
 import { register as registerEvents } from './listeners/events/index.js';
 import { publishStaleHomes, refreshHomesOf } from './services/home.js';
-import { register as registerEvents } from './listeners/events/index.js';
-import { publishStaleHomes, refreshHomesOf } from './services/home.js';
 
 /** What Bolt passes an error handler when `extendedErrorHandler` is on. */
 interface ErrorArgs {
@@ -149,9 +147,6 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   // App Home (src/services/home.ts): after a change, the Homes of the people it concerns; what fell behind, every few seconds.
   slack.republishHomes = (promotionId) => refreshHomesOf(deps, promotionId);
   const publishHomes: Job = { name: 'publish-stale-homes', every: OUTBOX_EVERY, run: () => publishStaleHomes(deps) };
-  // App Home (src/services/home.ts): after a change, the Homes of the people it concerns; what fell behind, every few seconds.
-  slack.republishHomes = (promotionId) => refreshHomesOf(deps, promotionId);
-  const publishHomes: Job = { name: 'publish-stale-homes', every: OUTBOX_EVERY, run: () => publishStaleHomes(deps) };
 
   // Work still running after its ack: shutdown (and tests) wait for it rather than cutting it off.
   const inflight = new Set<Promise<unknown>>();
@@ -170,13 +165,11 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     await clicks.idle();
     await publisher.idle();
     await slack.homesIdle();
-    await slack.homesIdle();
   };
 
   registerCommands(app);
   registerActions(app);
   registerViews(app);
-  registerEvents(app);
   registerEvents(app);
 
   // Errors Bolt meets before our middleware runs (authorisation, say) end in the same handler.
@@ -243,7 +236,6 @@ export function createPreflight(opts: PreflightOptions): Preflight {
       // Posts left in the outbox by a previous run, now and every few seconds.
       void ticker.runOnce(sendOutbox);
       ticker.start([sendOutbox]);
-      ticker.start([publishHomes]);
       ticker.start([publishHomes]);
       void ticker.runOnce(dispatchWorkflows);
       ticker.start([dispatchWorkflows]);
