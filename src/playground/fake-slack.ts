@@ -104,6 +104,7 @@ export type {
   FakeResponse,
   FakeSlack,
   FakeSlackOptions,
+  FakeSlackSnapshot,
   FakeUser,
   FakeView,
   RecordedCall,

@@ -90,6 +90,10 @@ export interface LocalStackOptions {
    * wait out Slack's limits on the wall clock, as real Slack does (bench/open-loop.ts).
    */
   timer?: RateTimer;
+  /** Where the bots log (JSON lines) instead of `logs`, which then stays empty: a long-running playground. */
+  logTo?: Writable;
+  /** Default 'debug'. */
+  logLevel?: string;
   /**
    * Run the bots in Socket Mode (SLACK_APP_TOKEN set): they connect to the fake's WebSocket, and the stack's
    * requests go as envelopes (slack-client/socket-mode.ts). Slack picks the connection, so `bot` options choose none.
@@ -103,7 +107,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const fake = await startFakeSlack({ ...opts.fake, clock: () => timer.now() });
   const templates = await loadTemplates(opts.templatesDir ?? 'checklists');
   const logs: string[] = [];
-  const sink = new Writable({
+  const sink = opts.logTo ?? new Writable({
     write(chunk: Buffer, _enc, done) {
       logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
       done();
@@ -114,7 +118,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     SLACK_SIGNING_SECRET: DEFAULT_SIGNING_SECRET,
     SLACK_API_URL: fake.apiUrl,
     PORT: '0',
-    LOG_LEVEL: 'debug',
+    LOG_LEVEL: opts.logLevel ?? 'debug',
     ...(opts.socketMode ? { SLACK_APP_TOKEN: DEFAULT_APP_TOKEN } : {}),
   });
   const bots: BotProcess[] = [];
@@ -122,7 +126,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const addBot = async (): Promise<BotProcess> => {
     const db = await opts.database.open();
     await migrate(db);
-    const preflight = createPreflight({ config, db, templates, log: createLogger('debug', sink), clock: opts.clock, scheduler: opts.scheduler });
+    const preflight = createPreflight({ config, db, templates, log: createLogger(config.logLevel, sink), clock: opts.clock, scheduler: opts.scheduler });
     preflight.publisher.useTimer(timer);
     const { port } = await preflight.start(0);
     const bot: BotProcess = {

@@ -11,6 +11,7 @@ import { findMessage, storeMessage } from './messages.js';
 import { callMethod } from './methods/index.js';
 import { issueTriggerId } from './methods/views.js';
 import { RateLimiter, rateLimitChannel, resolveRateLimits, workspaceOf } from './rate-limits.js';
+import { restoreState, snapshotState, type FakeSlackSnapshot } from './snapshot.js';
 import { handleResponseUrl, issueResponseUrl } from './response-url.js';
 import { SocketModeServer } from './socket-mode.js';
 import { FakeSlackState } from './state.js';
@@ -53,6 +54,7 @@ class FakeSlackServer implements FakeSlack {
 
   constructor(opts: FakeSlackOptions) {
     this.state = new FakeSlackState(opts);
+    if (opts.restore) restoreState(this.state, opts.restore);
     const limits = resolveRateLimits(opts.rateLimits);
     this.limiter = limits ? new RateLimiter(limits, this.state.now) : undefined;
     this.server = createServer((req, res) => {
@@ -161,6 +163,16 @@ class FakeSlackServer implements FakeSlack {
     this.limiter?.reset();
   }
 
+  onChange(listener: () => void): () => void {
+    const own = (): void => listener();
+    this.listeners.add(own);
+    return () => this.listeners.delete(own);
+  }
+
+  snapshot(): FakeSlackSnapshot {
+    return snapshotState(this.state);
+  }
+
   waitFor<T>(check: () => T | undefined | null | false, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? 2000;
     return new Promise<T>((resolve, reject) => {
@@ -263,6 +275,7 @@ class FakeSlackServer implements FakeSlack {
       } catch (err) {
         body = errorBody(err);
       }
+      call.answer = body;
       const lost = this.lostAnswers.get(method) ?? 0;
       if (lost > 0 && body.ok === true) {
         // Carried out, but the answer never reaches the caller (a timeout after Slack stored the message).

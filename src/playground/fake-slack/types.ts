@@ -1,6 +1,9 @@
 /** The fake's public types: its options, what it records, and the `FakeSlack` handle a test steers it with. */
 import type { RateLimitConfig } from './rate-limits.js';
 import type { FakeSocketMode, SocketModeOptions } from './socket-mode.js';
+import type { FakeSlackSnapshot } from './snapshot.js';
+
+export type { FakeSlackSnapshot } from './snapshot.js';
 
 export interface FakeUser {
   id: string;
@@ -45,6 +48,8 @@ export interface FakeSlackOptions {
    * response_urls expire on it. Default Date.now. A test steps it instead of sleeping.
    */
   clock?: () => number;
+  /** Start from this state (a `snapshot()` of an earlier fake), as a restarted workspace would (the playground). */
+  restore?: FakeSlackSnapshot;
   /** Socket Mode's timings and retries (socket-mode.ts): Slack's by default. */
   socketMode?: SocketModeOptions;
 }
@@ -61,6 +66,8 @@ export interface RecordedCall {
   retryAfter?: number;
   /** The call was carried out but its answer was dropped (`loseNextAnswer`). */
   answerLost?: true;
+  /** The JSON body it was answered with (HTTP 200), once answered: `{ ok: false, error, response_metadata }` for a refusal. */
+  answer?: Record<string, unknown>;
 }
 
 export interface FakeMessage {
@@ -160,6 +167,10 @@ export interface FakeSlack {
   rateLimitedCount(method?: string): number;
   /** Fill every rate limit bucket again (the calls already refused stay recorded). */
   resetRateLimits(): void;
+  /** Calls `listener` after every change of the fake's state (as waitFor checks); returns a function that stops it. */
+  onChange(listener: () => void): () => void;
+  /** The workspace state as JSON (messages, ephemerals, views, channels...), to start a later fake with (`restore`). */
+  snapshot(): FakeSlackSnapshot;
   /**
    * Resolves with the first truthy value of check(), evaluated now and after every change of the fake's state
    * (a call arriving or being answered, a response_url post). Rejects after timeoutMs (default 2000).

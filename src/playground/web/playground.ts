@@ -1,0 +1,115 @@
+/**
+ * `npm run playground`: the real bot (HTTP mode, the real Bolt app, signatures checked, embedded PGlite in the data
+ * directory), the Slack emulator, and the page's web server, all on 127.0.0.1. What the emulator holds is saved next
+ * to the database (slack.json), and the bot's clock offset too (clock.json), so a restart shows the same workspace;
+ * Reset stops everything, empties the directory and starts afresh.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import { REAL_TIMER } from '../../slack/rate-budget.js';
+import { pgliteDirDatabase } from '../databases.js';
+import type { FakeSlackSnapshot } from '../fake-slack.js';
+import { startLocalStack } from '../stack.js';
+import { PlaygroundClock } from './clock.js';
+import { startWebServer, type WebServer } from './server.js';
+import { Session } from './session.js';
+import { CHANNELS, PEOPLE, USER_GROUPS } from './workspace.js';
+
+/** The playground's own templates (roles held by the seeded people). */
+export const PLAYGROUND_TEMPLATES = fileURLToPath(new URL('../checklists/', import.meta.url));
+
+export interface PlaygroundOptions {
+  /** Where the database, the emulator's state and the clock are kept; e.g. .data/playground. */
+  dataDir: string;
+  /** The page's port on 127.0.0.1; 0 picks a free one. */
+  port?: number;
+  /** Where the bot logs (JSON lines); default nowhere. */
+  logTo?: Writable;
+  /** Enforce Slack's rate limits in the emulator (default true, as Slack does). */
+  rateLimits?: boolean;
+  templatesDir?: string;
+}
+
+export interface Playground {
+  /** The page: http://127.0.0.1:PORT/ */
+  url: string;
+  session(): Session;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startPlayground(opts: PlaygroundOptions): Promise<Playground> {
+  const dataDir = path.resolve(opts.dataDir);
+  const slackFile = path.join(dataDir, 'slack.json');
+  let web: WebServer | undefined;
+  let saving: NodeJS.Timeout | undefined;
+  let current: Session;
+
+  const save = async (s: Session): Promise<void> => {
+    const snapshot = s.stack.fake.snapshot();
+    await writeFile(`${slackFile}.tmp`, JSON.stringify(snapshot));
+    await rename(`${slackFile}.tmp`, slackFile);
+  };
+
+  const begin = async (): Promise<Session> => {
+    await mkdir(dataDir, { recursive: true });
+    const restore = await readFile(slackFile, 'utf8').then((t) => JSON.parse(t) as FakeSlackSnapshot, () => undefined);
+    const clock = await PlaygroundClock.load(path.join(dataDir, 'clock.json'));
+    const stack = await startLocalStack({
+      database: await pgliteDirDatabase(path.join(dataDir, 'db')),
+      templatesDir: opts.templatesDir ?? PLAYGROUND_TEMPLATES,
+      clock: clock.now,
+      timer: REAL_TIMER,
+      logLevel: 'info',
+      ...(opts.logTo ? { logTo: opts.logTo } : { logTo: devNull() }),
+      fake: {
+        users: PEOPLE.map((p) => ({ id: p.id, name: p.name, real_name: p.real_name!, tz: p.tz })),
+        usergroups: Object.fromEntries(USER_GROUPS.map((g) => [g.id, g.users])),
+        channels: CHANNELS.map((c) => ({ id: c.id, name: c.name })),
+        rateLimits: opts.rateLimits ?? true,
+        ...(restore ? { restore } : {}),
+      },
+    });
+    const session: Session = new Session(stack, clock, () => {
+      web?.changed();
+      clearTimeout(saving);
+      saving = setTimeout(() => void save(session).catch(() => undefined), 300);
+    });
+    return session;
+  };
+
+  const end = async (s: Session): Promise<void> => {
+    clearTimeout(saving);
+    s.close();
+    await s.stack.close();
+  };
+
+  current = await begin();
+  web = await startWebServer({
+    port: opts.port ?? 0,
+    session: () => current,
+    reset: async () => {
+      await end(current);
+      await rm(dataDir, { recursive: true, force: true });
+      current = await begin();
+    },
+  });
+
+  return {
+    url: web.url,
+    session: () => current,
+    reset: () => web!.reset(),
+    async close() {
+      await web!.close();
+      clearTimeout(saving);
+      await save(current).catch(() => undefined);
+      await end(current);
+    },
+  };
+}
+
+function devNull(): Writable {
+  return new Writable({ write: (_chunk, _enc, done) => done() });
+}

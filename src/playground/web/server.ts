@@ -1,0 +1,190 @@
+/**
+ * The page's web server, on 127.0.0.1 only: the static page (./static/), its state as JSON, live updates as
+ * server-sent events, and the page's acts (a command typed, a click, a modal submitted or closed, App Home opened),
+ * each sent on to the bot by the session as Slack sends it. Also the controls only the playground has: the bot's
+ * clock and Reset. A POST from another origin is refused, so no other web page can drive it.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { atOffset } from '../../domain/offsets.js';
+import { PageError, type ActionRequest, type Session } from './session.js';
+
+const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+const MAX_BODY = 1_000_000;
+
+export interface WebServer {
+  url: string;
+  /** Tell every open page that something changed (debounced). */
+  changed(): void;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface WebServerOptions {
+  port: number;
+  session: () => Session;
+  reset: () => Promise<void>;
+}
+
+export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const clients = new Set<ServerResponse>();
+  let pending: NodeJS.Timeout | undefined;
+  let resetting: Promise<void> | undefined;
+  let url = '';
+
+  const broadcast = (event: string): void => {
+    for (const c of clients) c.write(`event: ${event}\ndata: {}\n\n`);
+  };
+  const changed = (): void => {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      broadcast('change');
+    }, 40);
+  };
+  const reset = async (): Promise<void> => {
+    resetting ??= opts.reset().finally(() => (resetting = undefined));
+    await resetting;
+    broadcast('reset');
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method === 'GET') {
+      if (u.pathname === '/api/events') {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        res.write('retry: 500\n\n');
+        clients.add(res);
+        req.on('close', () => clients.delete(res));
+        return;
+      }
+      if (resetting) await resetting;
+      if (u.pathname === '/api/state') return sendJson(res, 200, opts.session().state(u.searchParams.get('user') ?? 'U0LEAD'));
+      if (u.pathname === '/api/wire') return sendJson(res, 200, { entries: opts.session().wireLog() });
+      return serveStatic(u.pathname, res);
+    }
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' });
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== url.replace(/\/$/, '')) return sendJson(res, 403, { error: 'not from the playground page' });
+    const body = await readJson(req);
+    if (u.pathname === '/api/reset') {
+      await reset();
+      return sendJson(res, 200, { ok: true });
+    }
+    if (resetting) await resetting;
+    const s = opts.session();
+    switch (u.pathname) {
+      case '/api/command':
+        return sendJson(res, 200, await s.command(String(body.user), String(body.channel), String(body.text ?? '')));
+      case '/api/action':
+        return sendJson(res, 200, await s.action(body as unknown as ActionRequest));
+      case '/api/submit':
+        return sendJson(res, 200, await s.submit(String(body.user), String(body.viewId), (body.values ?? {}) as Record<string, unknown>));
+      case '/api/close':
+        s.closeModal(String(body.user), String(body.viewId));
+        return sendJson(res, 200, { ok: true });
+      case '/api/home-opened':
+        return sendJson(res, 200, await s.homeOpened(String(body.user)));
+      case '/api/clock':
+        return sendJson(res, 200, await moveClock(s, body));
+      default:
+        return sendJson(res, 404, { error: 'not found' });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const status = err instanceof PageError ? err.status : 500;
+      if (!res.headersSent) sendJson(res, status, { error: err instanceof Error ? err.message : String(err) });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  // Keep the event streams alive through proxies and idle timeouts.
+  const ping = setInterval(() => {
+    for (const c of clients) c.write(': ping\n\n');
+  }, 15_000);
+  ping.unref();
+
+  return {
+    url,
+    changed,
+    reset,
+    async close() {
+      clearInterval(ping);
+      clearTimeout(pending);
+      for (const c of clients) c.end();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** `{ advanceMs }` moves the bot's clock forward; `{ to: 'T-5m' }` to that offset of the newest running promotion's T0. */
+async function moveClock(s: Session, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if (typeof body.advanceMs === 'number') {
+    await s.clock.advance(body.advanceMs);
+  } else if (typeof body.to === 'string') {
+    const row = await s.stack.bot.db.query<{ window_start: Date | null; release: string }>(
+      "SELECT window_start, release FROM promotions WHERE status = 'active' ORDER BY created_at DESC LIMIT 1",
+    );
+    const t0 = row.rows[0]?.window_start;
+    if (!t0) throw new PageError(409, 'The running promotion has no T0 (planned start) yet, so there is no T-5m to jump to.');
+    const at = atOffset(new Date(t0), body.to);
+    if (at.getTime() <= s.clock.now().getTime()) throw new PageError(409, `${body.to} (${at.toISOString()}) has already passed.`);
+    await s.clock.jumpTo(at);
+  } else {
+    throw new PageError(400, 'say advanceMs or to');
+  }
+  s.notify();
+  return { now: s.clock.now().toISOString(), offsetMs: s.clock.offset };
+}
+
+async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {
+  const name = pathname === '/' ? 'index.html' : pathname.replace(/^\/+/, '');
+  const file = path.resolve(STATIC_DIR, name);
+  if (!file.startsWith(STATIC_DIR) || !TYPES[path.extname(file)]) return sendJson(res, 404, { error: 'not found' });
+  try {
+    const content = await readFile(file);
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)]!, 'cache-control': 'no-store' });
+    res.end(content);
+  } catch {
+    sendJson(res, 404, { error: 'not found' });
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new PageError(413, 'too large');
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    throw new PageError(400, 'not JSON');
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * The playground in a browser (issue 9): headless Chromium (Debian's, through playwright-core) runs a promotion through
+ * the page as people would, every click reaching the real bot as Slack sends it (signed, form-encoded, response_url,
+ * trigger_id) through the emulator. Screenshots go to SCREENSHOTS_DIR (default test-results/playground, gitignored);
+ * `npm run screenshots` writes them to docs/screenshots for the README.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPlayground, type Playground } from '../../src/playground/web/playground.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.resolve(process.env.SCREENSHOTS_DIR ?? 'test-results/playground');
+const WAIT_MS = 20_000;
+
+describe('the playground page, in Chromium', () => {
+  let playground: Playground;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (what .ci/run does)`);
+    await mkdir(SHOTS, { recursive: true });
+    dataDir = await mkdtemp(path.join(tmpdir(), 'preflight-playground-'));
+    playground = await startPlayground({ dataDir, port: 0 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await browser.newPage({ viewport: { width: 1480, height: 960 }, timezoneId: 'Europe/London' });
+    page.setDefaultTimeout(WAIT_MS);
+    await page.goto(playground.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await playground?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  const overview = () => page.locator('#feed .message').filter({ hasText: 'Promotion v1.50' }).first();
+  const thread = () => page.locator('#thread-feed');
+  const modal = () => page.locator('#modal-root .modal');
+
+  async function as(name: string): Promise<void> {
+    await page.selectOption('#you-are', { label: name });
+    await until(`the page shows ${name}`, async () => (await page.locator('#you-role').textContent()) !== '' && (await page.locator('#you-are option:checked').textContent()) === name);
+  }
+
+  async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+    const end = Date.now() + WAIT_MS;
+    while (Date.now() < end) {
+      if (await check()) return;
+      await page.waitForTimeout(100);
+    }
+    throw new Error(`timed out waiting until ${what}`);
+  }
+
+  const textOf = async (l: Locator) => (await l.textContent()) ?? '';
+  const overviewSays = (text: string) => until(`the overview says "${text}"`, async () => (await textOf(overview())).includes(text));
+
+  /** The checkbox of an item in the thread, as the page shows it. */
+  const checkbox = (item: string) => thread().locator(`label.option[data-value="${item}"] input`);
+
+  async function tick(item: string, ticked: boolean): Promise<void> {
+    await checkbox(item).click();
+    // The bot stores the click, renders the message again, and the page shows what the bot rendered.
+    await until(`${item} shows ${ticked ? 'ticked' : 'unticked'} as the bot rendered it`, async () => (await checkbox(item).isChecked()) === ticked);
+  }
+
+  /** Open an item's field modal with its Set/Edit button, type a value and submit; returns the modal's error, if any. */
+  async function setField(item: string, fill: (m: Locator) => Promise<void>): Promise<string | undefined> {
+    await thread().locator(`[data-block*="|${item}|"] button`).first().click();
+    await modal().waitFor();
+    await fill(modal());
+    await modal().locator('.modal-submit').click();
+    const outcome = await Promise.race([
+      modal().locator('.input-error').first().waitFor().then(() => 'error' as const),
+      modal().waitFor({ state: 'detached' }).then(() => 'closed' as const),
+    ]);
+    return outcome === 'error' ? textOf(modal().locator('.input-error').first()) : undefined;
+  }
+
+  /** The last "only visible to you" message in the channel. */
+  const lastEphemeral = () => page.locator('#feed .message.ephemeral').last();
+
+  async function clickInOverview(blockPart: string, button: string): Promise<void> {
+    await overview().locator(`[data-block*="${blockPart}"] button`, { hasText: button }).first().click();
+  }
+
+  /** Switch to `person` and press Approve on an approval of the overview. */
+  async function approveAs(person: string, approvalId: string): Promise<void> {
+    await as(person);
+    await clickInOverview(`|${approvalId}`, 'Approve');
+  }
+
+  /** Press GO as the decider (and confirm, if the button asks). */
+  async function pressGo(): Promise<void> {
+    await as('Eleanor Hughes');
+    await clickInOverview('decision|', 'GO');
+    await page.locator('#confirm-root .confirm-yes').click({ timeout: 2_000 }).catch(() => undefined);
+  }
+
+  it('runs a promotion through the page: start, tick, fields, not applicable, approvals, refusals and GO', async () => {
+    // Start it from the composer, the subcommands listed as one types.
+    await as('Riley Chen');
+    await page.fill('#composer-input', '/promote st');
+    await page.locator('#suggestions .suggestion', { hasText: '/promote start' }).waitFor();
+    await page.locator('#suggestions .suggestion', { hasText: '/promote start' }).click();
+    expect(await page.inputValue('#composer-input')).toBe('/promote start ');
+    await page.fill('#composer-input', '/promote start v1.50');
+    await page.press('#composer-input', 'Enter');
+    await overview().waitFor();
+    await overviewSays('GO still needs');
+    await overview().locator('.replies').click();
+    await thread().locator('label.option[data-value="ci-green"]').waitFor();
+
+    // Tick an item and untick it.
+    await tick('ci-green', true);
+    await overviewSays('1 done');
+    await tick('ci-green', false);
+    await overviewSays('0 done');
+
+    // A field: a bad value is refused inside the modal, next to the input; a good one closes it.
+    const refused = await setField('deployed-sha', (m) => m.locator('input.text-input').fill('not a sha'));
+    expect(refused).toBeTruthy();
+    await shot('field-refused');
+    await modal().locator('input.text-input').fill('abc1234');
+    await modal().locator('.modal-submit').click();
+    await modal().waitFor({ state: 'detached' });
+    await until('the SHA shows in the thread', async () => (await textOf(thread())).includes('abc1234'));
+
+    // Not applicable: the section's button opens a modal to pick the item and say why.
+    await thread().locator('[data-block] button', { hasText: 'Not applicable' }).first().click();
+    await modal().waitFor();
+    await modal().locator('select').selectOption({ label: 'Feature flags reviewed' });
+    await modal().locator('textarea').fill('No feature flags in this release');
+    await modal().locator('.modal-submit').click();
+    await modal().waitFor({ state: 'detached' });
+    await until('feature flags show not applicable', async () => (await textOf(thread())).includes('No feature flags in this release'));
+
+    // The requester may not approve their own promotion.
+    await clickInOverview('code-review', 'Approve');
+    await until('the requester is refused', async () => /started|requester|own/i.test(await textOf(lastEphemeral())));
+
+    // Approve as two people.
+    await approveAs('Morgan Blake', 'code-review');
+    await overviewSays('1 of 2 approvals');
+    await approveAs('Jordan Reyes', 'code-review');
+    await overviewSays('2 of 2 approvals');
+
+    // Refused as an outsider, told who can.
+    await approveAs('Casey Park', 'dba-review');
+    await until('the outsider is refused', async () => (await textOf(lastEphemeral())).includes('can approve'));
+    expect(await textOf(lastEphemeral())).toContain('Only visible to you');
+
+    // GO by the decider, with items and an approval missing: refused, saying what is missing.
+    await pressGo();
+    await until('GO is refused with what is missing', async () => /missing|still needs|needs/i.test(await textOf(lastEphemeral())));
+    await shot('go-refused');
+
+    // Complete what is needed: the items, the fields, the choice and the database review.
+    await as('Riley Chen');
+    for (const item of ['ci-green', 'staging-healthy']) await tick(item, true);
+    await thread().locator('[data-block*="|restore-tested|"] select').selectOption({ label: 'Yes' });
+    await until('the choice is recorded', async () => (await thread().locator('[data-block*="|restore-tested|"] select').inputValue()) === 'yes');
+    expect(await setField('change-ticket', (m) => m.locator('input.text-input').fill('1234'))).toContain('CHG-1234');
+    await modal().locator('input.text-input').fill('CHG-1234');
+    await modal().locator('.modal-submit').click();
+    await modal().waitFor({ state: 'detached' });
+    expect(await setField('maintenance-start', async (m) => {
+      await m.locator('input[type="date"]').fill('2026-12-01');
+      await m.locator('input[type="time"]').fill('09:30');
+    })).toBeUndefined();
+    expect(await setField('on-call', (m) => m.locator('select').selectOption({ label: 'Sam Okafor' }).then(() => undefined))).toBeUndefined();
+    await shot('checklist');
+
+    await approveAs('Sam Okafor', 'dba-review');
+    await overviewSays('2 of 2 complete');
+
+    // GO, accepted: the overview shows the decision and the stakeholders' channel hears of it.
+    await pressGo();
+    await until('GO is accepted', async () => !(await textOf(overview())).includes('GO still needs') && /\bGO\b/.test(await textOf(overview())));
+    await shot('go-accepted');
+    await page.locator('#channel-list .nav-item[data-channel="release-announcements"]').click();
+    await until('the announcement reaches #release-announcements', async () => (await textOf(page.locator('#feed'))).includes('v1.50'));
+    await shot('announcement');
+
+    // App Home, as the decider sees it.
+    await page.locator('#app-list .nav-item').click();
+    await page.locator('#feed .home, #feed .empty').first().waitFor();
+    await shot('home');
+  }, 240_000);
+});
