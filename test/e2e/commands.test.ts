@@ -79,7 +79,7 @@ describe('/promote subcommands', () => {
 
   it('answers wrong input with a short usage line and starts nothing', async () => {
     expect(await answer(h, h.command('strat v1.50'))).toContain("I don't know `strat`");
-    expect(await answer(h, h.command('start'))).toContain('Usage: `/promote start &lt;release&gt; [template]`');
+    expect(await answer(h, h.command('start'))).toContain('Usage: `/promote start &lt;release&gt; [template] [--env &lt;name&gt;]`');
     expect(await answer(h, h.command('start v1.50 release-train extra'))).toContain('Usage: `/promote start');
     expect(await answer(h, h.command('start v1;50'))).toContain('A release is letters, digits');
     expect(await answer(h, h.command('abort v1.50'))).toContain('Say why you abort it.');
@@ -130,13 +130,13 @@ describe('/promote subcommands', () => {
     expect(text).toContain('v2.0 already has an active promotion in this channel');
     expect(text).toContain('https://slack.com/archives/');
     expect(h.fake.callsTo('chat.postMessage')).toHaveLength(posted);
-    // The same release in another channel is another promotion.
-    await answer(h, h.command('start v2.0 release-train', { channel: 'C0OTHER' }));
+    // The same release in another channel is another promotion (deploying elsewhere: v2.0 holds production's lock).
+    await answer(h, h.command('start v2.0 release-train --env qa', { channel: 'C0OTHER' }));
     expect(h.fake.messages('C0OTHER').length).toBeGreaterThan(0);
   });
 
   it('shows status privately, of every active promotion when none is named, and lists them', async () => {
-    await answer(h, h.command('start v2.1 release-train'));
+    await answer(h, h.command('start v2.1 release-train --env staging'));
     const both = await answer(h, h.command('status'));
     expect(both).toContain('2 promotions are active here');
     expect(both).toContain('Promotion v2.0');
@@ -176,12 +176,12 @@ describe('/promote subcommands', () => {
     expect(await answer(h, h.command('abort v2.1 staging CI is red', { user: 'U0DAN' }))).toContain('There is no active promotion of v2.1');
     expect(posts()).toHaveLength(1);
     // Once ended, the release can be started again.
-    await answer(h, h.command('start v2.1 release-train'));
+    await answer(h, h.command('start v2.1 release-train --env staging'));
     expect(await answer(h, h.command('status v2.1'))).toContain('Promotion v2.1');
   });
 
   it('still tells the channel and the aborter when the checklist cannot show the abort just then', async () => {
-    await answer(h, h.command('start v2.2 release-train'));
+    await answer(h, h.command('start v2.2 release-train --env canary'));
     // Some seconds later (the start spent the channel's chat.postMessage budget, about one a second).
     h.time.advance(10_000);
     const posts = () => h.fake.callsTo('chat.postMessage').filter((c) => String(c.args.text).includes('aborted promotion *v2.2*'));
