@@ -175,10 +175,11 @@ describe('the playground page, in Chromium', () => {
       await m.locator('input[type="time"]').fill('09:30');
     })).toBeUndefined();
     expect(await setField('on-call', (m) => m.locator('select').selectOption({ label: 'Sam Okafor' }).then(() => undefined))).toBeUndefined();
-    await shot('checklist');
 
     await approveAs('Sam Okafor', 'dba-review');
     await overviewSays('2 of 2 complete');
+    await until('the thread shows every field set', async () => (await textOf(thread())).includes('3 of 3 done'));
+    await shot('checklist');
 
     // GO, accepted: the overview shows the decision and the stakeholders' channel hears of it.
     await pressGo();
@@ -192,5 +193,28 @@ describe('the playground page, in Chromium', () => {
     await page.locator('#app-list .nav-item').click();
     await page.locator('#feed .home, #feed .empty').first().waitFor();
     await shot('home');
+
+    // A rendering mistake fails loudly: the emulator's refusal shows in the channel, where Slack would show nothing.
+    playground.session().stack.fake.failNext('chat.update', 'invalid_blocks');
+    await page.locator('#channel-list .nav-item[data-channel="deploys"]').click();
+    await as('Riley Chen');
+    await overview().locator('.replies').click();
+    await checkbox('smoke-tests').click();
+    await page.locator('#feed .refusal', { hasText: 'invalid_blocks' }).waitFor();
+
+    // The wire: the signed request the click sent, and the Web API call the emulator refused.
+    await page.locator('#wire-toggle').click();
+    await page.locator('#wire .wire-entry.request', { hasText: 'block_actions' }).first().waitFor();
+    await page.locator('#wire .wire-entry.call.bad', { hasText: 'invalid_blocks' }).first().waitFor();
+    await page.locator('#wire .wire-entry.request', { hasText: 'block_actions' }).last().locator('summary').click();
+    expect(await textOf(page.locator('#wire .wire-entry.request[open] pre'))).toContain('x-slack-signature');
+    await shot('wire');
+    await page.locator('#wire-close').click();
+
+    // The bot's clock moves forward from the page; with no T0 planned there is nothing to jump to, and the page says so.
+    await page.locator('#clock-hour').click();
+    await until('the clock shows +1 h', async () => (await textOf(page.locator('#clock-now'))).includes('+1 h'));
+    await page.locator('#clock-t5').click();
+    await page.locator('#toasts .toast', { hasText: 'no T0' }).waitFor();
   }, 240_000);
 });

@@ -136,6 +136,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 /** `{ advanceMs }` moves the bot's clock forward; `{ to: 'T-5m' }` to that offset of the newest running promotion's T0. */
 async function moveClock(s: Session, body: Record<string, unknown>): Promise<Record<string, unknown>> {
   if (typeof body.advanceMs === 'number') {
+    if (!(body.advanceMs > 0)) throw new PageError(400, 'The clock only moves forward.');
     await s.clock.advance(body.advanceMs);
   } else if (typeof body.to === 'string') {
     const row = await s.stack.bot.db.query<{ window_start: Date | null; release: string }>(
