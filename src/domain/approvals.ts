@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { escLiteral, mention } from './mrkdwn.js';
+import { esc, escLiteral, mention } from './mrkdwn.js';
 import type { ItemState, Promotion } from './promotion.js';
 import { findItem, type ApprovalSpec, type Template } from './template.js';
 import { approvalId } from './template/people.js';
@@ -189,7 +189,8 @@ function latestPerUser(records: ApprovalRecord[]): ApprovalRecord[] {
  */
 export function voidReason(template: Template, itemId: string, before: string | null, after: string | null): string {
   const label = findItem(template, itemId)?.item.label ?? itemId;
-  const show = (v: string | null) => (v === null ? 'empty' : `\`${v.replace(/`/g, "'")}\``);
+  // Escaped too: inside a code span Slack still reads &, < and > (a value could otherwise mention @channel).
+  const show = (v: string | null) => (v === null ? 'empty' : `\`${esc(v.replace(/`/g, "'"))}\``);
   return `“${escLiteral(label)}” changed from ${show(before)} to ${show(after)}`;
 }
 

@@ -180,3 +180,12 @@ describe('where approvals stand, and the GO gate', () => {
     expect(completeGate(view(states, 'go'), []).map((m) => m.kind === 'approval' && m.status.spec.id)).toEqual(['ops-after-deploy']);
   });
 });
+
+describe('why approvals became void', () => {
+  it('shows the values literally, so a value cannot mention anyone', async () => {
+    const { voidReason } = await import('../../src/domain/approvals.js');
+    const t = template();
+    expect(voidReason(t, 'sha', 'abc1234', '<!channel> & `x`')).toBe("“Commit SHA” changed from `abc1234` to `&lt;!channel&gt; &amp; 'x'`");
+    expect(voidReason(t, 'sha', null, 'def5678')).toBe('“Commit SHA” changed from empty to `def5678`');
+  });
+});
