@@ -14,6 +14,11 @@ import { listDecisions } from '../../src/store/decisions.js';
 import { listLocks } from '../../src/store/locks.js';
 import { getPromotion, writeItemState } from '../../src/store/promotions.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
+import { FakeGitHub } from '../support/fake-github.js';
+import { Octokit } from '@octokit/rest';
+import { WorkflowDispatcher } from '../../src/github/dispatch.js';
+import { enqueueGoDispatch } from '../../src/github/go-dispatch.js';
+import type { ChangeScope } from '../../src/services/change.js';
 
 const template: Template = {
   id: 'gated',
@@ -145,6 +150,33 @@ for (const [name, create] of BACKENDS) {
       const announced = (await db.query<{ channel_id: string }>(`SELECT channel_id FROM slack_outbox WHERE promotion_id = $1 AND kind = 'decision-announcement'`, [p.id])).rows;
       expect(announced.map((r) => r.channel_id).sort()).toEqual(['C0STAKE', p.channelId].sort());
       expect(sent.filter((k) => k.startsWith('decision:'))).toHaveLength(2);
+    });
+
+    it('dispatches the workflow once when GO is pressed twice at once on two replicas, with the release and the bound SHA as inputs', async () => {
+      const gh = await new FakeGitHub({ token: 'ghp_test', login: 'preflight-bot', workflows: { 'promote.yml': { inputs: ['confirm', 'tag', 'sha'] } } }).start();
+      try {
+        const withDispatch: Template = { ...template, id: 'gated-dispatch', on_go: { dispatch: { repo: 'acme/platform', workflow: 'promote.yml', ref: 'main', inputs: { confirm: 'PROMOTE', tag: '{release}', sha: '{item:sha}' } } } };
+        const one = depsFor();
+        const two = depsFor();
+        for (const d of [one.deps, two.deps]) (d.templates as Map<string, Template>).set(withDispatch.id, withDispatch);
+        const p = await startPromotion(one.deps, { release: 'v1.50', templateId: withDispatch.id, channelId: `C0TEST${channelNo++}`, teamId: `T0GH${channelNo}`, userId: 'U0LEAD' });
+        await ready(one.deps, p.id);
+        await approve(one.deps, p.id, 'dba', 'U0DBA1');
+        await approve(one.deps, p.id, 'dba', 'U0DBA2');
+        await approve(one.deps, p.id, 'sec', 'U0SEC1');
+        const onGo = (scope: ChangeScope, seq: number) => enqueueGoDispatch(scope.q, scope.promotion, seq, scope.now).then(() => undefined);
+        await Promise.allSettled([
+          decideGo(one.deps, { promotionId: p.id, userId: 'U0CHAIR', receiptKey: 'go-1' }, onGo),
+          decideGo(two.deps, { promotionId: p.id, userId: 'U0CHAIR', receiptKey: 'go-2' }, onGo),
+        ]);
+        const github = new Octokit({ auth: 'ghp_test', baseUrl: gh.url, log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } });
+        const replicas = [0, 1].map(() => new WorkflowDispatcher({ db, github, log: createLogger('silent'), clock: () => NOW, timing: { claimMs: 2_000, requestTimeoutMs: 2_000 } }));
+        await Promise.all(replicas.map((r) => r.sweep()));
+        await Promise.all(replicas.map((r) => r.sweep()));
+        expect(gh.dispatches.map((d) => d.body['inputs'])).toEqual([{ confirm: 'PROMOTE', tag: 'v1.50', sha: 'abc1234' }]);
+      } finally {
+        await gh.close();
+      }
     });
 
     it('keeps a NO-GO open for another decision, and completes only after the after-deploy sign-off, releasing the environment', async () => {
