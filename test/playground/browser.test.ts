@@ -141,6 +141,13 @@ describe('the playground page, in Chromium', () => {
     await modal().waitFor({ state: 'detached' });
     await until('feature flags show not applicable', async () => (await textOf(thread())).includes('No feature flags in this release'));
 
+    // The same modal again: its mark/restore switch (dispatch_action) has the bot update the open modal in place.
+    await thread().locator('[data-block] button', { hasText: 'Not applicable' }).first().click();
+    await modal().locator('label.option', { hasText: 'Make it applicable again' }).click();
+    await modal().locator('.input-label', { hasText: 'What applies again' }).waitFor();
+    await modal().locator('.modal-footer .btn', { hasText: 'Cancel' }).click();
+    await modal().waitFor({ state: 'detached' });
+
     // The requester may not approve their own promotion.
     await clickInOverview('code-review', 'Approve');
     await until('the requester is refused', async () => /started|requester|own/i.test(await textOf(lastEphemeral())));

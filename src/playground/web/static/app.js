@@ -314,8 +314,18 @@ function renderModals() {
   const view = topEntry.view;
   const st = (S.modals[topEntry.viewId] ??= { hash: null, values: {}, errors: {}, trouble: null });
   if (st.hash !== view.hash) {
+    // As Slack does after views.update: an input whose block_id and action_id stay keeps what the person entered.
+    const fresh = initialValues(view.blocks, baseCtx());
+    if (st.hash !== null) {
+      for (const [blockId, actions] of Object.entries(fresh)) {
+        for (const actionId of Object.keys(actions)) {
+          const kept = st.values[blockId]?.[actionId];
+          if (kept !== undefined) actions[actionId] = kept;
+        }
+      }
+    }
     st.hash = view.hash;
-    st.values = initialValues(view.blocks, baseCtx());
+    st.values = fresh;
     st.errors = {};
     st.trouble = null;
   }
