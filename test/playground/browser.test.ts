@@ -100,8 +100,28 @@ describe('the playground page, in Chromium', () => {
   async function pressGo(): Promise<void> {
     await as('Eleanor Hughes');
     await clickInOverview('decision|', 'GO');
-    await page.locator('#confirm-root .confirm-yes').click({ timeout: 2_000 }).catch(() => undefined);
+    await page.locator('#confirm-root .confirm-yes').click({ timeout: 500 }).catch(() => undefined);
   }
+
+  it('renders mrkdwn as Slack does: formatting, mentions with names, channels, groups, dates in the viewer\'s zone', async () => {
+    const text = '*bold* _italic_ ~gone~ `x < y` snake_case_name <@U0CTO> <#C0RELEASES> <!subteam^S0DBATEAM> <!date^1700000000^{date_short} {time}|fallback> <https://example.com/a_b|the link> a &lt;b&gt; &amp; c\n&gt; quoted\n```two\nlines```\n• item :white_check_mark:';
+    const ctx = { people: { U0CTO: { real_name: 'Morgan Blake' } }, channels: { C0RELEASES: { name: 'release-announcements' } }, groups: { S0DBATEAM: { handle: 'dba-team', users: [] } }, tz: 'Asia/Tokyo', me: 'U0LEAD' };
+    const html = (await page.evaluate(`import('/blocks.js').then((m) => m.mrkdwn(${JSON.stringify(text)}, ${JSON.stringify(ctx)}))`)) as string;
+    expect(html).toContain('<b>bold</b>');
+    expect(html).toContain('<i>italic</i>');
+    expect(html).toContain('<s>gone</s>');
+    expect(html).toContain('<code>x &lt; y</code>');
+    expect(html).toContain('snake_case_name');
+    expect(html).toContain('@Morgan Blake');
+    expect(html).toContain('#release-announcements');
+    expect(html).toContain('@dba-team');
+    expect(html).toContain('Nov 15, 2023 7:13 AM');
+    expect(html).toContain('<a href="https://example.com/a_b" target="_blank" rel="noreferrer">the link</a>');
+    expect(html).toContain('a &lt;b&gt; &amp; c');
+    expect(html).toContain('<blockquote>quoted</blockquote>');
+    expect(html).toContain('<pre class="code-block">two\nlines</pre>');
+    expect(html).toContain('✅');
+  });
 
   it('runs a promotion through the page: start, tick, fields, not applicable, approvals, refusals and GO', async () => {
     // Start it from the composer, the subcommands listed as one types.
@@ -223,5 +243,14 @@ describe('the playground page, in Chromium', () => {
     await until('the clock shows +1 h', async () => (await textOf(page.locator('#clock-now'))).includes('+1 h'));
     await page.locator('#clock-t5').click();
     await page.locator('#toasts .toast', { hasText: 'no T0' }).waitFor();
+
+    // Reset asks first (the page's confirm dialog, as it shows Block Kit's confirm objects); then it starts afresh.
+    await page.locator('#reset').click();
+    await page.locator('#confirm-root .modal', { hasText: 'Reset the playground?' }).waitFor();
+    await page.locator('#confirm-root .btn', { hasText: 'Cancel' }).click();
+    expect(await overview().count()).toBe(1);
+    await page.locator('#reset').click();
+    await page.locator('#confirm-root .confirm-yes').click();
+    await page.locator('#feed .empty', { hasText: 'Nothing here yet' }).waitFor({ timeout: 60_000 });
   }, 240_000);
 });

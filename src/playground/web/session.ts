@@ -71,7 +71,7 @@ interface Ephemeral {
 export interface ActionRequest {
   user: string;
   container:
-    | { type: 'message'; channel: string; ts: string }
+    | { type: 'message'; channel: string; ts: string; /** The message's blocks as the page showed them when clicked. */ blocks?: unknown[] }
     | { type: 'ephemeral'; key: string }
     | { type: 'view'; viewId: string; values?: Json }
     | { type: 'home' };
@@ -319,8 +319,10 @@ export class Session {
     switch (req.container.type) {
       case 'message': {
         const { channel, ts } = req.container;
-        const message = fake.message(channel, ts);
-        if (!message) throw new PageError(404, 'that message is gone');
+        const stored = fake.message(channel, ts);
+        if (!stored) throw new PageError(404, 'that message is gone');
+        // Slack sends the message as the clicker's client shows it, which may be behind what the bot last rendered.
+        const message: FakeMessage = Array.isArray(req.container.blocks) ? { ...stored, blocks: req.container.blocks } : stored;
         this.lastThread.set(req.user, req.threadTs);
         payload = blockActionsPayload(sender, { userId: req.user, userName: p.name, channelId: channel, channelName: CHANNELS.find((c) => c.id === channel)?.name, message, action, responseUrl: fake.responseUrl({ channel, user: req.user, messageTs: ts }), triggerId });
         break;

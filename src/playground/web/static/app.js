@@ -225,7 +225,7 @@ function timeOf(ts) {
 
 function messageEl(m, where) {
   const d = S.data;
-  const ctx = { ...baseCtx(), surface: 'message', fire: act({ type: 'message', channel: m.channel, ts: m.ts }, where.threadTs ? { threadTs: where.threadTs } : {}) };
+  const ctx = { ...baseCtx(), surface: 'message', fire: act({ type: 'message', channel: m.channel, ts: m.ts, blocks: m.blocks }, where.threadTs ? { threadTs: where.threadTs } : {}) };
   const body = m.blocks && m.blocks.length ? renderBlocks(m.blocks, ctx) : h('div', { class: 'text', html: mrkdwn(m.text ?? '', ctx) });
   const replies = !where.threadTs && !m.thread_ts ? d.messages.filter((r) => r.thread_ts === m.ts && r.ts !== m.ts) : [];
   const el = h(
