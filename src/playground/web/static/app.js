@@ -466,7 +466,8 @@ function setupComposer() {
       ev.preventDefault();
       picked = (picked + (ev.key === 'ArrowDown' ? 1 : list.length - 1)) % list.length;
       renderSuggestions();
-    } else if (ev.key === 'Tab') {
+    } else if (ev.key === 'Tab' || (ev.key === 'Enter' && list[picked].fill.trim() !== input.value.trim())) {
+      // As Slack's autocomplete: Tab, or Enter on a command not typed out yet, fills it in; Enter on a whole one sends.
       ev.preventDefault();
       fill(list[picked]);
     } else if (ev.key === 'Escape') {
