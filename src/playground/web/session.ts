@@ -31,6 +31,8 @@ import { BOT_USER_ID, CHANNELS, PEOPLE, USER_GROUPS } from './workspace.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const WIRE_KEPT = 400;
+/** Web API calls the emulator keeps for the wire panel and the refusals shown (older ones are dropped). */
+const CALLS_KEPT = 2000;
 /** Slack shows at most three modals on top of each other. */
 const MAX_MODALS = 3;
 
@@ -114,7 +116,12 @@ export class Session {
   notify(): void {
     this.version += 1;
     const now = Date.now();
-    for (const c of this.stack.fake.calls.slice(-20)) if (!this.callsSeenAt.has(c.seq)) this.callsSeenAt.set(c.seq, now);
+    const calls = this.stack.fake.calls;
+    for (const c of calls.slice(-20)) if (!this.callsSeenAt.has(c.seq)) this.callsSeenAt.set(c.seq, now);
+    // The emulator records every call with its blocks; a playground left running for days must not keep them all.
+    if (calls.length > CALLS_KEPT * 2) {
+      for (const c of calls.splice(0, calls.length - CALLS_KEPT)) this.callsSeenAt.delete(c.seq);
+    }
     this.changed();
   }
 
