@@ -175,6 +175,12 @@ describe('the playground page, in Chromium', () => {
     // Approve as two people.
     await approveAs('Morgan Blake', 'code-review');
     await overviewSays('1 of 2 approvals');
+    // Changed their mind: the overflow menu withdraws it; then approved again.
+    await overview().locator('[data-block*="|code-review"] .btn.overflow').click();
+    await overview().locator('[data-block*="|code-review"] .menu-item', { hasText: 'Withdraw' }).click();
+    await overviewSays('0 of 2 approvals');
+    await clickInOverview('|code-review', 'Approve');
+    await overviewSays('1 of 2 approvals');
     await approveAs('Jordan Reyes', 'code-review');
     await overviewSays('2 of 2 approvals');
 

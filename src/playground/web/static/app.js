@@ -90,6 +90,9 @@ function baseCtx() {
     me: S.me,
     tz: me().tz,
     confirm: askConfirm,
+    menuClosed: () => {
+      if (S.deferred) render();
+    },
   };
 }
 
@@ -113,8 +116,12 @@ function act(container, extra = {}) {
 function render() {
   if (!S.data) return;
   renderSidebar();
-  renderMain();
-  renderThread();
+  // An open overflow menu stays open until it is used or closed; the messages catch up then.
+  S.deferred = document.querySelector('.menu:not(.hidden)') !== null;
+  if (!S.deferred) {
+    renderMain();
+    renderThread();
+  }
   renderModals();
   $('wire').classList.toggle('hidden', !S.wireOpen);
   $('wire-toggle').classList.toggle('on', S.wireOpen);
@@ -553,7 +560,10 @@ function setup() {
     await post('/api/reset', {}).catch((e) => toast(e.message));
     toast('The playground was reset.', 'info');
   });
-  document.addEventListener('click', () => document.querySelectorAll('.menu').forEach((m) => m.classList.add('hidden')));
+  document.addEventListener('click', () => {
+    document.querySelectorAll('.menu').forEach((m) => m.classList.add('hidden'));
+    if (S.deferred) render();
+  });
   setupComposer();
   listen();
   refresh();

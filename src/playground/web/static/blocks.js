@@ -272,7 +272,7 @@ function element(e, blockId, ctx, opts = {}) {
     }
     case 'overflow': {
       const wrap = h('span', { class: 'overflow-wrap' });
-      const menu = h('div', { class: 'menu hidden' }, ...(e.options ?? []).map((o) => h('div', { class: 'menu-item', onclick: (ev) => { ev.stopPropagation(); menu.classList.add('hidden'); fire({ type: 'overflow', selected_option: optionOut(o) }); } }, h('span', { html: plain(o.text) }))));
+      const menu = h('div', { class: 'menu hidden' }, ...(e.options ?? []).map((o) => h('div', { class: 'menu-item', onclick: (ev) => { ev.stopPropagation(); menu.classList.add('hidden'); fire({ type: 'overflow', selected_option: optionOut(o) }); ctx.menuClosed?.(); } }, h('span', { html: plain(o.text) }))));
       const btn = h('button', { class: 'btn overflow', type: 'button', 'aria-label': 'More actions', 'data-action': e.action_id, onclick: (ev) => { ev.stopPropagation(); document.querySelectorAll('.menu').forEach((m) => m !== menu && m.classList.add('hidden')); menu.classList.toggle('hidden'); } }, '⋮');
       wrap.append(btn, menu);
       return wrap;
