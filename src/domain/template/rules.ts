@@ -112,7 +112,9 @@ function readSection(section: unknown, si: number): SectionOutline {
       return {
         id: textAt(keyOf(item, 'id'), [...path, 'id']),
         hasValue: keyOf(item, 'field') !== undefined || keyOf(item, 'choice') !== undefined,
-        records: ['run_id', 'sha'].map((key) => textAt(keyOf(records, key), [...path, 'probe', 'records', key])).filter(defined),
+        records: Object.keys(isRaw(records) ? records : {})
+          .map((key) => textAt(keyOf(records, key), [...path, 'probe', 'records', key]))
+          .filter(defined),
         blocksGo: options
           .map((o, oi) => (keyOf(o, 'blocks_go') === true ? textAt(keyOf(o, 'id'), [...path, 'choice', 'options', oi, 'blocks_go']) : undefined))
           .filter(defined),
