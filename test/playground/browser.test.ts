@@ -176,8 +176,14 @@ describe('the playground page, in Chromium', () => {
     await approveAs('Morgan Blake', 'code-review');
     await overviewSays('1 of 2 approvals');
     // Changed their mind: the overflow menu withdraws it; then approved again.
-    await overview().locator('[data-block*="|code-review"] .btn.overflow').click();
-    await overview().locator('[data-block*="|code-review"] .menu-item', { hasText: 'Withdraw' }).click();
+    const withdraw = overview().locator('[data-block*="|code-review"] .menu-item', { hasText: 'Withdraw' });
+    // The page renders messages afresh on every update: a click on the ⋮ of a copy just replaced opens nothing.
+    await until('the overflow menu is open', async () => {
+      if (await withdraw.isVisible()) return true;
+      await overview().locator('[data-block*="|code-review"] .btn.overflow').click();
+      return withdraw.isVisible();
+    });
+    await withdraw.click();
     await overviewSays('0 of 2 approvals');
     await clickInOverview('|code-review', 'Approve');
     await overviewSays('1 of 2 approvals');
