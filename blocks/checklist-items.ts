@@ -3,6 +3,7 @@ import type { ActionsBlock, ContextBlock, KnownBlock, MrkdwnOption, PlainTextOpt
 import { ACTION, blockId, refValue } from '../src/ids.js';
 import { itemKind, type Item, type Section } from '../src/domain/template.js';
 import { blockingChoice, type ItemState, type PromotionView } from '../src/domain/promotion.js';
+import { probeBlock } from './probes.js';
 import { bold, byLine, esc, escCapped, formatFieldValue, LIMITS, mention, SHOWN_MAX, truncate } from './text.js';
 
 /** How a section's items are laid out: runs of check items become checkbox groups of at most 10. */
@@ -89,12 +90,18 @@ const linesBlocks = (lines: string[]): KnownBlock[] => packLines(lines).map((tex
 export function checksBlocks(view: PromotionView, unit: Extract<Unit, { type: 'checks' }>, interactive: boolean): KnownBlock[] {
   const pid = view.promotion.id;
   const states = unit.items.map((item) => ({ item, s: stateOf(view, item.id) }));
+  // An item with a probe gets a line of its own under the group: its last result (or running…) and Run check.
+  const probes = (open: boolean): KnownBlock[] =>
+    states.flatMap(({ item, s }) => (item.probe && s.state !== 'na' && (open || view.probes?.has(item.id)) ? [probeBlock(pid, item, view.probes?.get(item.id), open)] : []));
   if (!interactive) {
-    return linesBlocks(
-      states.map(({ item, s }) =>
-        s.state === 'na' ? `${statusMark(item, s)} ${naLine(item, s)}` : `${statusMark(item, s)} ${esc(item.label)}${s.state === 'done' ? ` · ${byLine(s.by, s.at)}` : ''}`,
+    return [
+      ...linesBlocks(
+        states.map(({ item, s }) =>
+          s.state === 'na' ? `${statusMark(item, s)} ${naLine(item, s)}` : `${statusMark(item, s)} ${esc(item.label)}${s.state === 'done' ? ` · ${byLine(s.by, s.at)}` : ''}`,
+        ),
       ),
-    );
+      ...probes(false),
+    ];
   }
   const blocks: KnownBlock[] = [];
   const applicable = states.filter(({ s }) => s.state !== 'na');
@@ -116,6 +123,7 @@ export function checksBlocks(view: PromotionView, unit: Extract<Unit, { type: 'c
     };
     blocks.push(context);
   }
+  blocks.push(...probes(true));
   return blocks;
 }
 

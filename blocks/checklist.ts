@@ -3,6 +3,7 @@ import { ACTION, refValue } from '../src/ids.js';
 import { phaseOf, type Section } from '../src/domain/template.js';
 import { PHASE_LABEL, sectionMode, sectionProgress, type PromotionView, type SectionMode } from '../src/domain/promotion.js';
 import { checksBlocks, choiceBlock, fieldBlock, planBlocks, sectionUnits } from './checklist-items.js';
+import { runAllButton } from './probes.js';
 import { LIMITS, truncate } from './text.js';
 
 export { sectionUnits, type Unit } from './checklist-items.js';
@@ -91,6 +92,8 @@ export function sectionBlocks(view: PromotionView, section: Section): KnownBlock
           text: { type: 'plain_text', text: 'Not applicable…' },
           value: refValue(view.promotion.id, section.id),
         },
+        // Work with probes: run them all at once (a section not open yet has nothing to run).
+        ...(mode === 'work' && section.items.some((i) => i.probe) ? [runAllButton(view.promotion.id, section.id)] : []),
       ],
     });
   }

@@ -7,6 +7,7 @@ import { approvalsOf, boundValues, fingerprintOf, type ApprovalRecord } from '..
 import type { Decision } from '../src/domain/promotion.js';
 import { REASON_MAX } from './approvals.js';
 import { renderOverview } from './overview.js';
+import { PROBE_SUMMARY_MAX, type ItemProbe } from '../src/domain/probes.js';
 import { LIMITS } from './text.js';
 
 /** Total characters of text a message's blocks carry: what Slack's `msg_blocks_too_long` counts. */
@@ -96,6 +97,24 @@ const WORST_DECISIONS: Decision[] = [
   { decision: 'go', by: WORST_USER, at: WORST_AT, reason: null, newDate: null },
 ];
 
+/**
+ * Every probe running again after a result with the longest summary: the longest probe line an item can show
+ * ("running…" and the last result, blocks/probes.ts).
+ */
+function worstProbes(template: Template): Map<string, ItemProbe> {
+  const run = (status: 'running' | 'interrupted') => ({
+    id: '00000000-0000-4000-8000-000000000000',
+    itemId: '',
+    status,
+    summary: status === 'running' ? null : '&'.repeat(PROBE_SUMMARY_MAX),
+    startedAt: WORST_AT,
+    finishedAt: status === 'running' ? null : WORST_AT,
+    durationMs: status === 'running' ? null : 99 * 3_600_000,
+    by: WORST_USER,
+  });
+  return new Map(allItems(template).filter((i) => i.probe).map((i) => [i.id, { latest: { ...run('running'), itemId: i.id }, result: { ...run('interrupted'), itemId: i.id } }]));
+}
+
 /** `panel`: with the approvals and decisions the overview shows (the section messages show none of them). */
 function worstView(template: Template, states: Map<string, ItemState>, panel: boolean): PromotionView {
   const items = allItems(template);
@@ -112,6 +131,7 @@ function worstView(template: Template, states: Map<string, ItemState>, panel: bo
     // Every message posted, so the overview links every section it names.
     links: { threadTs: WORST_TS, sectionTs: new Map(template.sections.map((s) => [s.id, WORST_TS])) },
     ...(panel ? { approvals: worstApprovals(template, states), decisions: WORST_DECISIONS } : {}),
+    probes: worstProbes(template),
     promotion: {
       id: '00000000-0000-4000-8000-000000000000',
       release: 'v'.repeat(64),

@@ -2,6 +2,7 @@ import type { SlashCommand } from '@slack/bolt';
 import type { PreflightApp, RequestContext } from '../src/listeners/context.js';
 import { replyPrivately } from '../src/slack/reply.js';
 import { abort } from './abort.js';
+import { check } from './check.js';
 import { complete } from './complete.js';
 import type { CommandContext } from './context.js';
 import { list } from './list.js';
@@ -14,7 +15,7 @@ import { templates } from './templates.js';
 export const COMMAND = '/promote';
 
 /** Every `/promote` subcommand, in the order help lists them (`help` itself comes last). A new one goes here. */
-export const SUBCOMMANDS = [start, status, list, complete, abort, locks, templates] as const;
+export const SUBCOMMANDS = [start, status, check, list, complete, abort, locks, templates] as const;
 
 export const promote = createRegistry(SUBCOMMANDS);
 

@@ -27,6 +27,9 @@ import { register as registerActions } from './listeners/actions/index.js';
 import { register as registerViews } from './listeners/views/index.js';
 import { register as registerEvents } from './listeners/events/index.js';
 import { publishStaleHomes, refreshHomesOf } from './services/home.js';
+import { ProbeRunner } from './probes/runner.js';
+import { FAMILIES } from './probes/registry.js';
+import type { ProbeFamilies } from './probes/types.js';
 
 /** What Bolt passes an error handler when `extendedErrorHandler` is on. */
 interface ErrorArgs {
@@ -54,6 +57,8 @@ export interface PreflightOptions {
    * default true. Tests turn it off so that nothing runs on wall-clock time beside them; `repair()` still sweeps.
    */
   scheduler?: boolean;
+  /** The probe families (default: src/probes/registry.ts); tests and the bench pass doubles. */
+  probeFamilies?: Partial<ProbeFamilies>;
 }
 
 export interface Preflight {
@@ -147,6 +152,17 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   // App Home (src/services/home.ts): after a change, the Homes of the people it concerns; what fell behind, every few seconds.
   slack.republishHomes = (promotionId) => refreshHomesOf(deps, promotionId);
   const publishHomes: Job = { name: 'publish-stale-homes', every: OUTBOX_EVERY, run: () => publishStaleHomes(deps) };
+  // Verification probes (src/probes/runner.ts): runs this process claims; those a dead process left running are marked
+  // interrupted once their claim lapses, at start and every few seconds.
+  const probes = new ProbeRunner({
+    deps,
+    families: opts.probeFamilies ?? FAMILIES,
+    env: config.probes?.env ?? {},
+    github,
+    concurrency: config.probes?.concurrency,
+  });
+  deps.probes = probes;
+  const sweepProbes: Job = { name: 'interrupt-lapsed-probes', every: OUTBOX_EVERY, run: () => probes.sweep() };
 
   // Work still running after its ack: shutdown (and tests) wait for it rather than cutting it off.
   const inflight = new Set<Promise<unknown>>();
@@ -165,6 +181,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     await clicks.idle();
     await publisher.idle();
     await slack.homesIdle();
+    await probes.idle();
   };
 
   registerCommands(app);
@@ -239,12 +256,16 @@ export function createPreflight(opts: PreflightOptions): Preflight {
       ticker.start([publishHomes]);
       void ticker.runOnce(dispatchWorkflows);
       ticker.start([dispatchWorkflows]);
+      void ticker.runOnce(sweepProbes);
+      ticker.start([sweepProbes]);
       return listening;
     },
     async stop() {
       dispatching.abort();
       await ticker.stop();
       await app.stop();
+      // Runs still going end interrupted, recorded while the database is still there.
+      await probes.stop();
       if (healthServer) await new Promise<void>((resolve) => healthServer!.close(() => resolve()));
       // A post still waiting for the database to record it is given up (and logged) rather than waited on.
       publisher.stop();

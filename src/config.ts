@@ -66,6 +66,9 @@ const envSchema = z
     GITHUB_API_URL: z.url().default('https://api.github.com'),
     AWS_REGION: optionalString,
     CLOUDWATCH_ENDPOINT: optionalString.pipe(z.url().optional()),
+    PROBE_CONCURRENCY: optionalString.pipe(
+      z.coerce.number<string | undefined>({ error: 'must be a whole number from 1 to 100' }).int('must be a whole number from 1 to 100').min(1).max(100).default(20),
+    ),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     /** `production` keeps logs as JSON lines even in a terminal, as log collectors expect. */
     NODE_ENV: optionalString,
@@ -82,6 +85,11 @@ export interface Config {
   aws: { region?: string; cloudwatchEndpoint?: string };
   logLevel: (typeof LOG_LEVELS)[number];
   nodeEnv?: string;
+  /**
+   * Verification probes: how many of one Run all run at once, and the environment the config was read from (the env
+   * family checks names in it; postgres reads connection strings from it by name). Never logged or shown.
+   */
+  probes?: { concurrency: number; env: Readonly<Record<string, string | undefined>> };
 }
 
 export class ConfigError extends Error {
@@ -118,5 +126,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     aws: { region: e.AWS_REGION, cloudwatchEndpoint: e.CLOUDWATCH_ENDPOINT },
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
+    probes: { concurrency: e.PROBE_CONCURRENCY, env },
   };
 }

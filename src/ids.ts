@@ -21,6 +21,9 @@ export const ACTION = {
   go: 'decision.go',
   noGo: 'decision.no-go',
   complete: 'promotion.complete',
+  /** Run one item's probe (value: refValue(promotion, item)), or every probe of a section (refValue(promotion, section)). */
+  runProbe: 'probe.run',
+  runProbes: 'probe.run-all',
 } as const;
 
 export const VIEW = {

@@ -52,6 +52,23 @@ export const AUDIT_EVENTS = {
   'promotion.completed': z.object({ approvals: z.record(z.string(), z.object({ fingerprint: z.string(), by: z.array(z.string()) }).strict()) }).strict(),
   'lock.taken': z.object({ environment: z.string() }).strict(),
   'lock.released': z.object({ environment: z.string(), why: z.enum(['completed', 'aborted', 'rolled-back']) }).strict(),
+  /** Issue 10. Probes started (one click, a Run all, a command): which items, under which run ids. */
+  'probe.started': z.object({ runs: z.array(z.object({ item: itemId, run: z.string() }).strict()).min(1) }).strict(),
+  /**
+   * A probe's result: its status, one-line summary and duration (never a secret: scrubbed by the runner), what it did
+   * to the item (ticked on a pass, unticked on a fail) and the fields its records filled.
+   */
+  'probe.ran': z
+    .object({
+      item: itemId,
+      run: z.string(),
+      status: z.enum(['pass', 'fail', 'error', 'interrupted']),
+      summary: z.string(),
+      duration_ms: z.number().int().min(0),
+      effect: z.enum(['ticked', 'unticked', 'none']),
+      records: z.record(z.string(), z.string()),
+    })
+    .strict(),
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_EVENTS;

@@ -61,6 +61,11 @@ const RENDER: AuditRenderers = {
   'promotion.completed': () => 'completed the promotion',
   'lock.taken': (d) => `locked environment ${d.environment}`,
   'lock.released': (d) => `released environment ${d.environment} (${d.why})`,
+  'probe.started': (d, n) => `ran the check${d.runs.length === 1 ? '' : 's'} of ${list(d.runs.map((r) => r.item), n.item)}`,
+  'probe.ran': (d, n) =>
+    `check of ${n.item(d.item)}: ${d.status} (${d.summary}) in ${d.duration_ms} ms${d.effect === 'none' ? '' : `; ${d.effect} it`}${
+      Object.keys(d.records).length > 0 ? `; recorded ${Object.entries(d.records).map(([k, v]) => `${n.item(k)} = "${v}"`).join(', ')}` : ''
+    }`,
 };
 
 function bound(values: Record<string, string | null>): string {

@@ -1,13 +1,14 @@
 import { approvalStatuses, type ApprovalRecord, type ApprovalStatus } from './approvals.js';
 import { escLiteral, mention } from './mrkdwn.js';
 import { blockingChoice, isSettled, type PromotionView } from './promotion.js';
+import { staleProbe } from './probes.js';
 import { itemKind, type Item, type Section } from './template.js';
 import { phaseOf } from './template/items.js';
 
 /**
  * The GO gate and the Complete gate: one pure function each, returning exactly what is missing (empty: the gate
  * holds). Block Kit has no disabled buttons, so the services ask these on every GO and Complete, inside the change;
- * the decider is shown the same list. The probes issue adds probe freshness here.
+ * the decider is shown the same list. A before-GO item with a probe also needs a fresh pass (`staleProbe`).
  */
 export type Missing =
   /** A before-GO item neither done nor not applicable (a check to tick, a field to fill, a choice to make). */
@@ -17,10 +18,16 @@ export type Missing =
   /** Fewer approvals than required (some may have been made void by a changed value). */
   | { kind: 'approval'; status: ApprovalStatus }
   /** A standing rejection. */
-  | { kind: 'rejected'; status: ApprovalStatus; rejection: ApprovalRecord };
+  | { kind: 'rejected'; status: ApprovalStatus; rejection: ApprovalRecord }
+  /** A before-GO item whose probe has no pass, or whose pass is older than its `max_age`: re-run it. */
+  | { kind: 'probe'; section: Section; item: Item; why: string };
 
-/** What GO still needs: every before-GO item settled, no blocking choice, every before-GO approval present and current. */
-export function goGate(view: PromotionView, records: readonly ApprovalRecord[]): Missing[] {
+/**
+ * What GO still needs: every before-GO item settled, no blocking choice, every before-GO probe's last result a pass no
+ * older than its `max_age` at `now` (the caller's clock), every
+ * before-GO approval present and current. An item marked not applicable needs no probe result.
+ */
+export function goGate(view: PromotionView, records: readonly ApprovalRecord[], now: Date = new Date()): Missing[] {
   const missing: Missing[] = [];
   for (const section of view.promotion.template.sections) {
     if (phaseOf(section) !== 'before-go') continue;
@@ -29,6 +36,10 @@ export function goGate(view: PromotionView, records: readonly ApprovalRecord[]):
       const option = blockingChoice(item, s);
       if (option) missing.push({ kind: 'blocking-choice', section, item, option });
       else if (!isSettled(item, s)) missing.push({ kind: 'item', section, item });
+      if (item.probe && s?.state !== 'na') {
+        const why = staleProbe(item, view.probes?.get(item.id), now);
+        if (why) missing.push({ kind: 'probe', section, item, why });
+      }
     }
   }
   missing.push(...approvalsMissing(view, records, 'before-go'));
@@ -87,6 +98,8 @@ export function describeMissing(missing: readonly Missing[], link: SectionLink =
       }
       case 'rejected':
         return `“${escLiteral(m.status.spec.label)}”: rejected by ${mention(m.rejection.userId)}: ${escLiteral(m.rejection.comment ?? '')}`;
+      case 'probe':
+        return `${where(m.section)}: “${escLiteral(m.item.label)}” check ${escLiteral(m.why)}: re-run it`;
     }
   });
 }

@@ -80,8 +80,35 @@ const decisionAnnouncement = z
   })
   .strict();
 
+/**
+ * A probe's details (issue 10), as a reply in the checklist's thread: what it asked and found, rows, links, metric
+ * values against their threshold. Keyed per run (`probe-evidence:<run id>`), so it is posted once. Scrubbed of secrets
+ * by the runner before it is enqueued.
+ */
+const probeEvidence = z
+  .object({
+    kind: z.literal('probe-evidence'),
+    release: z.string().min(1),
+    item: z.string(),
+    /** The probe's type (http, postgres...). */
+    probe: z.string(),
+    status: z.enum(['pass', 'fail', 'error', 'interrupted']),
+    summary: z.string(),
+    durationMs: z.number().min(0),
+    /** When it finished (ISO 8601) and who ran it. */
+    at: z.string(),
+    by: z.string(),
+    /** What the item shows now because of it. */
+    effect: z.enum(['ticked', 'unticked', 'none']),
+    lines: z.array(z.string()),
+    rows: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))).optional(),
+    links: z.array(z.object({ label: z.string(), url: z.string() }).strict()).optional(),
+    metrics: z.array(z.object({ name: z.string(), value: z.number().nullable(), threshold: z.string().optional() }).strict()).optional(),
+  })
+  .strict();
+
 /** Every kind: one member per kind (and one renderer per kind in src/slack/message-kinds.ts, or the build fails). */
-export const OUTBOX_MESSAGE = z.discriminatedUnion('kind', [abortNotice, dispatchStarted, dispatchFailed, approvalsVoided, decisionAnnouncement]);
+export const OUTBOX_MESSAGE = z.discriminatedUnion('kind', [abortNotice, dispatchStarted, dispatchFailed, approvalsVoided, decisionAnnouncement, probeEvidence]);
 
 /** One post: its kind and that kind's data, e.g. `{ kind: 'abort-notice', release: 'v1.50', ... }`. */
 export type OutboxMessage = z.infer<typeof OUTBOX_MESSAGE>;

@@ -1,6 +1,7 @@
 import { escLiteral } from './mrkdwn.js';
 import type { ApprovalRecord } from './approvals.js';
 import type { AuditEvent } from './audit-events.js';
+import type { ItemProbe } from './probes.js';
 import { allItems, itemKind, type Item, type Section, type Template } from './template.js';
 import { phaseOf, type Phase } from './template/items.js';
 
@@ -78,6 +79,8 @@ export interface PromotionView {
   approvals?: readonly ApprovalRecord[];
   /** GO / NO-GO decisions, oldest first. */
   decisions?: readonly Decision[];
+  /** Item id → its probe's latest run and latest result (loaded with the view; absent elsewhere: never run). */
+  probes?: ReadonlyMap<string, ItemProbe>;
   /** Loaded with the view from the store; absent in views built elsewhere, which then show no activity. */
   lastEvent?: LastEvent | null;
   links?: MessageLinks;

@@ -193,3 +193,18 @@ export function parseDecisionClick(body: unknown, action: unknown): DecisionClic
   const triggerId = parse(blockActionBase, body, 'click').trigger_id;
   return { ...clickTarget(body, a.value), blockId: a.block_id, actionTs: a.action_ts, triggerId };
 }
+
+/** Run check (value: promotion|item) or Run all checks (value: promotion|section), with when Slack sent it. */
+export interface ProbeClick extends ClickTarget {
+  /** The item or the section. */
+  id: string;
+  blockId: string;
+  actionTs: string;
+}
+
+export function parseProbeClick(body: unknown, action: unknown): ProbeClick {
+  const a = parse(z.object({ value: z.string(), block_id: z.string().default(''), action_ts: actionTs }), action, 'check button');
+  const ref = parseRefValue(a.value);
+  if (!ref) throw new BadPayload('check button value');
+  return { ...target(body, ref.promotionId), id: ref.id, blockId: a.block_id, actionTs: a.action_ts };
+}

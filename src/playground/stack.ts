@@ -6,6 +6,7 @@
  */
 import { Writable } from 'node:stream';
 import { createPreflight, type Preflight } from '../app.js';
+import type { ProbeFamilies } from '../probes/types.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import type { RateTimer } from '../slack/rate-budget.js';
@@ -99,6 +100,10 @@ export interface LocalStackOptions {
    * requests go as envelopes (slack-client/socket-mode.ts). Slack picks the connection, so `bot` options choose none.
    */
   socketMode?: boolean;
+  /** More of the bots' environment (a probe's variables: the env family reads names from it). */
+  env?: Record<string, string>;
+  /** The bots' probe families instead of src/probes/registry.ts (a test double, the bench's). */
+  probeFamilies?: Partial<ProbeFamilies>;
 }
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
@@ -120,13 +125,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     PORT: '0',
     LOG_LEVEL: opts.logLevel ?? 'debug',
     ...(opts.socketMode ? { SLACK_APP_TOKEN: DEFAULT_APP_TOKEN } : {}),
+    ...opts.env,
   });
   const bots: BotProcess[] = [];
 
   const addBot = async (): Promise<BotProcess> => {
     const db = await opts.database.open();
     await migrate(db);
-    const preflight = createPreflight({ config, db, templates, log: createLogger(config.logLevel, sink), clock: opts.clock, scheduler: opts.scheduler });
+    const preflight = createPreflight({ config, db, templates, log: createLogger(config.logLevel, sink), clock: opts.clock, scheduler: opts.scheduler, ...(opts.probeFamilies ? { probeFamilies: opts.probeFamilies } : {}) });
     preflight.publisher.useTimer(timer);
     const { port } = await preflight.start(0);
     const bot: BotProcess = {

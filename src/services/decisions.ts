@@ -127,7 +127,7 @@ export async function decideGo(deps: Deps, input: DecideInput, onGo?: OnGo): Pro
     }
     const view = (await loadView(q, locked.id))!;
     const records = await listApprovals(q, locked.id);
-    const missing = goGate(view, records);
+    const missing = goGate(view, records, now);
     if (missing.length > 0) {
       refused = new GateRefused('GO', describeMissing(missing, sectionLink(view)));
       return { action: 'decision.refused', data: { decision: 'go', missing: plainMissing(missing) } };

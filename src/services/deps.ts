@@ -5,6 +5,7 @@ import type { Home } from '../domain/home.js';
 import type { Template } from '../domain/template.js';
 import { UserError } from '../errors.js';
 import type { ClickIntake } from './intake.js';
+import type { ProbeRunner } from '../probes/runner.js';
 
 /** Where a one-off post stands: posted, still to be posted (once, by the outbox's sweep), or refused by Slack for good. */
 export type PostOutcome = 'posted' | 'pending' | 'failed';
@@ -107,4 +108,6 @@ export interface Deps {
   slack: SlackPort;
   /** Stores clicks as they arrive and applies them in batches (./intake.ts): one per process. */
   clicks: ClickIntake;
+  /** Runs verification probes (src/probes/runner.ts): one per process; absent where a test or tool runs none. */
+  probes?: ProbeRunner;
 }

@@ -2,6 +2,7 @@ import type { RenderedMessage } from '../../blocks/checklist.js';
 import { dispatchFailed, dispatchStarted } from '../../blocks/dispatch.js';
 import { approvalsVoided, decisionAnnouncement } from '../../blocks/announcements.js';
 import { abortNotice } from '../../blocks/replies.js';
+import { probeEvidence } from '../../blocks/probes.js';
 import type { MessageKind, MessageOf, OutboxMessage } from '../domain/message-kinds.js';
 
 /**
@@ -16,6 +17,7 @@ export const RENDER_MESSAGE: MessageRenderers = {
   'dispatch-failed': dispatchFailed,
   'approvals-voided': approvalsVoided,
   'decision-announcement': decisionAnnouncement,
+  'probe-evidence': probeEvidence,
 };
 
 /** What a post shows, rendered from its kind and data when it is sent (src/slack/outbox.ts). */

@@ -5,6 +5,7 @@ import { lastAuditEvent } from './audit.js';
 import { listDecisions } from './decisions.js';
 import type { Queryable } from './db.js';
 import { listMessages } from './messages.js';
+import { itemProbes } from './probe-runs.js';
 
 interface PromotionRow {
   id: string;
@@ -139,7 +140,8 @@ export async function loadView(q: Queryable, id: string): Promise<PromotionView 
     threadTs: messages.find((m) => m.idx === 0)?.ts ?? null,
     sectionTs: new Map(messages.flatMap((m) => (m.idx > 0 && m.ts ? m.sections.flatMap((i) => (sections[i] ? [[sections[i].id, m.ts!] as const] : [])) : []))),
   };
-  return { promotion, states: new Map(r.rows.map((row) => [row.item_id, toItemState(row)])), lastEvent, links, approvals, decisions };
+  const probes = await itemProbes(q, id);
+  return { promotion, states: new Map(r.rows.map((row) => [row.item_id, toItemState(row)])), lastEvent, links, approvals, decisions, probes };
 }
 
 /** The states of some items of a promotion (under the caller's lock when it is about to change them). */

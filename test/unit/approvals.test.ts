@@ -152,7 +152,7 @@ describe('where approvals stand, and the GO gate', () => {
     const states = new Map<string, ItemState>([['restore', done('restore', 'no')]]);
     const rejected = record(t, states, 'sec', 'U0SEC1', 'reject');
     const missing = goGate(view(states), [rejected]);
-    expect(missing.map((m) => (m.kind === 'item' || m.kind === 'blocking-choice' ? `${m.kind}:${m.item.id}` : m.kind === 'rejected' ? `rejected:${m.rejection.userId}` : `approval:${m.status.spec.id}:${m.status.missing}`))).toEqual([
+    expect(missing.map((m) => (m.kind === 'item' || m.kind === 'blocking-choice' || m.kind === 'probe' ? `${m.kind}:${m.item.id}` : m.kind === 'rejected' ? `rejected:${m.rejection.userId}` : `approval:${m.status.spec.id}:${m.status.missing}`))).toEqual([
       'item:sha',
       'item:ci',
       'blocking-choice:restore',

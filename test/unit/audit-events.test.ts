@@ -32,6 +32,8 @@ const SAMPLES: { [A in AuditAction]: AuditData<A> } = {
   'promotion.completed': { approvals: {} },
   'lock.taken': { environment: 'production' },
   'lock.released': { environment: 'production', why: 'completed' },
+  'probe.started': { runs: [{ item: 'no-locks', run: '00000000-0000-4000-8000-000000000001' }] },
+  'probe.ran': { item: 'ci-green', run: '00000000-0000-4000-8000-000000000001', status: 'pass', summary: 'run 42 on main succeeded', duration_ms: 1200, effect: 'ticked', records: { 'run-id': '42' } },
 };
 
 const event = <A extends AuditAction>(action: A): AuditEvent => ({ action, data: SAMPLES[action] }) as AuditEvent;

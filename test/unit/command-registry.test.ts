@@ -16,6 +16,7 @@ const WRONG_INPUT: Record<string, string> = {
   list: 'list all',
   abort: 'abort',
   complete: 'complete v1.50 now',
+  check: 'check v1.50 gates now',
   locks: 'locks all',
   templates: 'templates all',
 };

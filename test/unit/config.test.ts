@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       github: { token: undefined, apiUrl: 'https://api.github.com' },
       aws: { region: undefined, cloudwatchEndpoint: undefined },
       logLevel: 'info',
+      probes: { concurrency: 20, env: HTTP },
     });
   });
 

@@ -50,6 +50,22 @@ const WORST: { [K in MessageKind]: MessageOf<K> } = {
     newDate: '2026-12-31',
     checklist: { channel: 'C0123456789', ts: '1795300000.000100' },
   },
+  'probe-evidence': {
+    kind: 'probe-evidence',
+    release: 'v'.repeat(64),
+    item: `<!channel> ${'&'.repeat(300)}`,
+    probe: 'cloudwatch-alarms',
+    status: 'fail',
+    summary: `<!channel> ${'&'.repeat(2000)}`,
+    durationMs: 123_456,
+    at: '2099-12-31T23:59:59.000Z',
+    by: 'W0123456789ABCDEFGH',
+    effect: 'unticked',
+    lines: Array.from({ length: 100 }, () => `<!channel> ${'&'.repeat(1000)}`),
+    rows: Array.from({ length: 20 }, () => Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`<!channel>${'&'.repeat(60)}${i}`, `<!channel>${'&'.repeat(500)}`]))),
+    links: Array.from({ length: 30 }, () => ({ label: `<!channel> ${'&'.repeat(300)}`, url: `https://example.com/${'&'.repeat(1000)}?x=<!channel>|` })),
+    metrics: Array.from({ length: 50 }, () => ({ name: `<!channel> ${'&'.repeat(300)}`, value: -1.2345678901234567e300, threshold: `< ${'&'.repeat(300)}` })),
+  },
 };
 
 describe('kinds of one-off post', () => {

@@ -3,6 +3,8 @@ import type { PreflightApp } from '../context.js';
 import { resolveClick, resolveStoredClick } from '../middleware.js';
 import { parseCheckboxClick, parseChoiceClick, parseNaSwitchClick, parseRefButtonClick } from '../payloads.js';
 import { parseApprovalClick, parseDecisionClick, parseWithdrawClick } from '../payloads.js';
+import { parseProbeClick } from '../payloads.js';
+import { onRunProbe, onRunProbes } from './run-probe.js';
 import { onApprove } from './approve.js';
 import { onComplete } from './complete.js';
 import { onGo } from './go.js';
@@ -38,4 +40,7 @@ export function register(app: PreflightApp): void {
   app.action({ type: 'block_actions', action_id: ACTION.go }, resolveClick(parseDecisionClick, 'decide'), onGo);
   app.action({ type: 'block_actions', action_id: ACTION.noGo }, resolveClick(parseDecisionClick, 'decide'), onNoGo);
   app.action({ type: 'block_actions', action_id: ACTION.complete }, resolveClick(parseDecisionClick, 'complete'), onComplete);
+  // Verification probes (src/probes/runner.ts): Run check under an item, Run all checks under a section.
+  app.action({ type: 'block_actions', action_id: ACTION.runProbe }, resolveClick(parseProbeClick, 'run-check'), onRunProbe);
+  app.action({ type: 'block_actions', action_id: ACTION.runProbes }, resolveClick(parseProbeClick, 'run-check'), onRunProbes);
 }
