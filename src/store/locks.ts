@@ -54,6 +54,6 @@ export async function releaseLock(q: Queryable, promotionId: string): Promise<bo
 
 /** The locks held in a workspace, oldest first (`/promote locks`). */
 export async function listLocks(q: Queryable, teamId: string | null): Promise<EnvironmentLock[]> {
-  const r = await q.query<Row>(`${SELECT} WHERE l.team_id = $1 ORDER BY l.locked_at`, [teamId ?? '']);
+  const r = await q.query<Row>(`${SELECT} WHERE l.team_id = $1 ORDER BY l.locked_at, l.environment`, [teamId ?? '']);
   return r.rows.map(toLock);
 }
