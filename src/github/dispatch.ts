@@ -185,7 +185,7 @@ export function scrub(text: string): string {
 }
 
 /** GitHub's answer, when it gave one (an HTTP status with a body); undefined for a network error or a timeout. */
-function answerOf(err: unknown): { status: number; message: string; headers: Record<string, string | undefined> } | undefined {
+export function answerOf(err: unknown): { status: number; message: string; headers: Record<string, string | undefined> } | undefined {
   const e = err as { status?: unknown; response?: { status?: unknown; data?: unknown; headers?: Record<string, string | undefined> } } | null;
   if (!e?.response || typeof e.response.status !== 'number') return undefined;
   const data = e.response.data as { message?: unknown; errors?: unknown } | string | undefined;

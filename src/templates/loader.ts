@@ -4,6 +4,7 @@ import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { templateSchema, type Template } from '../domain/template.js';
 import { SLUG_PATTERN } from '../domain/names.js';
+import { PLACEHOLDER } from '../domain/template/probes/common.js';
 import { layoutProblems } from '../../blocks/layout.js';
 
 /** One thing wrong with one template file, named by file and key path so the author can find it. */
@@ -93,9 +94,6 @@ function yamlProblem(file: string, errors: Document['errors']): TemplateProblem 
   const more = errors.length > 1 ? ` (fix this first: the ${errors.length - 1} YAML error(s) after it may follow from it)` : '';
   return { file, key: '', ...(pos ? { line: pos.line, column: pos.col } : {}), message: `YAML syntax: ${said}${advice}${more}` };
 }
-
-/** Probe settings that look like the placeholders a template is shipped with rather than real targets. */
-const PLACEHOLDER = /REPLACE_ME|\bexample\.(com|org|net)\b|\.example\b/i;
 
 /** Placeholders left in probe specs: valid, but the probe cannot check anything real until they are set. */
 function placeholderWarnings(file: string, doc: Document, source: string, template: Template): TemplateProblem[] {

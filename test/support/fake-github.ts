@@ -13,6 +13,18 @@ import type { Socket } from 'node:net';
  *   `{ total_count, workflow_runs: [{ id, name, display_title, event, head_branch, created_at, actor, url, html_url }] }`,
  *   newest first, each run named by the workflow's run-name with its inputs filled in;
  * - `GET /user`: the token's login.
+ *
+ * And what the probes read (src/probes/github.ts), every list paged with `per_page`/`page` and a `Link` header as GitHub
+ * sends it:
+ * - `GET /repos/{o}/{r}/actions/workflows/{id}/runs` also filters by `branch` and `status`; each run has `status`,
+ *   `conclusion`, `head_sha`, `run_number`, `path`, `workflow_id`; `GET /repos/{o}/{r}/actions/runs/{id}`: one run;
+ * - `GET /repos/{o}/{r}/deployments` (`environment`, `sha`), newest first, and `GET …/deployments/{id}/statuses`;
+ * - `GET /repos/{o}/{r}/commits/{ref}/check-runs` `{ total_count, check_runs }` and `GET …/commits/{ref}/statuses`
+ *   (an array, newest first), a branch name read as its head SHA (`branches`);
+ * - `GET /repos/{o}/{r}/git/ref/tags/{tag}`: the tag's ref, 404 when there is none;
+ * - `GET /repos/{o}/{r}/environments/{env}/secrets` (404 for an environment that does not exist),
+ *   `GET /repos/{o}/{r}/actions/secrets` and `GET /repos/{o}/{r}/actions/organization-secrets` (403 when
+ *   `secrets.org` is 'forbidden'): `{ total_count, secrets: [{ name, created_at, updated_at }] }`, names only.
  */
 export interface FakeWorkflow {
   /** Inputs the workflow declares (on.workflow_dispatch.inputs). */
@@ -33,6 +45,37 @@ export interface FakeRun {
   url: string;
   html_url: string;
   inputs: Record<string, string>;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: string | null;
+  head_sha: string;
+  run_number: number;
+  path: string;
+  workflow_id: number;
+  run_started_at: string;
+  updated_at: string;
+}
+
+export interface FakeCheckRun {
+  head_sha: string;
+  name: string;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: string | null;
+}
+
+export interface FakeStatus {
+  sha: string;
+  context: string;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  target_url?: string;
+}
+
+export interface FakeDeployment {
+  id: number;
+  sha: string;
+  ref: string;
+  environment: string;
+  /** Newest first, as GitHub lists them; Actions sets log_url and target_url to the run that deployed. */
+  statuses: Array<{ state: string; log_url?: string; target_url?: string }>;
 }
 
 export interface FakeGitHubOptions {
@@ -52,6 +95,16 @@ export class FakeGitHub {
   hangAfterAccepting = 0;
   /** Answer the next N dispatches with 502 without recording them. */
   failWith502 = 0;
+  /** Branch name -> head SHA, for refs given by name. */
+  readonly branches: Record<string, string> = {};
+  /** Newest first, as GitHub lists them. */
+  readonly checkRuns: FakeCheckRun[] = [];
+  readonly statuses: FakeStatus[] = [];
+  /** Tag name -> commit SHA. */
+  readonly tags: Record<string, string> = {};
+  readonly deployments: FakeDeployment[] = [];
+  /** Secret names: the repository's, the organization's shared with it (or 'forbidden': 403), each environment's. */
+  readonly secrets: { repo: string[]; org: string[] | 'forbidden'; environments: Record<string, string[]> } = { repo: [], org: [], environments: {} };
   private server!: Server;
   private readonly sockets = new Set<Socket>();
   private nextRunId = 9_000_000_001;
@@ -102,8 +155,100 @@ export class FakeGitHub {
       url: `${this.url}/repos/acme/platform/actions/runs/${id}`,
       html_url: `https://github.com/acme/platform/actions/runs/${id}`,
       inputs,
+      status: 'queued',
+      conclusion: null,
+      head_sha: this.branches[ref] ?? `${(id % 0x10000).toString(16).padStart(4, '0')}${'0'.repeat(36)}`,
+      run_number: id - 9_000_000_000,
+      path: `.github/workflows/${workflow}`,
+      workflow_id: 100 + Object.keys(this.workflows).indexOf(workflow),
+      run_started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      updated_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     };
     this.runs.unshift(run);
+    return run;
+  }
+
+  /** A deployment of a run to an environment, as a job with `environment:` makes it (its status names the run). */
+  addDeployment(run: FakeRun, environment: string, state = 'success'): FakeDeployment {
+    const deployment: FakeDeployment = {
+      id: 7_000 + this.deployments.length,
+      sha: run.head_sha,
+      ref: run.head_branch,
+      environment,
+      statuses: [{ state, log_url: `${run.html_url}/job/1`, target_url: `${run.html_url}/job/1` }],
+    };
+    this.deployments.unshift(deployment);
+    return deployment;
+  }
+
+  /** One page of a list, with GitHub's Link header (rel="next" and "last") when there are more. */
+  private page<T>(res: ServerResponse, url: URL, all: T[], wrap?: (shown: T[]) => unknown): void {
+    const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? 30));
+    const page = Number(url.searchParams.get('page') ?? 1);
+    const shown = all.slice((page - 1) * perPage, page * perPage);
+    const last = Math.max(1, Math.ceil(all.length / perPage));
+    const at = (n: number) => {
+      const u = new URL(url);
+      u.searchParams.set('page', String(n));
+      u.searchParams.set('per_page', String(perPage));
+      return `<${u}>`;
+    };
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+    if (page < last) headers.link = `${at(page + 1)}; rel="next", ${at(last)}; rel="last"`;
+    res.writeHead(200, headers).end(JSON.stringify(wrap ? wrap(shown) : shown));
+  }
+
+  /** The probes' endpoints (see the class comment); false when the path is none of them. */
+  private probeRead(res: ServerResponse, url: URL): boolean {
+    const repo = /^\/repos\/[^/]+\/[^/]+/.exec(url.pathname);
+    if (!repo) return false;
+    const rest = url.pathname.slice(repo[0].length);
+    const q = (k: string) => url.searchParams.get(k);
+    const secretList = (names: string[]) => names.map((name) => ({ name, created_at: '2026-01-05T10:00:00Z', updated_at: '2026-01-05T10:00:00Z' }));
+    let m: RegExpExecArray | null;
+    if ((m = /^\/actions\/runs\/(\d+)$/.exec(rest))) {
+      const run = this.runs.find((r) => r.id === Number(m![1]));
+      if (!run) this.send(res, 404, { message: 'Not Found', status: '404' });
+      else this.send(res, 200, this.shownRun(run));
+    } else if (rest === '/deployments') {
+      const all = this.deployments.filter((d) => (!q('environment') || d.environment === q('environment')) && (!q('sha') || d.sha === q('sha')));
+      this.page(res, url, all.map(({ statuses: _s, ...d }) => ({ ...d, task: 'deploy', original_environment: d.environment, creator: { login: 'github-actions[bot]' } })));
+    } else if ((m = /^\/deployments\/(\d+)\/statuses$/.exec(rest))) {
+      const d = this.deployments.find((x) => x.id === Number(m![1]));
+      if (!d) this.send(res, 404, { message: 'Not Found', status: '404' });
+      else this.page(res, url, d.statuses.map((st, i) => ({ id: d.id * 10 + i, environment: d.environment, ...st })));
+    } else if ((m = /^\/commits\/([^/]+)\/check-runs$/.exec(rest))) {
+      const ref = decodeURIComponent(m[1]!);
+      const sha = this.branches[ref] ?? ref;
+      const all = this.checkRuns
+        .filter((c) => c.head_sha === sha)
+        .map((c, i) => ({ id: 500 + i, ...c, html_url: `https://github.com/acme/platform/runs/${500 + i}`, started_at: '2026-01-05T10:00:00Z' }));
+      this.page(res, url, all, (shown) => ({ total_count: all.length, check_runs: shown }));
+    } else if ((m = /^\/commits\/([^/]+)\/statuses$/.exec(rest))) {
+      const ref = decodeURIComponent(m[1]!);
+      const sha = this.branches[ref] ?? ref;
+      this.page(res, url, this.statuses.filter((st) => st.sha === sha).map(({ sha: _s, ...st }, i) => ({ id: 800 + i, target_url: null, ...st })));
+    } else if ((m = /^\/git\/ref\/tags(?:\/|%2F)(.+)$/i.exec(rest))) {
+      // Octokit sends the ref as one path parameter (tags%2Fv1.50); GitHub reads it as tags/v1.50.
+      const name = decodeURIComponent(m[1]!);
+      const sha = this.tags[name];
+      if (!sha) this.send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/git/refs#get-a-reference', status: '404' });
+      else this.send(res, 200, { ref: `refs/tags/${name}`, node_id: 'REF_x', url: `${this.url}${url.pathname}`, object: { sha, type: 'commit', url: `${this.url}/commits/${sha}` } });
+    } else if ((m = /^\/environments\/([^/]+)\/secrets$/.exec(rest))) {
+      const names = this.secrets.environments[decodeURIComponent(m[1]!)];
+      if (!names) this.send(res, 404, { message: 'Not Found', status: '404' });
+      else this.page(res, url, secretList(names), (shown) => ({ total_count: names.length, secrets: shown }));
+    } else if (rest === '/actions/secrets') {
+      this.page(res, url, secretList(this.secrets.repo), (shown) => ({ total_count: this.secrets.repo.length, secrets: shown }));
+    } else if (rest === '/actions/organization-secrets') {
+      const org = this.secrets.org;
+      if (org === 'forbidden') this.send(res, 403, { message: 'Resource not accessible by personal access token', status: '403' });
+      else this.page(res, url, secretList(org), (shown) => ({ total_count: org.length, secrets: shown }));
+    } else return false;
+    return true;
+  }
+
+  private shownRun({ workflow: _w, inputs: _i, ...run }: FakeRun) {
     return run;
   }
 
@@ -158,15 +303,20 @@ export class FakeGitHub {
       const created = url.searchParams.get('created');
       const since = created?.startsWith('>=') ? new Date(created.slice(2)).getTime() : undefined;
       const event = url.searchParams.get('event');
-      const perPage = Number(url.searchParams.get('per_page') ?? 30);
-      const page = Number(url.searchParams.get('page') ?? 1);
+      const branch = url.searchParams.get('branch');
+      const status = url.searchParams.get('status');
       const all = this.runs.filter(
-        (r) => r.workflow === workflow && (!event || r.event === event) && (since === undefined || new Date(r.created_at).getTime() >= since),
+        (r) =>
+          r.workflow === workflow &&
+          (!event || r.event === event) &&
+          (!branch || r.head_branch === branch) &&
+          (!status || r.status === status || r.conclusion === status) &&
+          (since === undefined || new Date(r.created_at).getTime() >= since),
       );
-      const shown = all.slice((page - 1) * perPage, page * perPage).map(({ workflow: _w, inputs: _i, ...r }) => r);
-      return this.send(res, 200, { total_count: all.length, workflow_runs: shown });
+      return this.page(res, url, all.map((r) => this.shownRun(r)), (shown) => ({ total_count: all.length, workflow_runs: shown }));
     }
     if (url.pathname === '/user' && req.method === 'GET') return this.send(res, 200, { login: this.opts.login ?? 'preflight-bot', id: 1, type: 'User' });
+    if (req.method === 'GET' && this.probeRead(res, url)) return;
     this.send(res, 404, { message: 'Not Found', status: '404' });
   }
 }
