@@ -15,7 +15,7 @@ import { answerError } from './slack/answer-error.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { Publisher } from './slack/publisher.js';
 import { requestContext } from './slack/request-context.js';
-import { EVENTS_PATH, guardRequests } from './slack/request-guard.js';
+import { arrivedAtOf, EVENTS_PATH, guardRequests } from './slack/request-guard.js';
 import { checkAppToken, checkBotToken, listenOn, portProblem } from './slack/startup-checks.js';
 import { Ticker, type Job } from './scheduler/ticker.js';
 import { pruneReceipts } from './store/promotions.js';
@@ -93,6 +93,8 @@ export function createPreflight(opts: PreflightOptions): Preflight {
             { path: '/healthz', method: 'GET', handler: (req, res) => void answerHealth(db, req, res) },
             { path: '/readyz', method: 'GET', handler: (req, res) => void answerHealth(db, req, res) },
           ],
+          // When each request arrived, for the deadline to acknowledge a click (Slack waits 3 s from there).
+          customPropertiesExtractor: (req) => ({ arrivedAt: arrivedAtOf(req) }),
           // A click that could not be stored is answered 500 on purpose (already told privately, and logged): not
           // the "unhandled error" Bolt's default handler would log. Everything else goes to that default.
           processEventErrorHandler: async (args) => {

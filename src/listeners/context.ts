@@ -10,6 +10,11 @@ import type { Deps } from '../services/deps.js';
  */
 export interface RequestContext extends StringIndexed {
   requestId: string;
+  /**
+   * When the request arrived (performance.now(); set by the HTTP receiver as the body is read, else when the first
+   * middleware runs): deadlines that count against Slack's 3 s count from here.
+   */
+  arrivedAt: number;
   /** The Slack user behind the request, when the payload says. */
   actorId: string | undefined;
   log: Logger;

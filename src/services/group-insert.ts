@@ -8,10 +8,15 @@ export const MAX_WAITING = 5_000;
 /** At most this many clicks per INSERT. */
 export const INSERT_BATCH = 500;
 /**
- * A click still waiting to be stored after this long is refused, not acknowledged: Slack stops waiting for the
- * acknowledgement at 3 s, and an acknowledgement it never sees would tell the person nothing.
+ * A click still not stored this long after its request arrived is refused, not acknowledged: Slack (and Bolt) stop
+ * waiting for the acknowledgement at 3 s, and an acknowledgement nobody sees would tell the person nothing.
  */
 export const STORE_DEADLINE_MS = 2_500;
+/**
+ * A click stored later than this after its request arrived is taken back and refused: acknowledged now, the answer
+ * could reach Slack after its 3 s, which shows the person an error for a click that would then be applied.
+ */
+export const ACK_DEADLINE_MS = 2_800;
 
 /** The bot is taking clicks faster than the database stores them: this one was not stored, and not acknowledged. */
 export class Busy extends UserError {
@@ -23,6 +28,7 @@ export class Busy extends UserError {
 
 interface Waiting {
   click: StoredClick;
+  /** When its request arrived (performance.now()). */
   since: number;
   resolve(stored: boolean): void;
   reject(err: unknown): void;
@@ -42,11 +48,14 @@ export class GroupInsert {
 
   constructor(private readonly db: Db) {}
 
-  /** Store a click; resolves false when it was stored already (a redelivery). */
-  store(click: StoredClick): Promise<boolean> {
+  /**
+   * Store a click; resolves false when it was stored already (a redelivery). `arrivedAt` (performance.now() when its
+   * request arrived) is what the deadline counts from; default now.
+   */
+  store(click: StoredClick, arrivedAt = performance.now()): Promise<boolean> {
     if (this.waiting.length >= MAX_WAITING) return Promise.reject(new Busy());
     return new Promise<boolean>((resolve, reject) => {
-      this.waiting.push({ click, since: performance.now(), resolve, reject });
+      this.waiting.push({ click, since: arrivedAt, resolve, reject });
       if (!this.draining) this.draining = this.drain();
     });
   }

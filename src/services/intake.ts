@@ -13,7 +13,7 @@ import {
 import { mayAct } from '../domain/policy.js';
 import { commitBatch, type BatchedChange, type BatchedOutcome, type Change } from './change.js';
 import type { Deps } from './deps.js';
-import { GroupInsert } from './group-insert.js';
+import { ACK_DEADLINE_MS, Busy, GroupInsert } from './group-insert.js';
 import { chooseChange, toggleChange } from './items.js';
 import { assertLiveMessage } from './live-message.js';
 import { showChange } from './show.js';
@@ -26,9 +26,12 @@ import { showChange } from './show.js';
 export const ORPHANED_AFTER_MS = 10_000;
 /** How often every replica looks for orphaned clicks (a six-field node-cron expression). */
 export const SWEEP_EVERY = '*/5 * * * * *';
-/** At most this many promotions, and this many clicks of each, per sweep; the next sweep takes the rest. */
+/**
+ * At most this many promotions, and this many clicks of each, per sweep; the next sweep takes the rest. Small: one
+ * transaction applies them, and under load a large one outlasts the query timeout and rolls back whole.
+ */
 const SWEEP_PROMOTIONS = 20;
-const SWEEP_CLICKS = 500;
+const SWEEP_CLICKS = 100;
 
 /** What the intake needs: the use cases' dependencies, but for itself. */
 export type IntakeDeps = Omit<Deps, 'clicks'>;
@@ -40,7 +43,16 @@ export interface ClickSubmission {
   userId: string;
   actionTs: string;
   payload: ClickPayload;
+  /** When its request arrived (performance.now()): the deadlines to store and acknowledge it count from then. */
+  arrivedAt?: number;
 }
+
+/**
+ * At most this many clicks this process has acknowledged and not applied yet: past it, a new click is refused as
+ * Busy before it is stored (backpressure). Without a bound, clicks arriving faster than they are applied would
+ * pile up in memory (and in the table) for as long as the overload lasts.
+ */
+export const MAX_UNAPPLIED = 2_000;
 
 /** What became of a click this process stored and waited for. */
 type Outcome =
@@ -122,12 +134,16 @@ export class ClickIntake {
    * or Busy (clicks arrive faster than they can be stored): "nothing was recorded, click again".
    */
   async submit(click: ClickSubmission, stored: () => Promise<void>, log = this.deps.log): Promise<{ changed: boolean }> {
+    const arrivedAt = click.arrivedAt ?? performance.now();
+    if (this.unapplied() >= MAX_UNAPPLIED) throw notAcknowledged(new Busy());
     let isNew: boolean;
     try {
-      isNew = await this.inserts.store({ ...click, receivedAt: this.deps.clock() });
+      const { arrivedAt: _arrived, ...row } = click;
+      isNew = await this.inserts.store({ ...row, receivedAt: this.deps.clock() }, arrivedAt);
     } catch (err) {
       throw notAcknowledged(err);
     }
+    if (isNew && performance.now() - arrivedAt > ACK_DEADLINE_MS) await this.takeBack(click, log);
     await stored();
     // A redelivery of a click already stored: the delivery that stored it answers.
     if (!isNew) return { changed: false };
@@ -145,6 +161,28 @@ export class ClickIntake {
       default:
         return { changed: false };
     }
+  }
+
+  /** Clicks this process stored and is waiting to apply. */
+  private unapplied(): number {
+    let n = 0;
+    for (const queue of this.queues.values()) n += queue.size;
+    return n;
+  }
+
+  /**
+   * Stored too late to be acknowledged in time: delete it (nothing applies a click before its sender's process asks,
+   * or the sweep after ORPHANED_AFTER_MS), and refuse it unacknowledged. If even the delete fails, the click stays and
+   * is applied by the sweep: then it is acknowledged after all, late, rather than refused and applied.
+   */
+  private async takeBack(click: ClickSubmission, log: Logger): Promise<void> {
+    try {
+      await removeClicks(this.deps.db, [click.receiptKey]);
+    } catch (err) {
+      log.warn({ err, receiptKey: click.receiptKey }, 'a click stored too late to acknowledge in time could not be taken back; it is applied');
+      return;
+    }
+    throw notAcknowledged(new Busy());
   }
 
   /** Resolves when no batch or sweep of this process is running (shutdown and tests wait on it). */

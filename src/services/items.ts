@@ -42,6 +42,8 @@ export interface ToggleInput {
   on?: { channel: string; ts: string };
   /** Called once the click is stored, before it is applied: the listener acknowledges it to Slack there. */
   stored: () => Promise<void>;
+  /** When the request arrived (performance.now()): the deadline to acknowledge it counts from then. */
+  arrivedAt?: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export function toggleChecks(deps: Deps, input: ToggleInput): Promise<{ changed:
     userId: input.userId,
     actionTs: input.actionTs,
     payload: { kind: 'toggle', ticked: input.ticked, unticked: input.unticked, on: input.on },
+    ...(input.arrivedAt !== undefined ? { arrivedAt: input.arrivedAt } : {}),
   }, input.stored, deps.log);
 }
 
@@ -91,6 +94,8 @@ export interface ChooseInput {
   on?: { channel: string; ts: string };
   /** Called once the click is stored, before it is applied: the listener acknowledges it to Slack there. */
   stored: () => Promise<void>;
+  /** When the request arrived (performance.now()): the deadline to acknowledge it counts from then. */
+  arrivedAt?: number;
 }
 
 /** Choose one option of a choose-one item; stored and applied by the intake, as a checkbox click is. */
@@ -101,6 +106,7 @@ export function chooseOption(deps: Deps, input: ChooseInput): Promise<{ changed:
     userId: input.userId,
     actionTs: input.actionTs,
     payload: { kind: 'choose', item: input.itemId, option: input.optionId, on: input.on },
+    ...(input.arrivedAt !== undefined ? { arrivedAt: input.arrivedAt } : {}),
   }, input.stored, deps.log);
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { RequestContext } from '../listeners/context.js';
@@ -24,6 +25,7 @@ export function requestContext(
     const actorId = b.user?.id ?? b.user_id;
     const log = deps.log.child({ requestId, userId: actorId, kind: b.type ?? b.command });
     context.requestId = requestId;
+    context.arrivedAt = typeof context.arrivedAt === 'number' ? context.arrivedAt : performance.now();
     context.actorId = actorId;
     context.log = log;
     context.deps = { ...deps, log };

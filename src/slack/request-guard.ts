@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { HTTPReceiver, isValidSlackRequest } from '@slack/bolt';
@@ -137,9 +138,19 @@ function handOver(inner: (req: IncomingMessage, res: ServerResponse) => void, re
  *   hands it to the listeners (a slash command sent as JSON ran), and a body of `null` crashed its receiver.
  * Everything else, including forged and stale requests, goes to Bolt, which verifies and refuses them.
  */
+const ARRIVED_AT = Symbol('preflight.arrivedAt');
+type ArrivedRequest = IncomingMessage & { [ARRIVED_AT]?: number };
+
+/** When the guard first saw a request (performance.now()), for the receiver to hand on as a custom property. */
+export function arrivedAtOf(req: IncomingMessage): number {
+  return (req as ArrivedRequest)[ARRIVED_AT] ?? performance.now();
+}
+
 export function guardRequests(receiver: InstanceType<typeof HTTPReceiver>, signingSecret: string): void {
   const inner = receiver.requestListener;
   receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
+    // When it arrived: the deadline to acknowledge a click counts from here (see arrivedAtOf).
+    (req as ArrivedRequest)[ARRIVED_AT] = performance.now();
     // Every request Bolt would route to its events endpoint, however its path is written, and nothing else.
     if (!routedToEvents(req.method, req.url)) return handOver(inner, req, res);
     const stamp = Number(req.headers['x-slack-request-timestamp']);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseUnavailable } from '../../src/errors.js';
+import { DatabaseUnavailable, wasNotAcknowledged } from '../../src/errors.js';
+import { Busy } from '../../src/services/group-insert.js';
 import { createLogger } from '../../src/logger.js';
 import type { Deps } from '../../src/services/deps.js';
 import { ClickIntake, ORPHANED_AFTER_MS, type ClickSubmission } from '../../src/services/intake.js';
@@ -218,6 +219,17 @@ for (const [name, create] of BACKENDS) {
       expect(await stored()).toBe(0);
       // Not acknowledged: Slack shows the person the click did not go through, besides the private answer.
       expect(acked).toEqual([]);
+    });
+
+    it('takes back, unacknowledged, a click stored too late to be acknowledged within Slack\'s 3 seconds', async () => {
+      const { intake, toggle, stored, state, acked } = await setUp();
+      const late = { ...toggle('U1', ts(55), { ticked: ['a'] }), arrivedAt: performance.now() - 2_900 };
+      const err = await intake.submit(late, async () => void acked.push(late.receiptKey)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Busy);
+      expect(wasNotAcknowledged(err)).toBe(true);
+      expect(acked).toEqual([]);
+      expect(await stored()).toBe(0);
+      expect(await state('a')).toBe('open');
     });
 
     it('keeps a click whose batch failed, tells the person it will be applied, and the sweep applies it once orphaned', async () => {

@@ -16,6 +16,7 @@ export async function onChoose({ ack, context }: Args): Promise<void> {
     actionTs: click.actionTs,
     receiptKey: `choose:${click.userId}:${click.actionTs}:${click.blockId}`,
     ...(click.messageTs ? { on: { channel: click.channelId, ts: click.messageTs } } : {}),
+    arrivedAt: context.arrivedAt,
     stored: () => ack(),
   });
 }

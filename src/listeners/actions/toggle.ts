@@ -22,6 +22,7 @@ export async function onToggle({ ack, context }: Args): Promise<void> {
     actionTs: click.actionTs,
     receiptKey: `toggle:${click.userId}:${click.actionTs}:${click.blockId}`,
     ...(click.messageTs ? { on: { channel: click.channelId, ts: click.messageTs } } : {}),
+    arrivedAt: context.arrivedAt,
     stored: () => ack(),
   });
 }
