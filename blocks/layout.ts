@@ -98,8 +98,8 @@ const WORST_DECISIONS: Decision[] = [
 ];
 
 /**
- * Every probe running again after a result with the longest summary: the longest probe line an item can show
- * ("running…" and the last result, blocks/probes.ts).
+ * Every probe with a result of the longest summary, the longest status word and duration: the longest probe line an
+ * item can show (blocks/probes.ts; "running…" with the last status is shorter).
  */
 function worstProbes(template: Template): Map<string, ItemProbe> {
   const run = (status: 'running' | 'interrupted') => ({
@@ -112,7 +112,7 @@ function worstProbes(template: Template): Map<string, ItemProbe> {
     durationMs: status === 'running' ? null : 99 * 3_600_000,
     by: WORST_USER,
   });
-  return new Map(allItems(template).filter((i) => i.probe).map((i) => [i.id, { latest: { ...run('running'), itemId: i.id }, result: { ...run('interrupted'), itemId: i.id } }]));
+  return new Map(allItems(template).filter((i) => i.probe).map((i) => [i.id, { latest: { ...run('interrupted'), itemId: i.id }, result: { ...run('interrupted'), itemId: i.id } }]));
 }
 
 /** `panel`: with the approvals and decisions the overview shows (the section messages show none of them). */

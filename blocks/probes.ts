@@ -19,16 +19,19 @@ export const STATUS_MARK: Record<ProbeRunStatus, string> = {
   interrupted: ':double_vertical_bar:',
 };
 
-/** "pass · run 42 succeeded · <when> · 1.2 s", or "running…" (with the last result after it), or "not run yet". */
+/** How much of a summary the item's line shows (the thread reply has it whole, and the details). */
+export const PROBE_LINE_SUMMARY = 150;
+
+/** "pass · run 42 succeeded · <when> · 1.2 s", or "running…" (with the last status), or "not run yet". */
 export function probeStatusText(probe: ItemProbe | undefined): string {
   if (!probe) return '_not run yet_';
   const shown = (r: NonNullable<ItemProbe['result']>) =>
-    `${STATUS_MARK[r.status]} *${r.status}* · ${escCapped(r.summary ?? '', PROBE_SUMMARY_MAX)} · ${byLine(r.by, r.finishedAt ?? r.startedAt)}${
+    `${STATUS_MARK[r.status]} *${r.status}* · ${escCapped(r.summary ?? '', PROBE_LINE_SUMMARY)} · ${byLine(r.by, r.finishedAt ?? r.startedAt)}${
       r.durationMs === null ? '' : ` · ${formatRunDuration(r.durationMs)}`
     }`;
   if (probe.latest.status === 'running') {
-    const before = probe.result ? ` · last: ${shown(probe.result)}` : '';
-    return `${STATUS_MARK.running} _running…_ (${mention(probe.latest.by)})${before}`;
+    const before = probe.result ? ` · last: ${probe.result.status}` : '';
+    return `${STATUS_MARK.running} _running…_ (${mention(probe.latest.by)}, ${byLine(null, probe.latest.startedAt)})${before}`;
   }
   return probe.result ? shown(probe.result) : '_not run yet_';
 }

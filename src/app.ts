@@ -29,6 +29,7 @@ import { register as registerEvents } from './listeners/events/index.js';
 import { publishStaleHomes, refreshHomesOf } from './services/home.js';
 import { ProbeRunner } from './probes/runner.js';
 import { FAMILIES } from './probes/registry.js';
+import { createCloudWatchClient } from './probes/aws.js';
 import type { ProbeFamilies } from './probes/types.js';
 
 /** What Bolt passes an error handler when `extendedErrorHandler` is on. */
@@ -161,6 +162,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     families: opts.probeFamilies ?? FAMILIES,
     env: config.probes?.env ?? {},
     github,
+    cloudwatch: () => createCloudWatchClient(config.aws),
     concurrency: config.probes?.concurrency,
   });
   deps.probes = probes;

@@ -11,10 +11,10 @@ import type { ProbeSpec } from '../domain/template/probes.js';
 import { isDatabaseUnreachable } from '../store/db.js';
 import { enqueue } from '../store/outbox.js';
 import { overviewTs } from '../store/messages.js';
-import { claimRun, finishRun, interruptRun, lapsedRuns, renewRuns, setItemProbeStatus } from '../store/probe-runs.js';
-import { getItemState, getPromotion, transitionItems, writeItemState } from '../store/promotions.js';
+import { claimRuns, finishRun, interruptRun, lapsedRuns, renewRuns, setItemProbeStatus, setItemsProbeStatus } from '../store/probe-runs.js';
+import { getItemState, getItemStates, transitionItems, writeItemState } from '../store/promotions.js';
 import { voidApprovalsBoundTo } from '../services/approvals.js';
-import { commitChange, type ChangeScope } from '../services/change.js';
+import { commitChange, sendPosts, type ChangeScope } from '../services/change.js';
 import type { Deps } from '../services/deps.js';
 import { SYSTEM_ACTOR } from '../services/promotions.js';
 import { showChange } from '../services/show.js';
@@ -50,7 +50,11 @@ export interface ProbeRunnerOptions {
   /** The bot's environment, which families read connection strings and names from. */
   env: Readonly<Record<string, string | undefined>>;
   github?: Octokit | undefined;
-  cloudwatch?: CloudWatchClient | undefined;
+  /**
+   * The CloudWatch client, or how to make it: made on the first CloudWatch probe, not at start (constructing the AWS
+   * SDK's client prints a warning on Node 20, and a bot without CloudWatch probes needs none).
+   */
+  cloudwatch?: CloudWatchClient | (() => CloudWatchClient) | undefined;
   /** At most this many probes of one Run all at once (default 20). */
   concurrency?: number;
   /** A running run's claim, by the database's clock (default 30 s), renewed every third of it. */
@@ -86,6 +90,8 @@ interface Claimed {
   promotionId: string;
   itemId: string;
   by: string;
+  /** As the start's change saw it (its template is frozen: what the probe runs). */
+  promotion: Promotion;
 }
 
 /** How long one run of this process may be: the time it is claimed for, renewed while it runs. */
@@ -126,23 +132,24 @@ export class ProbeRunner {
       report.skipped = [];
       claimed.length = 0;
       const items = targetItems(scope.promotion, input.target);
-      for (const item of items) {
-        const state = await getItemState(scope.q, scope.promotion.id, item.id);
-        if (state?.state === 'na') {
-          report.skipped.push({ item: item.id, why: 'marked not applicable' });
+      const states = await getItemStates(scope.q, scope.promotion.id, items.map((i) => i.id));
+      const wanted = items.filter((item) => {
+        if (states.get(item.id)?.state !== 'na') return true;
+        report.skipped.push({ item: item.id, why: 'marked not applicable' });
+        return false;
+      });
+      const runs = wanted.map((item) => ({ id: randomUUID(), promotionId: scope.promotion.id, itemId: item.id, by: input.userId, startedAt: scope.now }));
+      const won = new Set(await claimRuns(scope.q, runs, this.id, this.leaseMs));
+      for (const run of runs) {
+        if (!won.has(run.itemId)) {
+          report.running.push(run.itemId);
           continue;
         }
-        const runId = randomUUID();
-        const ok = await claimRun(scope.q, { id: runId, promotionId: scope.promotion.id, itemId: item.id, by: input.userId, startedAt: scope.now, claimedBy: this.id, leaseMs: this.leaseMs });
-        if (!ok) {
-          report.running.push(item.id);
-          continue;
-        }
-        await setItemProbeStatus(scope.q, scope.promotion.id, item.id, 'running');
-        report.started.push(item.id);
-        claimed.push({ runId, promotionId: scope.promotion.id, itemId: item.id, by: input.userId });
+        report.started.push(run.itemId);
+        claimed.push({ runId: run.id, promotionId: scope.promotion.id, itemId: run.itemId, by: input.userId, promotion: scope.promotion });
       }
       if (claimed.length === 0) return null;
+      await setItemsProbeStatus(scope.q, scope.promotion.id, report.started, 'running');
       return { action: 'probe.started', data: { runs: claimed.map((c) => ({ item: c.itemId, run: c.runId })) } };
     });
     if (!result.changed) return report;
@@ -217,19 +224,18 @@ export class ProbeRunner {
   }
 
   private async runOne(run: Claimed): Promise<void> {
-    const { db, clock, log } = this.deps;
+    const { clock, log } = this.deps;
     const controller = new AbortController();
     this.active.set(run.runId, controller);
     this.startHeartbeat();
-    const startedMs = performance.now();
+    let startedMs = performance.now();
     let outcome: RunOutcome;
     let scrub: (text: string) => string = scrubber([]);
-    let promotion: Promotion | undefined;
+    const promotion = run.promotion;
     try {
-      promotion = await getPromotion(db, run.promotionId);
-      const found = promotion ? findItem(promotion.template, run.itemId) : undefined;
+      const found = findItem(promotion.template, run.itemId);
       const spec = found?.item.probe;
-      if (!promotion || !found || !spec) {
+      if (!found || !spec) {
         outcome = failure('error', 'error: the item no longer has a probe');
       } else {
         const family = this.families[spec.type] as ProbeFamily<ProbeSpec['type']> | undefined;
@@ -239,7 +245,7 @@ export class ProbeRunner {
           timeoutMs,
           env: this.opts.env,
           github: this.opts.github,
-          cloudwatch: this.opts.cloudwatch,
+          cloudwatch: spec.type.startsWith('cloudwatch') ? this.cloudwatch() : undefined,
           now: clock(),
           release: promotion.release,
           window: null,
@@ -254,6 +260,7 @@ export class ProbeRunner {
             const keys = placeholders.map((p) => `probe.${p.key} (now ${p.value})`).join(', ');
             outcome = failure('error', `not run: set ${keys} of item ${run.itemId} in template ${promotion.templateId}`);
           } else {
+            startedMs = performance.now();
             outcome = await withTimeout(family.run(spec as never, ctx), controller, timeoutMs);
           }
         }
@@ -275,12 +282,16 @@ export class ProbeRunner {
   private async finish(run: Claimed, outcome: RunOutcome, durationMs: number): Promise<void> {
     const deps = this.deps;
     const status = outcome.status;
+    const posts: string[] = [];
     try {
+      // The evidence post and the refresh go on in the background (idle() waits for them): a worker of a Run all takes
+      // its next probe as soon as the result is committed, not once Slack has taken the post (about one a second).
       await commitChange(deps, { promotionId: run.promotionId, actor: run.by }, async (scope) => {
+        posts.length = 0;
         const recorded = await finishRun(scope.q, run.runId, this.id, { status, summary: outcome.summary, evidence: outcome.evidence, finishedAt: scope.now, durationMs });
         if (!recorded) return null;
         await setItemProbeStatus(scope.q, run.promotionId, run.itemId, status);
-        return resultChange(scope, run, outcome, status, durationMs);
+        return resultChange({ ...scope, sendAfterCommit: (key) => posts.push(key) }, run, outcome, status, durationMs);
       });
     } catch (err) {
       if (!(err instanceof UserError) || isDatabaseUnreachable(err)) throw err;
@@ -288,7 +299,20 @@ export class ProbeRunner {
       await finishRun(deps.db, run.runId, this.id, { status, summary: outcome.summary, evidence: outcome.evidence, finishedAt: deps.clock(), durationMs });
       return;
     }
-    await showChange(deps, run.promotionId).catch((err: unknown) => deps.log.warn({ err }, 'probe result saved; the checklist shows it once the repair sweep catches up'));
+    this.track(
+      (async () => {
+        await showChange(deps, run.promotionId).catch((err: unknown) => deps.log.warn({ err }, 'probe result saved; the checklist shows it once the repair sweep catches up'));
+        await sendPosts(deps, posts);
+      })(),
+    );
+  }
+
+  private cloudwatchClient: CloudWatchClient | undefined;
+  private cloudwatch(): CloudWatchClient | undefined {
+    const c = this.opts.cloudwatch;
+    if (typeof c !== 'function') return c;
+    this.cloudwatchClient ??= c();
+    return this.cloudwatchClient;
   }
 
   private startHeartbeat(): void {

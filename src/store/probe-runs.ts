@@ -32,6 +32,30 @@ export async function claimRun(q: Queryable, run: NewRun): Promise<boolean> {
   return r.rowCount > 0;
 }
 
+/**
+ * `claimRun` for many items at once (a Run all), in one statement: the items whose run this claimed. An item already
+ * running (on any replica) is left out.
+ */
+export async function claimRuns(q: Queryable, runs: ReadonlyArray<Omit<NewRun, 'leaseMs' | 'claimedBy'>>, claimedBy: string, leaseMs: number): Promise<string[]> {
+  if (runs.length === 0) return [];
+  const r = await q.query<{ item_id: string }>(
+    `INSERT INTO probe_runs (id, promotion_id, item_id, status, started_at, by_user, claimed_by, claimed_until)
+     SELECT id, promotion_id, item_id, 'running', started_at, by_user, $6, clock_timestamp() + $7::double precision * interval '1 millisecond'
+     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[]) AS t (id, promotion_id, item_id, started_at, by_user)
+     ORDER BY item_id
+     ON CONFLICT (promotion_id, item_id) WHERE status = 'running' DO NOTHING
+     RETURNING item_id`,
+    [runs.map((r) => r.id), runs.map((r) => r.promotionId), runs.map((r) => r.itemId), runs.map((r) => r.startedAt), runs.map((r) => r.by), claimedBy, leaseMs],
+  );
+  return r.rows.map((row) => row.item_id);
+}
+
+/** Set the probe status shown of many items at once. */
+export async function setItemsProbeStatus(q: Queryable, promotionId: string, itemIds: readonly string[], status: ProbeRunStatus): Promise<void> {
+  if (itemIds.length === 0) return;
+  await q.query('UPDATE item_states SET probe_status = $3 WHERE promotion_id = $1 AND item_id = ANY($2::text[])', [promotionId, itemIds, status]);
+}
+
 /** A run that never ran (its probe still holds a placeholder, its family is missing): recorded finished at once. */
 export async function insertFinishedRun(
   q: Queryable,
@@ -130,9 +154,9 @@ function toRun(r: RunRow): ProbeRunView {
 
 /** Every item's latest run and latest finished run. */
 export async function itemProbes(q: Queryable, promotionId: string): Promise<Map<string, ItemProbe>> {
-  const latest = await q.query<RunRow>(`SELECT DISTINCT ON (item_id) ${COLUMNS} FROM probe_runs WHERE promotion_id = $1 ORDER BY item_id, started_at DESC, id`, [promotionId]);
+  const latest = await q.query<RunRow>(`SELECT DISTINCT ON (item_id) ${COLUMNS} FROM probe_runs WHERE promotion_id = $1 ORDER BY item_id, seq DESC`, [promotionId]);
   const finished = await q.query<RunRow>(
-    `SELECT DISTINCT ON (item_id) ${COLUMNS} FROM probe_runs WHERE promotion_id = $1 AND status <> 'running' ORDER BY item_id, started_at DESC, id`,
+    `SELECT DISTINCT ON (item_id) ${COLUMNS} FROM probe_runs WHERE promotion_id = $1 AND status <> 'running' ORDER BY item_id, seq DESC`,
     [promotionId],
   );
   const results = new Map(finished.rows.map((r) => [r.item_id, toRun(r)]));
@@ -151,6 +175,6 @@ export async function getRun(q: Queryable, id: string): Promise<(ProbeRunView & 
 
 /** Every run of an item, oldest first. */
 export async function listRuns(q: Queryable, promotionId: string, itemId: string): Promise<ProbeRunView[]> {
-  const r = await q.query<RunRow>(`SELECT ${COLUMNS} FROM probe_runs WHERE promotion_id = $1 AND item_id = $2 ORDER BY started_at, id`, [promotionId, itemId]);
+  const r = await q.query<RunRow>(`SELECT ${COLUMNS} FROM probe_runs WHERE promotion_id = $1 AND item_id = $2 ORDER BY seq`, [promotionId, itemId]);
   return r.rows.map(toRun);
 }

@@ -313,10 +313,11 @@ describe('the probe runner on PostgreSQL', () => {
     await b.runner.start(b.deps, { promotionId: q.id, userId: 'U0ALICE', target: { section: 'many' } });
     await b.runner.idle();
     const wall = performance.now() - t0;
-    const slowest = Math.max(...Array.from({ length: 20 }, (_, i) => 50 + ((i * 37) % 250)));
+    const delays = Array.from({ length: 20 }, (_, i) => 50 + ((i * 37) % 250));
     expect(open.stats.max).toBe(20);
-    // Sequential would be ~3.9 s; concurrent is the slowest (~300 ms) plus the database's share.
-    expect(wall).toBeLessThan(slowest + 1_000);
+    // Sequential would be the sum (~3.9 s); concurrent is about the slowest (~300 ms) plus the database's share
+    // (bench/probes.ts measures the ratio; here, with other suites running beside, a bound far from the sum).
+    expect(wall).toBeLessThan(delays.reduce((a, b) => a + b, 0) / 2);
     const runs = (await dbA.query<{ status: string }>('SELECT status FROM probe_runs WHERE promotion_id = $1', [q.id])).rows;
     expect(runs.filter((r) => r.status === 'pass')).toHaveLength(20);
   });

@@ -4,6 +4,8 @@
 -- whose claim lapsed (its process died) is marked 'interrupted' by the sweep (src/probes/runner.ts).
 CREATE TABLE probe_runs (
   id            uuid PRIMARY KEY,
+  -- The order runs were claimed in: the latest run is the highest (times come from the injected clock, which may stand still).
+  seq           bigint GENERATED ALWAYS AS IDENTITY,
   promotion_id  uuid NOT NULL REFERENCES promotions (id) ON DELETE CASCADE,
   item_id       text NOT NULL,
   status        text NOT NULL CHECK (status IN ('running', 'pass', 'fail', 'error', 'interrupted')),
@@ -17,7 +19,7 @@ CREATE TABLE probe_runs (
   claimed_until timestamptz
 );
 CREATE UNIQUE INDEX probe_runs_one_running ON probe_runs (promotion_id, item_id) WHERE status = 'running';
-CREATE INDEX probe_runs_latest ON probe_runs (promotion_id, item_id, started_at DESC);
+CREATE INDEX probe_runs_latest ON probe_runs (promotion_id, item_id, seq DESC);
 CREATE INDEX probe_runs_claims ON probe_runs (claimed_until) WHERE status = 'running';
 
 -- The item's probe status as the checklist shows it ('running', 'pass'...): a change to it marks the item's message
