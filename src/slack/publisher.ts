@@ -267,6 +267,14 @@ export class Publisher {
     }
   }
 
+  /**
+   * Promotions this process is rendering right now (tests): each render is either waiting in a budget's queue or
+   * busy (reading the database, calling Slack) until it ends.
+   */
+  get rendering(): number {
+    return this.runners.size;
+  }
+
   /** Resolves when no refresh is running in this process (tests and shutdown wait on it). */
   async idle(): Promise<void> {
     while (this.runners.size > 0) await Promise.allSettled([...this.runners.values()].map((e) => e.done));

@@ -93,13 +93,19 @@ describe.each(BACKENDS)('the shared chat.update budget on %s', (_kind, create) =
 
   /**
    * Until every publisher is done (or `until` holds): time moves on to the end of the earliest wait only once every
-   * publisher still rendering waits for its budget, so that a call is made at the virtual time its token was granted.
+   * render still running waits for the budget, so that a call is made at the virtual time its token was granted.
+   * Every message is posted already, so a render only ever waits for the chat.update budget: a publisher is waiting
+   * when each of its renders is in that budget's queue (one render per promotion, so a publisher rendering two
+   * promotions has two) and the first of them sleeps on virtual time (a budget has at most one sleeper). A sleeper per
+   * publisher is not enough: one render of a publisher may sleep while another holds a token just granted and has
+   * not called Slack yet, and moving time then would make that call later than its token.
    */
   async function drive(running: Publisher[], until?: () => boolean): Promise<void> {
     const busy = new Set(running);
     for (const p of running) void p.idle().then(() => busy.delete(p));
+    const allWaiting = () => [...busy].every((p) => p.updates.waiting === p.rendering) && h.time.waiting >= busy.size;
     while (busy.size > 0 && !until?.()) {
-      if (h.time.waiting >= busy.size) h.time.advanceToNext();
+      if (allWaiting()) h.time.advanceToNext();
       else await tick();
     }
   }
