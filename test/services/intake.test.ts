@@ -222,14 +222,36 @@ for (const [name, create] of BACKENDS) {
     });
 
     it('takes back, unacknowledged, a click stored too late to be acknowledged within Slack\'s 3 seconds', async () => {
-      const { intake, toggle, stored, state, acked } = await setUp();
-      const late = { ...toggle('U1', ts(55), { ticked: ['a'] }), arrivedAt: performance.now() - 2_900 };
+      let inserts = 0;
+      // The INSERT takes a second: the click arrived 2 s before it is submitted, so it is stored at about 3 s.
+      const { intake, toggle, stored, state, acked } = await setUp((inner) => ({
+        ...inner,
+        query: async (sql, params) => {
+          if (/^INSERT INTO click_intake/.test(sql.trim())) {
+            inserts++;
+            await new Promise((r) => setTimeout(r, 1_000));
+          }
+          return inner.query(sql, params);
+        },
+      }));
+      const late = { ...toggle('U1', ts(55), { ticked: ['a'] }), arrivedAt: performance.now() - 2_000 };
       const err = await intake.submit(late, async () => void acked.push(late.receiptKey)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Busy);
       expect(wasNotAcknowledged(err)).toBe(true);
+      // It was stored, then taken back: nothing acknowledged, nothing left, nothing applied.
+      expect(inserts).toBe(1);
       expect(acked).toEqual([]);
       expect(await stored()).toBe(0);
       expect(await state('a')).toBe('open');
+    });
+
+    it('refuses, before storing it, a click whose request arrived too long ago to be stored in time', async () => {
+      const { intake, toggle, stored, acked } = await setUp();
+      const stale = { ...toggle('U1', ts(56), { ticked: ['a'] }), arrivedAt: performance.now() - 2_600 };
+      const err = await intake.submit(stale, async () => void acked.push(stale.receiptKey)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Busy);
+      expect(acked).toEqual([]);
+      expect(await stored()).toBe(0);
     });
 
     it('keeps a click whose batch failed, tells the person it will be applied, and the sweep applies it once orphaned', async () => {
