@@ -5,6 +5,8 @@
  *   npm run playground                 the page on http://127.0.0.1:3750/ (or a free port when that one is taken)
  *   npm run playground -- --port 8080  another port
  *   npm run playground -- --reset      start afresh (the same as the page's Reset)
+ *   npm run playground -- --socket-mode  the bot in Socket Mode (envelopes over the emulator's WebSocket), not HTTP;
+ *                                      PLAYGROUND_SOCKET_MODE=1 does the same
  *
  * State lives in .data/playground (PLAYGROUND_DIR overrides it); the bot's log in .data/playground.log.
  */
@@ -23,17 +25,18 @@ async function main(): Promise<void> {
   // The playground is a developer tool: reading its own directory setting here keeps src/config.ts the bot's alone.
   const dataDir = path.resolve(process.env.PLAYGROUND_DIR ?? '.data/playground');
   await mkdir(path.dirname(dataDir), { recursive: true });
+  const socketMode = args.includes('--socket-mode') || process.env.PLAYGROUND_SOCKET_MODE === '1';
   const logFile = `${dataDir}.log`;
   const logTo = createWriteStream(logFile, { flags: 'a' });
   const started = Date.now();
-  console.log('Starting the Preflight playground: the bot (PGlite in %s), the Slack emulator and the page…', path.relative(process.cwd(), dataDir) || dataDir);
+  console.log('Starting the Preflight playground: the bot (%s, PGlite in %s), the Slack emulator and the page…', socketMode ? 'Socket Mode' : 'HTTP', path.relative(process.cwd(), dataDir) || dataDir);
   let playground: Playground;
   try {
-    playground = await startPlayground({ dataDir, port, logTo });
+    playground = await startPlayground({ dataDir, port, logTo, socketMode });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || portArg >= 0) throw err;
     console.log(`Port ${port} is taken; using a free one.`);
-    playground = await startPlayground({ dataDir, port: 0, logTo });
+    playground = await startPlayground({ dataDir, port: 0, logTo, socketMode });
   }
   if (args.includes('--reset')) await playground.reset();
   console.log(`\n  Preflight playground ready in ${((Date.now() - started) / 1000).toFixed(1)} s: open ${playground.url}\n`);

@@ -1,8 +1,8 @@
 /**
- * `npm run playground`: the real bot (HTTP mode, the real Bolt app, signatures checked, embedded PGlite in the data
- * directory), the Slack emulator, and the page's web server, all on 127.0.0.1. What the emulator holds is saved next
- * to the database (slack.json), and the bot's clock offset too (clock.json), so a restart shows the same workspace;
- * Reset stops everything, empties the directory and starts afresh.
+ * `npm run playground`: the real bot (HTTP mode, signatures checked, or Socket Mode with `socketMode`; the real Bolt
+ * app, embedded PGlite in the data directory), the Slack emulator, and the page's web server, all on 127.0.0.1.
+ * What the emulator holds is saved next to the database (slack.json), and the bot's clock offset too (clock.json), so
+ * a restart shows the same workspace; Reset stops everything, empties the directory and starts afresh.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,6 +30,8 @@ export interface PlaygroundOptions {
   /** Enforce Slack's rate limits in the emulator (default true, as Slack does). */
   rateLimits?: boolean;
   templatesDir?: string;
+  /** Run the bot in Socket Mode against the emulator (envelopes and acks) instead of HTTP (default false). */
+  socketMode?: boolean;
 }
 
 export interface Playground {
@@ -63,6 +65,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
       clock: clock.now,
       timer: REAL_TIMER,
       logLevel: 'info',
+      ...(opts.socketMode ? { socketMode: true } : {}),
       ...(opts.logTo ? { logTo: opts.logTo } : { logTo: devNull() }),
       fake: {
         users: PEOPLE.map((p) => ({ id: p.id, name: p.name, real_name: p.real_name!, tz: p.tz })),

@@ -2,7 +2,8 @@
  * One run of the playground: the local stack (the real bot on PGlite and the emulator) and what a Slack client would
  * keep for the people using the page: who has which modals open (a stack of up to three), ephemeral messages and where
  * they show, the answers a slash command or a modal submission got in its acknowledgement, and the wire log (every
- * request sent to the bot, signed and form-encoded as Slack sends it, and every Web API call the bot made).
+ * request sent to the bot, signed and form-encoded as Slack sends it, or in Socket Mode its envelope and ack, and every
+ * Web API call the bot made).
  *
  * Every click reaches the bot through the slack-client simulator (../slack-client/): a fresh response_url and a
  * trigger_id from the emulator, which honours it once within 3 seconds.
@@ -13,6 +14,7 @@ import { BlockChecker } from '../fake-slack/block-checker.js';
 import type { FakeMessage, FakeView, RecordedCall } from '../fake-slack.js';
 import {
   blockActionsPayload,
+  envelopeOf,
   eventEnvelope,
   homeBlockActionsPayload,
   interactivityBody,
@@ -39,7 +41,7 @@ const MAX_MODALS = 3;
 type Json = Record<string, any>;
 
 export interface WireEntry {
-  /** 'request': to the bot's /slack/events; 'call': a Web API call the bot made to the emulator. */
+  /** 'request': to the bot's /slack/events (in Socket Mode: an envelope and its ack); 'call': a Web API call the bot made. */
   dir: 'request' | 'call';
   at: number;
   id: string;
@@ -189,6 +191,7 @@ export class Session {
     return {
       version: this.version,
       me: user,
+      transport: this.transport,
       botUserId: BOT_USER_ID,
       people: PEOPLE,
       usergroups: USER_GROUPS,
@@ -242,7 +245,15 @@ export class Session {
     return p;
   }
 
-  /** POST a body to the bot signed as Slack signs it, and log it on the wire. */
+  /** How the bot takes requests: signed HTTP POSTs (the default) or Socket Mode envelopes (`--socket-mode`). */
+  get transport(): 'http' | 'socket' {
+    return this.stack.bot.sender.socket ? 'socket' : 'http';
+  }
+
+  /**
+   * POST a body to the bot signed as Slack signs it, or in Socket Mode deliver it as an envelope and take the ack's
+   * payload as the answer, and log it on the wire.
+   */
   private async send(title: string, rawBody: string, contentType: string, payload: Json): Promise<SlackHttpResult> {
     const sender = this.stack.bot.sender;
     const timestamp = Math.floor(Date.now() / 1000);
@@ -252,6 +263,26 @@ export class Session {
       res = await postSigned(sender, rawBody, contentType, { timestamp });
     } catch (err) {
       res = { status: 0, body: String(err) };
+    }
+    if (sender.socket) {
+      const { type } = envelopeOf(rawBody, contentType);
+      const envelopeId = res.socket?.envelopeId;
+      this.wire.push({
+        dir: 'request',
+        at,
+        id: `r${++this.seq}`,
+        title,
+        status: res.socket?.acked ? `ack${res.socket.deliveries > 1 ? ` after ${res.socket.deliveries} deliveries` : ''}` : 'no ack',
+        ok: res.status === 200,
+        detail: {
+          envelope: { envelope_id: envelopeId, type, accepts_response_payload: type !== 'events_api', payload },
+          ack: res.socket?.acked ? { envelope_id: envelopeId, ...(res.json ? { payload: res.json } : {}) } : null,
+          ...(res.socket ? { deliveries: res.socket.deliveries } : { error: res.body }),
+        },
+      });
+      if (this.wire.length > WIRE_KEPT) this.wire.splice(0, this.wire.length - WIRE_KEPT);
+      this.notify();
+      return res;
     }
     this.wire.push({
       dir: 'request',

@@ -135,6 +135,7 @@ function renderSidebar() {
   }
   sel.value = S.me;
   $('you-role').textContent = `${me().role} · ${me().tz}`;
+  $('transport').textContent = d.transport === 'socket' ? 'bot in Socket Mode' : 'bot over HTTP';
   $('channel-list').replaceChildren(
     ...d.channels.map((c) =>
       h('div', { class: `nav-item${S.place.kind === 'channel' && S.place.id === c.id ? ' active' : ''}`, 'data-channel': c.name, onclick: () => go({ kind: 'channel', id: c.id }) }, h('span', { class: 'hash' }, '#'), ` ${c.name}`),
