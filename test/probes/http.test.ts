@@ -71,9 +71,8 @@ describe('http probe', () => {
 
   it('ends a hanging target through ctx.signal, with "timed out after N s"', async () => {
     const base = await serve(() => {}); // never answers
-    const started = Date.now();
+    // Ended by the signal (the message says so), not by the target: a hang would outlast the test's own timeout.
     await expect(probe({ url: `${base}/health` }, 1_000)).rejects.toThrow(`timed out after 1 s: no answer from ${base}/health`);
-    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it('ends a body that never finishes through ctx.signal too', async () => {
