@@ -107,10 +107,9 @@ describe('verification probes, end to end', () => {
     let release!: () => void;
     held = new Promise((r) => (release = r));
     const first = runCheck('U0ALICE', 'Staging CI green');
-    const t0 = performance.now();
+    // Answered while the probe is still held: acknowledged before it ran, not after.
     const res = await h.click('U0ALICE', first.message, first.action);
     expect(res.status).toBe(200);
-    expect(performance.now() - t0).toBeLessThan(1_000);
     await until('the item to show running…', () => (probeLine('Staging CI green') ?? '').includes('_running…_'));
     // A second click while it runs starts nothing, and says so.
     const second = runCheck('U0BOB', 'Staging CI green');
