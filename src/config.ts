@@ -66,6 +66,9 @@ const envSchema = z
     GITHUB_API_URL: z.url().default('https://api.github.com'),
     AWS_REGION: optionalString,
     CLOUDWATCH_ENDPOINT: optionalString.pipe(z.url().optional()),
+    AWS_ACCESS_KEY_ID: optionalString,
+    AWS_SECRET_ACCESS_KEY: optionalString,
+    AWS_SESSION_TOKEN: optionalString,
     PROBE_CONCURRENCY: optionalString.pipe(
       z.coerce.number<string | undefined>({ error: 'must be a whole number from 1 to 100' }).int('must be a whole number from 1 to 100').min(1).max(100).default(20),
     ),
@@ -82,7 +85,12 @@ export interface Config {
   dataDir: string;
   checklistsDir: string;
   github: { token?: string; apiUrl: string };
-  aws: { region?: string; cloudwatchEndpoint?: string };
+  /**
+   * `credentials` when AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are both set (what the SDK's chain would take from
+   * the environment first anyway; passed explicitly because the bot may be given an environment other than the
+   * process's, as the playground gives its dummy keys); otherwise the SDK's standard chain.
+   */
+  aws: { region?: string; cloudwatchEndpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } };
   logLevel: (typeof LOG_LEVELS)[number];
   nodeEnv?: string;
   /**
@@ -123,7 +131,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.PREFLIGHT_DATA_DIR,
     checklistsDir: e.CHECKLISTS_DIR,
     github: { token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL },
-    aws: { region: e.AWS_REGION, cloudwatchEndpoint: e.CLOUDWATCH_ENDPOINT },
+    aws: {
+      region: e.AWS_REGION,
+      cloudwatchEndpoint: e.CLOUDWATCH_ENDPOINT,
+      ...(e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+        ? { credentials: { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, ...(e.AWS_SESSION_TOKEN ? { sessionToken: e.AWS_SESSION_TOKEN } : {}) } }
+        : {}),
+    },
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     probes: { concurrency: e.PROBE_CONCURRENCY, env },

@@ -29,6 +29,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('passes AWS keys to the CloudWatch client only when both are set (otherwise the SDK\'s chain decides)', () => {
+    expect(loadConfig({ ...HTTP, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'session' }).aws.credentials).toEqual({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'session' });
+    expect(loadConfig({ ...HTTP, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' }).aws.credentials).toEqual({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' });
+    expect(loadConfig({ ...HTTP, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE' }).aws.credentials).toBeUndefined();
+  });
+
   it('takes SLACK_HISTORY_READS_PER_MINUTE (the outbox look-ups) and refuses 0', () => {
     expect(loadConfig({ ...HTTP, SLACK_HISTORY_READS_PER_MINUTE: '50' }).slack.historyReadsPerMinute).toBe(50);
     expect(() => loadConfig({ ...HTTP, SLACK_HISTORY_READS_PER_MINUTE: '0' })).toThrow();
