@@ -9,6 +9,10 @@
  *                                      PLAYGROUND_SOCKET_MODE=1 does the same
  *
  * State lives in .data/playground (PLAYGROUND_DIR overrides it); the bot's log in .data/playground.log.
+ *
+ * The template's probes get stand-ins on 127.0.0.1 (./targets.ts): GitHub, a health endpoint on port 3751 (the page's
+ * switch makes it fail), CloudWatch, and a PostgreSQL to read: DATABASE_URL's server when it is set, otherwise an
+ * embedded one served over the wire.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -26,20 +30,24 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(process.env.PLAYGROUND_DIR ?? '.data/playground');
   await mkdir(path.dirname(dataDir), { recursive: true });
   const socketMode = args.includes('--socket-mode') || process.env.PLAYGROUND_SOCKET_MODE === '1';
+  // The postgres probes read the developer's server when there is one; the bot's own database stays PGlite.
+  const targetDatabaseUrl = process.env.DATABASE_URL || undefined;
   const logFile = `${dataDir}.log`;
   const logTo = createWriteStream(logFile, { flags: 'a' });
   const started = Date.now();
   console.log('Starting the Preflight playground: the bot (%s, PGlite in %s), the Slack emulator and the page…', socketMode ? 'Socket Mode' : 'HTTP', path.relative(process.cwd(), dataDir) || dataDir);
   let playground: Playground;
   try {
-    playground = await startPlayground({ dataDir, port, logTo, socketMode });
+    playground = await startPlayground({ dataDir, port, logTo, socketMode, targetDatabaseUrl });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || portArg >= 0) throw err;
     console.log(`Port ${port} is taken; using a free one.`);
-    playground = await startPlayground({ dataDir, port: 0, logTo, socketMode });
+    playground = await startPlayground({ dataDir, port: 0, logTo, socketMode, targetDatabaseUrl });
   }
   if (args.includes('--reset')) await playground.reset();
   console.log(`\n  Preflight playground ready in ${((Date.now() - started) / 1000).toFixed(1)} s: open ${playground.url}\n`);
+  const t = playground.targets;
+  console.log(`  The probes' stand-ins: GitHub ${t.env.GITHUB_API_URL}, health ${t.healthOrigin}/health/ready, CloudWatch ${t.env.CLOUDWATCH_ENDPOINT}, PostgreSQL ${t.database === 'postgres' ? 'from DATABASE_URL' : 'embedded (PGlite over the wire)'}.`);
   console.log(`  The bot's log: ${path.relative(process.cwd(), logFile)}. Ctrl-C stops it; its state is kept for next time.`);
 
   let stopping = false;

@@ -49,8 +49,8 @@ describe('the playground page, in Chromium', () => {
     await until(`the page shows ${name}`, async () => (await page.locator('#you-role').textContent()) !== '' && (await page.locator('#you-are option:checked').textContent()) === name);
   }
 
-  async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-    const end = Date.now() + WAIT_MS;
+  async function until(what: string, check: () => Promise<boolean>, ms = WAIT_MS): Promise<void> {
+    const end = Date.now() + ms;
     while (Date.now() < end) {
       if (await check()) return;
       await page.waitForTimeout(100);
@@ -219,6 +219,51 @@ describe('the playground page, in Chromium', () => {
     await overviewSays('2 of 2 complete');
     await until('the thread shows every field set', async () => (await textOf(thread())).includes('3 of 3 done'));
     await shot('checklist');
+
+    // Live checks (issue 10): each item's probe asks a stand-in the playground started (src/playground/targets.ts).
+    // One check first: the health endpoint answers 200, the item shows pass and is ticked.
+    await as('Riley Chen');
+    const probeLine = (label: string) => thread().locator('.blk.section', { hasText: label, has: page.locator('button') }); // not its evidence replies
+    const result = async (label: string) => textOf(probeLine(label));
+    const HEALTH = '/health/ready returns 200';
+    await probeLine(HEALTH).locator('button', { hasText: 'Run check' }).click();
+    await until('the health check passes', async () => (await result(HEALTH)).includes('pass · '));
+    await until('the passing health check ticks its item', () => checkbox('health-ready').isChecked());
+    // Then Run all checks: GitHub (a green run, the environment's secrets), PostgreSQL (locks, the WAL position into
+    // its field), CloudWatch (the 5xx count, the alarms) and the bot's own environment all pass.
+    await thread().locator('button', { hasText: 'Run all checks' }).first().click();
+    const LIVE = ['Build workflow green on main', 'PGHOST_PROD and PGPASSWORD_PROD set', HEALTH, 'No database session waiting for a lock', 'Note the current WAL position', 'HTTP 5xx under 5', 'No production alarm firing', 'The bot has its GitHub token'];
+    for (const label of LIVE) {
+      await until(`"${label}" passes`, async () => {
+        const text = await result(label);
+        if (/(fail|error) · /.test(text)) throw new Error(`"${label}" did not pass: ${text}`);
+        return text.includes('pass · ');
+      });
+    }
+    await until('the WAL position is recorded in its field', async () => /WAL position before the deployment[^]*?\b[0-9A-F]{1,8}\/[0-9A-F]{1,8}\b/.test(await textOf(thread())));
+    await shot('live-checks');
+
+    // The page's health switch: the endpoint answers 503, the check fails and unticks its item, and GO is refused
+    // for it (the probe has max_age, so it needs a fresh pass).
+    await page.locator('#health-toggle').click();
+    await until('the switch says failing', async () => (await textOf(page.locator('#health-toggle'))) === 'health: failing');
+    await probeLine(HEALTH).locator('button', { hasText: 'Run check' }).click();
+    await until('the health check fails', async () => (await result(HEALTH)).includes('fail · '));
+    expect(await result(HEALTH)).toContain('503');
+    await until('the failed check unticks its item', async () => !(await checkbox('health-ready').isChecked()));
+    await shot('health-failing');
+    await pressGo();
+    await until('GO is refused for the failed health check', async () => /health\/ready[^]*re-run/.test(await textOf(lastEphemeral())));
+    // Healthy again: re-run, pass, ticked.
+    await as('Riley Chen');
+    await page.locator('#health-toggle').click();
+    await until('the switch says OK', async () => (await textOf(page.locator('#health-toggle'))) === 'health: OK');
+    await probeLine(HEALTH).locator('button', { hasText: 'Run check' }).click();
+    await until('the health check passes again', async () => (await result(HEALTH)).includes('pass · ') && !(await result(HEALTH)).includes('running'));
+    await until('the item is ticked again', () => checkbox('health-ready').isChecked());
+    // Every run's evidence is a thread reply; Slack lets a channel have about one post a second, so 11 take a while.
+    const replies = async () => (await textOf(thread())).split('Check of ').length - 1;
+    await until('the 11 runs\' evidence is in the thread', async () => (await replies()) >= 11, 60_000);
 
     // GO, accepted: the overview shows the decision and the stakeholders' channel hears of it.
     await pressGo();

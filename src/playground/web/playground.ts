@@ -12,6 +12,7 @@ import { REAL_TIMER } from '../../slack/rate-budget.js';
 import { pgliteDirDatabase } from '../databases.js';
 import type { FakeSlackSnapshot } from '../fake-slack.js';
 import { startLocalStack } from '../stack.js';
+import { HEALTH_PORT, startTargets, type PlaygroundTargets } from '../targets.js';
 import { PlaygroundClock } from './clock.js';
 import { startWebServer, type WebServer } from './server.js';
 import { Session } from './session.js';
@@ -30,6 +31,13 @@ export interface PlaygroundOptions {
   /** Enforce Slack's rate limits in the emulator (default true, as Slack does). */
   rateLimits?: boolean;
   templatesDir?: string;
+  /**
+   * The PostgreSQL the template's postgres probes read (`npm run playground` passes DATABASE_URL); absent, an embedded
+   * PGlite served over the wire (../targets.ts).
+   */
+  targetDatabaseUrl?: string;
+  /** The probes' health endpoint's port: default 3751, a free one when that is taken; 0 for any. */
+  healthPort?: number;
   /** Run the bot in Socket Mode against the emulator (envelopes and acks) instead of HTTP (default false). */
   socketMode?: boolean;
 }
@@ -38,6 +46,8 @@ export interface Playground {
   /** The page: http://127.0.0.1:PORT/ */
   url: string;
   session(): Session;
+  /** What the template's probes talk to: GitHub, the health endpoint (and its switch), CloudWatch, PostgreSQL. */
+  targets: PlaygroundTargets;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -48,6 +58,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
   let web: WebServer | undefined;
   let saving: NodeJS.Timeout | undefined;
   let current: Session;
+  const targets = await startTargets({ healthPort: opts.healthPort ?? HEALTH_PORT, ...(opts.targetDatabaseUrl ? { databaseUrl: opts.targetDatabaseUrl } : {}) });
 
   const save = async (s: Session): Promise<void> => {
     const snapshot = s.stack.fake.snapshot();
@@ -61,7 +72,9 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     const clock = await PlaygroundClock.load(path.join(dataDir, 'clock.json'));
     const stack = await startLocalStack({
       database: await pgliteDirDatabase(path.join(dataDir, 'db')),
-      templatesDir: opts.templatesDir ?? PLAYGROUND_TEMPLATES,
+      // The templates as the probes' targets are now (the health endpoint's origin), and the bot configured for them.
+      templatesDir: await targets.renderTemplates(opts.templatesDir ?? PLAYGROUND_TEMPLATES, path.join(dataDir, 'templates')),
+      env: targets.env,
       clock: clock.now,
       timer: REAL_TIMER,
       logLevel: 'info',
@@ -93,6 +106,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
   web = await startWebServer({
     port: opts.port ?? 0,
     session: () => current,
+    health: targets.health,
     reset: async () => {
       await end(current);
       await rm(dataDir, { recursive: true, force: true });
@@ -103,12 +117,14 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
   return {
     url: web.url,
     session: () => current,
+    targets,
     reset: () => web!.reset(),
     async close() {
       await web!.close();
       clearTimeout(saving);
       await save(current).catch(() => undefined);
       await end(current);
+      await targets.close();
     },
   };
 }

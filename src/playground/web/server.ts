@@ -2,7 +2,7 @@
  * The page's web server, on 127.0.0.1 only: the static page (./static/), its state as JSON, live updates as
  * server-sent events, and the page's acts (a command typed, a click, a modal submitted or closed, App Home opened),
  * each sent on to the bot by the session as Slack sends it. Also the controls only the playground has: the bot's
- * clock and Reset. A POST from another origin is refused, so no other web page can drive it.
+ * clock, Reset, and the switch that makes the probes' health endpoint fail (`/api/health`). A POST from another origin is refused, so no other web page can drive it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -28,6 +28,8 @@ export interface WebServerOptions {
   port: number;
   session: () => Session;
   reset: () => Promise<void>;
+  /** The probes' health endpoint's switch (../targets.ts): the page shows it and flips it. */
+  health?: { failing: boolean };
 }
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -63,7 +65,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         return;
       }
       if (resetting) await resetting;
-      if (u.pathname === '/api/state') return sendJson(res, 200, opts.session().state(u.searchParams.get('user') ?? 'U0LEAD'));
+      if (u.pathname === '/api/state') return sendJson(res, 200, { ...opts.session().state(u.searchParams.get('user') ?? 'U0LEAD'), ...(opts.health ? { healthFailing: opts.health.failing } : {}) });
       if (u.pathname === '/api/wire') return sendJson(res, 200, { entries: opts.session().wireLog() });
       return serveStatic(u.pathname, res);
     }
@@ -91,6 +93,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         return sendJson(res, 200, await s.homeOpened(String(body.user)));
       case '/api/clock':
         return sendJson(res, 200, await moveClock(s, body));
+      case '/api/health':
+        if (!opts.health || typeof body.failing !== 'boolean') throw new PageError(400, 'say failing: true or false');
+        opts.health.failing = body.failing;
+        s.notify();
+        return sendJson(res, 200, { failing: opts.health.failing });
       default:
         return sendJson(res, 404, { error: 'not found' });
     }

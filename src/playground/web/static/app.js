@@ -145,6 +145,10 @@ function renderSidebar() {
   const now = new Date(d.now);
   const ahead = d.clockOffsetMs > 0 ? ` (+${fmtOffset(d.clockOffsetMs)})` : '';
   $('clock-now').textContent = `${formatDate(now.getTime() / 1000, '{date_short} {time}', me().tz)}${ahead}`;
+  const failing = d.healthFailing === true;
+  $('health-toggle').textContent = `health: ${failing ? 'failing' : 'OK'}`;
+  $('health-toggle').classList.toggle('failing', failing);
+  $('health-toggle').setAttribute('aria-pressed', String(failing));
 }
 
 function fmtOffset(ms) {
@@ -555,6 +559,7 @@ function setup() {
   $('clock-hour').addEventListener('click', () => clock({ advanceMs: 3_600_000 }));
   $('clock-day').addEventListener('click', () => clock({ advanceMs: 86_400_000 }));
   $('clock-t5').addEventListener('click', () => clock({ to: 'T-5m' }));
+  $('health-toggle').addEventListener('click', () => post('/api/health', { failing: S.data?.healthFailing !== true }).then(refresh, (e) => toast(e.message, 'info')));
   $('reset').addEventListener('click', async () => {
     const ok = await askConfirm({ title: { type: 'plain_text', text: 'Reset the playground?' }, text: { type: 'plain_text', text: 'Every promotion, message and approval is deleted, and the bot starts afresh.' }, confirm: { type: 'plain_text', text: 'Reset' }, style: 'danger' });
     if (!ok) return;
