@@ -238,6 +238,8 @@ interface Row {
   rate: number;
   clicks: number;
   non200: number;
+  /** Clicks answered 200 later than 3 s after they were sent: Slack would have given up on them and shown an error. */
+  late?: number;
   /** The non-200 answers by status (-1: no HTTP answer). */
   statuses?: Record<string, number>;
   p50: number;
@@ -292,6 +294,7 @@ function printRow(r: Row): void {
     `${r.rate}/s`,
     `clicks ${r.clicks}`,
     `non-200 ${r.non200}${r.non200 ? ` ${statusText(r.statuses)}` : ''}`,
+    r.late ? `200 after 3 s ${r.late}` : '',
     `ack p50 ${f(r.p50)} p99 ${f(r.p99)} ms`,
     r.ratio !== undefined ? `p99/bare ${f(r.ratio, 2)}` : '',
     r.wrongItems !== undefined ? `wrong ${r.wrongItems}` : '',
@@ -506,6 +509,7 @@ async function botWindow(run: BotRun, repeat: number, target: string, rate: numb
     rate,
     clicks: out.sent.length,
     non200: out.sent.length - ok.length,
+    late: ok.filter((c) => c.ackMs > 3000).length,
     statuses: statusesOf(out.sent),
     p50: pct(okMs, 50),
     p99: pct(okMs, 99),
@@ -578,6 +582,7 @@ async function bareRun(repeat: number, targets: Target[], responseUrl: string): 
         rate,
         clicks: out.sent.length,
         non200: out.sent.length - ok.length,
+        late: ok.filter((ms) => ms > 3000).length,
         statuses: statusesOf(out.sent),
         p50: pct(ok, 50),
         p99: pct(ok, 99),
@@ -601,7 +606,7 @@ async function bareRun(repeat: number, targets: Target[], responseUrl: string): 
 async function soak(): Promise<void> {
   console.log(`soak: ${SOAK} clicks at ${SOAK_RATE}/s against ${SOAK_BOTS} bot(s), RSS sampled after the first 1,000 and every ${SOAK_EVERY}`);
   const run = await startBots(SOAK_BOTS, `soak-x${SOAK_BOTS}`);
-  const series: Array<{ clicks: number; loadRss: number[]; quietRss: number[]; p50: number; p99: number; non200: number; statuses: Record<string, number>; notOkApplied: number; noReceipt: number; wrong: number; shownMs: number; cpuMsPerClick: number; updatesPerMinute: number; updates429: number; told: number; stillStored: number; quiet: boolean; machineBusy: number; botsShare: number }> = [];
+  const series: Array<{ clicks: number; loadRss: number[]; quietRss: number[]; p50: number; p99: number; non200: number; late: number; statuses: Record<string, number>; notOkApplied: number; noReceipt: number; wrong: number; shownMs: number; cpuMsPerClick: number; updatesPerMinute: number; updates429: number; told: number; stillStored: number; quiet: boolean; machineBusy: number; botsShare: number }> = [];
   try {
     const idle = run.bots.map((b) => rssBytes(b.pid));
     console.log(`soak: idle RSS ${idle.map(MiB).join(' + ')} MiB`);
@@ -622,6 +627,7 @@ async function soak(): Promise<void> {
         p50: row.p50,
         p99: row.p99,
         non200: row.non200,
+        late: row.late ?? 0,
         statuses: row.statuses!,
         notOkApplied: row.notOkApplied!,
         noReceipt: row.noReceipt!,
@@ -638,7 +644,7 @@ async function soak(): Promise<void> {
       });
       const s = series.at(-1)!;
       console.log(
-        `soak: after ${s.clicks} clicks | RSS quiet ${s.loadRss.map(MiB).join(' + ')} MiB, +5 s ${s.quietRss.map(MiB).join(' + ')} MiB | ack p50 ${f(s.p50)} p99 ${f(s.p99)} ms | non-200 ${s.non200}${s.non200 ? ` ${statusText(s.statuses)}, ${s.notOkApplied} of them applied` : ''} | no receipt ${s.noReceipt} | wrong ${s.wrong} | told ${s.told} | still stored ${s.stillStored} | chat.update ${f(s.updatesPerMinute)}/min (${s.updates429} 429) | shown ${f(s.shownMs / 1000)} s | CPU ${f(s.cpuMsPerClick, 2)} ms/click | machine busy ${f(s.machineBusy, 0)}% (bots ${f(s.botsShare, 0)}%)${s.quiet ? '' : ' | NOT QUIET'}`,
+        `soak: after ${s.clicks} clicks | RSS quiet ${s.loadRss.map(MiB).join(' + ')} MiB, +5 s ${s.quietRss.map(MiB).join(' + ')} MiB | ack p50 ${f(s.p50)} p99 ${f(s.p99)} ms | non-200 ${s.non200}${s.non200 ? ` ${statusText(s.statuses)}, ${s.notOkApplied} of them applied` : ''} | 200 after 3 s ${s.late} | no receipt ${s.noReceipt} | wrong ${s.wrong} | told ${s.told} | still stored ${s.stillStored} | chat.update ${f(s.updatesPerMinute)}/min (${s.updates429} 429) | shown ${f(s.shownMs / 1000)} s | CPU ${f(s.cpuMsPerClick, 2)} ms/click | machine busy ${f(s.machineBusy, 0)}% (bots ${f(s.botsShare, 0)}%)${s.quiet ? '' : ' | NOT QUIET'}`,
       );
     }
     const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
@@ -650,7 +656,7 @@ async function soak(): Promise<void> {
     console.log(`| 0 (idle) | ${MiB(sum(idle))}${idle.length > 1 ? ` [${idle.map(MiB).join(', ')}]` : ''} | | | | | | | | | | |`);
     for (const s of series) {
       console.log(
-        `| ${s.clicks} | ${MiB(sum(s.loadRss))}${s.loadRss.length > 1 ? ` [${s.loadRss.map(MiB).join(', ')}]` : ''} | ${MiB(sum(s.quietRss))} | ${f(s.p50)} | ${f(s.p99)} | ${s.non200} | ${s.noReceipt} | ${s.wrong} | ${f(s.updatesPerMinute)} (${s.updates429}) | ${Number.isNaN(s.shownMs) ? 'not within cap' : `${f(s.shownMs / 1000)} s`} | ${f(s.cpuMsPerClick, 2)} | ${f(s.machineBusy, 0)} (${f(s.botsShare, 0)}) |`,
+        `| ${s.clicks} | ${MiB(sum(s.loadRss))}${s.loadRss.length > 1 ? ` [${s.loadRss.map(MiB).join(', ')}]` : ''} | ${MiB(sum(s.quietRss))} | ${f(s.p50)} | ${f(s.p99)} | ${s.non200}${s.late ? ` (+${s.late} 200 after 3 s)` : ''} | ${s.noReceipt} | ${s.wrong} | ${f(s.updatesPerMinute)} (${s.updates429}) | ${Number.isNaN(s.shownMs) ? 'not within cap' : `${f(s.shownMs / 1000)} s`} | ${f(s.cpuMsPerClick, 2)} | ${f(s.machineBusy, 0)} (${f(s.botsShare, 0)}) |`,
       );
     }
     const growth = sum(last.quietRss) / sum(first.quietRss) - 1;
@@ -687,7 +693,7 @@ async function sweep(): Promise<void> {
     const per = r.cpuMsPerClickPerProc.length > 1 ? ` (${r.cpuMsPerClickPerProc.map((v) => f(v, 2)).join(' + ')})` : '';
     const rss = r.rssPerProc.length > 1 ? `${MiB(sum(r.rssPerProc))} (${r.rssPerProc.map(MiB).join(' + ')})` : MiB(r.rssPerProc[0]!);
     console.log(
-      `| ${r.repeat} | ${r.target} | ${r.rate} | ${r.clicks} | ${r.non200}${r.non200 ? ` ${statusText(r.statuses)}` : ''} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ratio, 2)} | ${r.wrongItems ?? '-'} | ${r.noReceipt ?? '-'} | ${r.stillStored ?? '-'} | ${r.told ?? '-'} | ${r.updatesOk === undefined ? '-' : `${f(r.updatesPerMinute)} (${r.updates429})`} | ${shown}${r.quiet === false ? ' (not quiet)' : ''} | ${f(r.cpuMsPerClick, 2)}${per} | ${rss} | ${f(r.machineBusy, 0)} (${f(r.botsShare, 0)}) |`,
+      `| ${r.repeat} | ${r.target} | ${r.rate} | ${r.clicks} | ${r.non200}${r.non200 ? ` ${statusText(r.statuses)}` : ''}${r.late ? `; 200 after 3 s: ${r.late}` : ''} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ratio, 2)} | ${r.wrongItems ?? '-'} | ${r.noReceipt ?? '-'} | ${r.stillStored ?? '-'} | ${r.told ?? '-'} | ${r.updatesOk === undefined ? '-' : `${f(r.updatesPerMinute)} (${r.updates429})`} | ${shown}${r.quiet === false ? ' (not quiet)' : ''} | ${f(r.cpuMsPerClick, 2)}${per} | ${rss} | ${f(r.machineBusy, 0)} (${f(r.botsShare, 0)}) |`,
     );
   }
 
@@ -709,7 +715,7 @@ async function sweep(): Promise<void> {
       const shownMs = rs.map((r) => r.shownMs ?? NaN);
       const notShown = rs.filter((r) => r.shownMs !== undefined && Number.isNaN(r.shownMs)).length;
       console.log(
-        `| ${t} | ${rate} | ${spread(rs.map((r) => r.p50))} | ${spread(rs.map((r) => r.p99))} | ${isBot ? spread(rs.map((r) => r.ratio ?? NaN), 2) : '-'} | ${sum(rs.map((r) => r.non200))} | ${isBot ? sum(rs.map((r) => r.wrongItems ?? 0)) : '-'} | ${isBot ? sum(rs.map((r) => r.noReceipt ?? 0)) : '-'} | ${isBot ? spread(rs.map((r) => r.updatesPerMinute ?? NaN)) : '-'} | ${isBot ? sum(rs.map((r) => r.updates429 ?? 0)) : '-'} | ${isBot ? `${spread(shownMs, 1, 1000)} s${notShown ? `, ${notShown} not within cap` : ''}` : '-'} | ${spread(rs.map((r) => r.cpuMsPerClick), 2)} |`,
+        `| ${t} | ${rate} | ${spread(rs.map((r) => r.p50))} | ${spread(rs.map((r) => r.p99))} | ${isBot ? spread(rs.map((r) => r.ratio ?? NaN), 2) : '-'} | ${sum(rs.map((r) => r.non200))}${sum(rs.map((r) => r.late ?? 0)) ? ` (+${sum(rs.map((r) => r.late ?? 0))} 200 after 3 s)` : ''} | ${isBot ? sum(rs.map((r) => r.wrongItems ?? 0)) : '-'} | ${isBot ? sum(rs.map((r) => r.noReceipt ?? 0)) : '-'} | ${isBot ? spread(rs.map((r) => r.updatesPerMinute ?? NaN)) : '-'} | ${isBot ? sum(rs.map((r) => r.updates429 ?? 0)) : '-'} | ${isBot ? `${spread(shownMs, 1, 1000)} s${notShown ? `, ${notShown} not within cap` : ''}` : '-'} | ${spread(rs.map((r) => r.cpuMsPerClick), 2)} |`,
       );
     }
   }
