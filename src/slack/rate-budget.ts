@@ -197,6 +197,8 @@ export class RateBudget {
   private tail: Promise<void> = Promise.resolve();
   private writes: Promise<void> = Promise.resolve();
   private queued = 0;
+  /** When the latest token was granted (by this budget's timer, read right before the bucket was asked). */
+  private grantedAt: number | undefined;
   private readonly onError: (err: unknown) => void;
 
   constructor(
@@ -229,8 +231,12 @@ export class RateBudget {
       for (;;) {
         if (signal?.aborted) return false;
         await this.writes;
+        const asked = this.timer().now();
         const answer = await this.bucket.take();
-        if (answer.granted) return true;
+        if (answer.granted) {
+          this.grantedAt = asked;
+          return true;
+        }
         if (!told) {
           told = true;
           onWait?.();
@@ -243,15 +249,24 @@ export class RateBudget {
     }
   }
 
-  /** Now, by this budget's time: pass it to `answered` once the call it was taken for has been answered. */
+  /**
+   * Call right after `take` granted a token, before the call it was taken for: pass it to `answered` once that call
+   * has been answered. It is when the latest token was granted (by this budget's time), not now: the bucket refills
+   * from the grant on, while Slack counts the call only when it arrives, and whatever the caller does in between (a
+   * database read, a claim renewed, a busy event loop) is latency too. Were another taker granted a token since,
+   * it is that grant's time, which is still no later than now.
+   */
   now(): number {
-    return this.timer().now();
+    const now = this.timer().now();
+    return this.grantedAt === undefined ? now : Math.min(this.grantedAt, now);
   }
 
   /**
-   * The call a token was taken for at `takenAt` has been answered. Slack counted it somewhere in between, perhaps
-   * only at the end: the refill this budget credited over the call's latency is taken back, so that a slow call
-   * (a first connection, a busy event loop) cannot leave this bucket ahead of Slack's and earn a 429.
+   * The call a token was granted for at `takenAt` (`now()`) has been answered. Slack counted it somewhere in
+   * between, perhaps only at the end: the refill this budget credited over that time is taken back, so that a slow
+   * call or a slow caller (a first connection, a database read before the call, a busy event loop) cannot leave this
+   * bucket ahead of Slack's and earn a 429. (Taken from a full bucket, a token starts this bucket's refill at the
+   * grant and Slack's at the call's arrival: without this, this bucket leads Slack's by the difference.)
    */
   answered(takenAt: number): void {
     const latency = Math.max(0, this.timer().now() - takenAt);

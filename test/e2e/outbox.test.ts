@@ -3,10 +3,14 @@
  * a wait for a budget moves time on at once, nothing sleeps on the wall clock): the abort notice is posted once right
  * after a start in the same channel (the channel's budget waits, no 429 loses it); two bot processes sending one row
  * at once post it once; a row whose sender died after claiming it, or whose answer never came after Slack stored the
- * message, is looked for by its metadata and not posted again.
+ * message, is looked for by its metadata and not posted again. And the channel's budget against the fake's bucket on
+ * manual time: a caller slow between its token and its call does not leave the budget ahead of Slack's (no 429).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_RATE_LIMITS, RateLimiter } from '../../src/playground/fake-slack/rate-limits.js';
+import { VirtualTime } from '../../src/playground/virtual-time.js';
 import { OUTBOX_EVENT_TYPE } from '../../src/slack/outbox.js';
+import { POSTS_PER_CHANNEL, RateBudget } from '../../src/slack/rate-budget.js';
 import { enqueue, getOutboxRow, type OutboxPost } from '../../src/store/outbox.js';
 import { findActive } from '../../src/store/promotions.js';
 import { BACKENDS, type TestDatabase } from '../support/db.js';
@@ -209,5 +213,34 @@ describe.each(BACKENDS)('the outbox on %s', (_kind, create) => {
     const row = await getOutboxRow(h.bot.db, 'test:newer');
     expect(row).toMatchObject({ state: 'pending', content: { type: 'unreadable', kind: 'from-the-future' } });
     expect(row!.lastError).toContain('cannot render');
+  });
+});
+
+describe("a channel's post budget against Slack's", () => {
+  it('is not ahead of Slack\'s when the caller is slow between the grant and the call: the notice after a burst gets no 429', async () => {
+    // Manual time: it moves only where this test says, so Slack's bucket (the fake's) and the budget see the same instants.
+    const time = new VirtualTime('manual', Date.parse('2026-01-01T00:00:00Z'));
+    const slack = new RateLimiter(DEFAULT_RATE_LIMITS, () => time.now());
+    const budget = new RateBudget(POSTS_PER_CHANNEL, () => time);
+    /** One post the way the publisher and the outbox make it: a token, some work (reading the database), then the call. */
+    async function post(workMs: number): Promise<number | undefined> {
+      const taking = budget.take();
+      while (time.waiting > 0 || budget.waiting > 0) {
+        if (!time.advanceToNext()) await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(await taking).toBe(true);
+      time.advance(workMs);
+      const takenAt = budget.now();
+      const refused = slack.take('T1', 'chat.postMessage', 'C1');
+      time.advance(5);
+      budget.answered(takenAt);
+      return refused;
+    }
+    // The start's three posts, the first from a full bucket 300 ms before it reached Slack (a busy process).
+    expect(await post(300)).toBeUndefined();
+    expect(await post(0)).toBeUndefined();
+    expect(await post(0)).toBeUndefined();
+    // The abort notice waits for the budget, then Slack takes it.
+    expect(await post(0)).toBeUndefined();
   });
 });
