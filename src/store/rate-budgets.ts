@@ -26,6 +26,11 @@ export interface TakeAnswer {
 }
 
 /** The statement's time: the one passed, or the database's clock. */
+/**
+ * The time a statement works at. On the database's clock it is read when the statement starts, before it waits for
+ * the row's lock: a writer that held the lock may have refreshed the bucket later than that, so every statement keeps
+ * the later of the two (GREATEST(b.refreshed_at, t)); moving refreshed_at back would credit that stretch twice.
+ */
 const AT = `(SELECT COALESCE($2::timestamptz, clock_timestamp()) AS t)`;
 
 /**
@@ -51,7 +56,7 @@ export async function takeToken(q: Queryable, key: string, limit: SharedLimit, a
      ), answer AS (
        SELECT cur.*, cur.paused_ms = 0 AND cur.tokens >= 1 - 1e-9 AS granted FROM cur
      )
-     UPDATE rate_budgets b SET tokens = CASE WHEN a.granted THEN GREATEST(0, a.tokens - 1) ELSE a.tokens END, refreshed_at = a.t
+     UPDATE rate_budgets b SET tokens = CASE WHEN a.granted THEN GREATEST(0, a.tokens - 1) ELSE a.tokens END, refreshed_at = GREATEST(b.refreshed_at, a.t)
      FROM answer a WHERE b.key = a.key
      RETURNING a.granted, a.tokens, a.paused_ms`,
     [key, at, limit.burst, limit.perMinute],
@@ -75,7 +80,7 @@ export async function createBucket(q: Queryable, key: string, limit: SharedLimit
  */
 export async function adjustTokens(q: Queryable, key: string, limit: SharedLimit, delta: number, at: Date | null): Promise<void> {
   await q.query(
-    `UPDATE rate_budgets b SET tokens = GREATEST(-1, LEAST($3::float8, ${REFILLED} + $5::float8)), refreshed_at = c.t
+    `UPDATE rate_budgets b SET tokens = GREATEST(-1, LEAST($3::float8, ${REFILLED} + $5::float8)), refreshed_at = GREATEST(b.refreshed_at, c.t)
      FROM ${AT} c WHERE b.key = $1`,
     [key, at, limit.burst, limit.perMinute, delta],
   );
@@ -89,7 +94,7 @@ export async function pauseBucket(q: Queryable, key: string, ms: number, at: Dat
   await q.query(
     `INSERT INTO rate_budgets AS b (key, tokens, refreshed_at, paused_until)
      SELECT $1, 0, c.t, c.t + $3::float8 * interval '1 millisecond' FROM ${AT} c
-     ON CONFLICT (key) DO UPDATE SET tokens = 0, refreshed_at = EXCLUDED.refreshed_at, paused_until = GREATEST(b.paused_until, EXCLUDED.paused_until)`,
+     ON CONFLICT (key) DO UPDATE SET tokens = 0, refreshed_at = GREATEST(b.refreshed_at, EXCLUDED.refreshed_at), paused_until = GREATEST(b.paused_until, EXCLUDED.paused_until)`,
     [key, at, ms],
   );
 }

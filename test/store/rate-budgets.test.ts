@@ -65,6 +65,21 @@ describe.each(BACKENDS)('shared rate budgets on %s', (_name, create) => {
     expect((await takeToken(db, 'fresh', LIMIT, at(500)))!.granted).toBe(false);
   });
 
+  it('never moves the refill time back: a statement that waited for the lock credits nothing twice', async () => {
+    const db = await setUp();
+    for (let i = 0; i < 3; i++) await takeToken(db, 'k', LIMIT, at(0));
+    // A take refreshed the bucket at 2 s (two tokens earned, one taken); then a statement that began at 1 s (it
+    // waited for the row's lock) takes the other, and so do an adjustment and a pause that began before 2 s.
+    expect((await takeToken(db, 'k', LIMIT, at(2_000)))!.granted).toBe(true);
+    expect((await takeToken(db, 'k', LIMIT, at(1_000)))!.granted).toBe(true);
+    await adjustTokens(db, 'k', LIMIT, 0, at(1_500));
+    await pauseBucket(db, 'k', 0, at(1_800));
+    // Half a second after 2 s: half a token, not the time since 1 s (or 1.5 s, or 1.8 s) credited again.
+    const next = (await takeToken(db, 'k', LIMIT, at(2_500)))!;
+    expect(next.granted).toBe(false);
+    expect(next.tokens).toBeCloseTo(0.5, 9);
+  });
+
   it('keeps refunds and take-backs within [-1, burst]', async () => {
     const db = await setUp();
     await adjustTokens(db, 'k', LIMIT, 5, at(0));
