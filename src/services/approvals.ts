@@ -39,7 +39,7 @@ export interface ApprovalInput {
  * (cached a few minutes; older answers are read again first). Read before the change's transaction: Slack is never
  * called while the promotion is locked.
  */
-async function roleMembers(deps: Deps, template: Template, role: string): Promise<RoleMembers> {
+export async function roleMembers(deps: Deps, template: Template, role: string): Promise<RoleMembers> {
   const spec = template.roles[role];
   const groups = new Map<string, ReadonlySet<string>>();
   for (const g of spec?.groups ?? []) groups.set(g, new Set(await deps.slack.groupMembers(g)));

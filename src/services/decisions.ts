@@ -1,4 +1,4 @@
-import { approvalStatuses, isMember, whoCan, type RoleMembers } from '../domain/approvals.js';
+import { approvalStatuses, howToConfigure, isMember, roleConfigured, whoCan, type RoleMembers } from '../domain/approvals.js';
 import type { OutboxMessage } from '../domain/message-kinds.js';
 import { messageLink, mention } from '../domain/mrkdwn.js';
 import { completeGate, describeMissing, goGate, type Missing } from '../domain/gate.js';
@@ -12,6 +12,7 @@ import { releaseLock } from '../store/locks.js';
 import { overviewTs } from '../store/messages.js';
 import { enqueue } from '../store/outbox.js';
 import { endPromotion, findActive, getPromotion, loadView, setStage } from '../store/promotions.js';
+import { roleMembers } from './approvals.js';
 import { commitChange, type ChangeScope } from './change.js';
 import type { Deps } from './deps.js';
 import { assertActive } from './guard.js';
@@ -30,11 +31,8 @@ export type OnGo = (scope: ChangeScope, decisionSeq: number) => Promise<void>;
 /** Who may decide: the decider role's members; with no decider role, the person who started the promotion. */
 async function deciders(deps: Deps, promotion: Promotion): Promise<RoleMembers & { named: boolean }> {
   const role = promotion.template.decider;
-  const spec = role ? promotion.template.roles[role] : undefined;
-  if (!role || !spec) return { users: new Set([promotion.requestedBy]), groups: new Map(), named: false };
-  const groups = new Map<string, ReadonlySet<string>>();
-  for (const g of spec.groups) groups.set(g, new Set(await deps.slack.groupMembers(g)));
-  return { users: new Set(spec.users), groups, named: true };
+  if (!role || !promotion.template.roles[role]) return { users: new Set([promotion.requestedBy]), groups: new Map(), named: false };
+  return { ...(await roleMembers(deps, promotion.template, role)), named: true };
 }
 
 /** Refuse, saying who can, unless this person may decide (also asked before the NO-GO modal opens). */
@@ -44,9 +42,7 @@ export async function assertDecider(deps: Deps, promotion: Promotion, userId: st
   const t = promotion.template;
   if (!members.named) throw new UserError(`Only ${mention(promotion.requestedBy)}, who started this promotion, can ${what} (the template names no decider).`, 'not_allowed');
   const role = t.decider!;
-  if (t.roles[role]!.users.length + t.roles[role]!.groups.length === 0) {
-    throw new UserError(`Nobody can ${what} yet: nobody is named for the decider role “${t.roles[role]!.label}”. Add Slack user ids under \`roles.${role}.users\` in the \`${t.id}\` template.`, 'not_allowed');
-  }
+  if (!roleConfigured(t, role)) throw new UserError(`Nobody can ${what} yet: ${howToConfigure(t, role)}.`, 'not_allowed');
   throw new UserError(`Only ${whoCan(t, role)} can ${what}. Nothing was recorded.`, 'not_allowed');
 }
 
@@ -190,8 +186,8 @@ export async function completePromotion(deps: Deps, input: DecideInput): Promise
     }
     await endPromotion(q, locked.id, { status: 'completed', by: input.userId, reason: 'completed', at: now });
     await releaseEnvironment(q, locked, input.userId, 'completed', now);
-    const seq = (await q.query<{ n: number }>('SELECT count(*)::int AS n FROM decisions WHERE promotion_id = $1', [locked.id])).rows[0]!.n;
-    await announce(scope, `completed:${locked.id}:${seq}`, { decision: 'completed', by: input.userId, reason: null, newDate: null });
+    // A promotion completes once (it ends here), so its id alone keys the announcement.
+    await announce(scope, `completed:${locked.id}`, { decision: 'completed', by: input.userId, reason: null, newDate: null });
     return { action: 'promotion.completed', data: { approvals: approvalsAt(view, records, 'after-deploy') } };
   });
   if (refused) throw refused;

@@ -5,6 +5,7 @@ import { checkItemIds, whyClosed, whyNotMarkable, type ItemState, type Promotion
 import { validateField, NA_REASON_MAX } from '../domain/fields.js';
 import { findItem, itemKind } from '../domain/template.js';
 import { getItemState, transitionItems, writeItemState } from '../store/promotions.js';
+import type { ClickPayload } from '../store/click-intake.js';
 import { claimItemsInOrder } from '../store/item-order.js';
 import { commitChange, type Change } from './change.js';
 import type { Deps } from './deps.js';
@@ -28,12 +29,10 @@ export function before(s: ItemState | undefined): { state: ItemState['state']; v
   return s ? { state: s.state, value: s.value, note: s.note } : null;
 }
 
-export interface ToggleInput {
+/** What every click the intake stores carries besides what it does (a tick's delta, a choice). */
+interface StoredClickInput {
   promotionId: string;
   userId: string;
-  /** Items the clicking client showed unticked and now sends ticked, and the reverse. */
-  ticked: string[];
-  unticked: string[];
   /** When Slack sent the click ("seconds.micros"): a click sent earlier never overwrites a later one. */
   actionTs: string;
   /** Identifies this one click, so a redelivery is applied once. */
@@ -46,6 +45,28 @@ export interface ToggleInput {
   arrivedAt?: number;
 }
 
+/** Hand a click to the intake: stored, acknowledged through `stored`, applied, shown. */
+function submitClick(deps: Deps, input: StoredClickInput, payload: ClickPayload): Promise<{ changed: boolean }> {
+  return deps.clicks.submit(
+    {
+      receiptKey: input.receiptKey,
+      promotionId: input.promotionId,
+      userId: input.userId,
+      actionTs: input.actionTs,
+      payload,
+      ...(input.arrivedAt !== undefined ? { arrivedAt: input.arrivedAt } : {}),
+    },
+    input.stored,
+    deps.log,
+  );
+}
+
+export interface ToggleInput extends StoredClickInput {
+  /** Items the clicking client showed unticked and now sends ticked, and the reverse. */
+  ticked: string[];
+  unticked: string[];
+}
+
 /**
  * Apply a checkbox click as a delta against what the clicker's client showed. Items other people ticked in
  * the meantime are untouched, because only the items this click changed are written, each in its own row.
@@ -53,14 +74,7 @@ export interface ToggleInput {
  * resolves once it is applied and shown, or throws what the person should hear.
  */
 export function toggleChecks(deps: Deps, input: ToggleInput): Promise<{ changed: boolean }> {
-  return deps.clicks.submit({
-    receiptKey: input.receiptKey,
-    promotionId: input.promotionId,
-    userId: input.userId,
-    actionTs: input.actionTs,
-    payload: { kind: 'toggle', ticked: input.ticked, unticked: input.unticked, on: input.on },
-    ...(input.arrivedAt !== undefined ? { arrivedAt: input.arrivedAt } : {}),
-  }, input.stored, deps.log);
+  return submitClick(deps, input, { kind: 'toggle', ticked: input.ticked, unticked: input.unticked, on: input.on });
 }
 
 /**
@@ -82,32 +96,14 @@ export function toggleChange(click: { userId: string; actionTs: string; ticked: 
   };
 }
 
-export interface ChooseInput {
-  promotionId: string;
+export interface ChooseInput extends StoredClickInput {
   itemId: string;
   optionId: string;
-  userId: string;
-  /** When Slack sent the choice: an earlier choice arriving later never overwrites it. */
-  actionTs: string;
-  receiptKey: string;
-  /** The message the menu is on (checked to be the promotion's live one when applied). */
-  on?: { channel: string; ts: string };
-  /** Called once the click is stored, before it is applied: the listener acknowledges it to Slack there. */
-  stored: () => Promise<void>;
-  /** When the request arrived (performance.now()): the deadline to acknowledge it counts from then. */
-  arrivedAt?: number;
 }
 
 /** Choose one option of a choose-one item; stored and applied by the intake, as a checkbox click is. */
 export function chooseOption(deps: Deps, input: ChooseInput): Promise<{ changed: boolean }> {
-  return deps.clicks.submit({
-    receiptKey: input.receiptKey,
-    promotionId: input.promotionId,
-    userId: input.userId,
-    actionTs: input.actionTs,
-    payload: { kind: 'choose', item: input.itemId, option: input.optionId, on: input.on },
-    ...(input.arrivedAt !== undefined ? { arrivedAt: input.arrivedAt } : {}),
-  }, input.stored, deps.log);
+  return submitClick(deps, input, { kind: 'choose', item: input.itemId, option: input.optionId, on: input.on });
 }
 
 /** A choice's change: skipped when a choice Slack sent later is already applied to the item. */

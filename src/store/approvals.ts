@@ -40,16 +40,8 @@ export async function listApprovals(q: Queryable, promotionId: string): Promise<
   return r.rows.map(toRecord);
 }
 
-export interface NewDecision {
-  approvalId: string;
-  role: string;
-  userId: string;
-  decision: ApprovalDecision;
-  fingerprint: string;
-  bound: Record<string, string | null>;
-  comment: string | null;
-  at: Date;
-}
+/** A decision as recorded: a record before the database gives it an id, and before anything voids it. */
+export type NewDecision = Omit<ApprovalRecord, 'id' | 'voidedAt' | 'voidReason'>;
 
 /**
  * Record a person's decision on an approval, replacing their standing one (under the caller's promotion lock).
