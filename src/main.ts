@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   try {
     const warnings: TemplateProblem[] = [];
     templates = await loadTemplates(config.checklistsDir, (w) => warnings.push(w));
-    // One line per file at most, and nothing about settings of features that do not run yet.
+    // One line per file at most, and nothing about placeholder probe targets (a probe says so when it is run).
     for (const w of startupWarnings(warnings)) log.warn({ template: w.file, count: w.count }, w.message);
   } catch (err) {
     if (err instanceof TemplateError) {

@@ -204,12 +204,6 @@ function aboutProbe(w: TemplateProblem): boolean {
   return /(^|\.)probe(\.|\[|$)/.test(w.key);
 }
 
-/**
- * Probes do not run yet (the probes issue adds the runner), so a placeholder probe target changes nothing a
- * person sees: the bot says nothing about them at start. When the runner lands, flip this and they are logged.
- */
-const PROBES_RUN = false;
-
 /** One line per file for a list of warnings: how many, the first in full, and how to see them all. */
 export function summarizeWarnings(warnings: readonly TemplateProblem[], seeAll: string): Array<{ file: string; count: number; message: string }> {
   const files = [...new Set(warnings.map((w) => w.file))];
@@ -219,17 +213,20 @@ export function summarizeWarnings(warnings: readonly TemplateProblem[], seeAll: 
     const probes = mine.every(aboutProbe);
     const what = probes ? 'probe settings look like placeholders' : 'settings look unfinished';
     const first = mine[0]!.line ? `line ${mine[0]!.line}, ${mine[0]!.key}` : mine[0]!.key;
-    const today = probes && !PROBES_RUN ? '; probes do not run yet, so nothing uses them today' : '';
+    const today = probes ? '; those probes refuse to run until they are set' : '';
     return { file, count: mine.length, message: `${file}: ${mine.length} ${what} (first: ${first})${today}; ${seeAll}` };
   });
 }
 
 /**
- * What the bot should log at start about template warnings: one line per file, and nothing about probes while
- * they do not run. src/main.ts: `for (const w of startupWarnings(warnings)) log.warn({ template: w.file, count:
- * w.count }, w.message)`.
+ * What the bot should log at start about template warnings: one line per file, and nothing about placeholder probe
+ * targets: a probe is only asked when someone runs it, and then its Run check says which key to set (the built-in
+ * templates name no real targets, so a newcomer would otherwise be greeted with warnings about nothing they use).
+ * src/main.ts: `for (const w of startupWarnings(warnings)) log.warn({ template: w.file, count: w.count }, w.message)`.
  */
 export function startupWarnings(warnings: readonly TemplateProblem[]): Array<{ file: string; count: number; message: string }> {
-  const relevant = warnings.filter((w) => PROBES_RUN || !aboutProbe(w));
-  return summarizeWarnings(relevant, '`npm run validate-templates -- --verbose` lists them');
+  return summarizeWarnings(
+    warnings.filter((w) => !aboutProbe(w)),
+    '`npm run validate-templates -- --verbose` lists them',
+  );
 }

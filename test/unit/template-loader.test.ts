@@ -260,7 +260,7 @@ describe('loadTemplates', () => {
     await expect(loadTemplates(path.join(dir, 'missing'))).rejects.toThrow(/cannot read the templates directory/);
   });
 
-  it('says nothing at start about probe placeholders while probes do not run', () => {
+  it('says nothing at start about probe placeholders: a probe says which key to set when it is run', () => {
     const probe: TemplateProblem = { file: 'checklists/a.yml', key: 'sections[0].items[1].probe.url', line: 9, message: '"https://x.example.com" looks like a placeholder' };
     expect(startupWarnings([probe, { ...probe, key: 'sections[1].items[0].probe.dimensions.Cluster' }])).toEqual([]);
     const other: TemplateProblem = { file: 'checklists/a.yml', key: 'sections[0].notes', line: 4, message: 'looks unfinished' };
@@ -326,7 +326,7 @@ describe('validate-templates CLI', () => {
     const summary = cli(file).stdout.split('\n').filter((l) => l.startsWith('WARN'));
     expect(summary).toHaveLength(1);
     expect(summary[0]).toContain(`WARN ${file}: 3 probe settings look like placeholders (first: line `);
-    expect(summary[0]).toContain('probes do not run yet');
+    expect(summary[0]).toContain('those probes refuse to run until they are set');
     expect(summary[0]).toContain('--verbose lists them');
     const verbose = cli('--verbose', file).stdout.split('\n').filter((l) => l.startsWith('WARN'));
     expect(verbose).toHaveLength(3);
