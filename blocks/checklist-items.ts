@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { ActionsBlock, ContextBlock, KnownBlock, MrkdwnOption, PlainTextOption, SectionBlock } from '@slack/types';
 import { ACTION, blockId, refValue } from '../src/ids.js';
 import { itemKind, type Item, type Section } from '../src/domain/template.js';
-import { blockingChoice, type ItemState, type PromotionView } from '../src/domain/promotion.js';
+import { blockingChoice, isSettled, type ItemState, type PromotionView } from '../src/domain/promotion.js';
+import { assignedLine } from './assign.js';
 import { probeBlock } from './probes.js';
 import { bold, byLine, esc, escCapped, formatFieldValue, LIMITS, mention, SHOWN_MAX, truncate } from './text.js';
 
@@ -32,7 +33,7 @@ export function sectionUnits(section: Section): Unit[] {
   return units;
 }
 
-const OPEN: Omit<ItemState, 'itemId'> = { state: 'open', value: null, note: null, by: null, at: null };
+const OPEN: Omit<ItemState, 'itemId'> = { state: 'open', value: null, note: null, by: null, at: null, assignee: null };
 export function stateOf(view: PromotionView, itemId: string): ItemState {
   return view.states.get(itemId) ?? { itemId, ...OPEN };
 }
@@ -54,9 +55,22 @@ function doneDescription(s: ItemState): string {
   return truncate(s.by ? mention(s.by) : 'done', LIMITS.optionText);
 }
 
+/** Who an open item is assigned to, as a line ends (" · assigned to <@U…>"); nothing once settled or unassigned. */
+function assigneeSuffix(item: Item, s: ItemState): string {
+  return s.assignee && !isSettled(item, s) ? ` · ${assignedLine(s.assignee)}` : '';
+}
+
+/** An open item's description: who it is assigned to, then its hint in what room is left (75 characters in all). */
+function openDescription(item: Item, s: ItemState): string | undefined {
+  const assigned = s.assignee ? assignedLine(s.assignee) : '';
+  if (!item.hint) return assigned || undefined;
+  if (!assigned) return escCapped(item.hint, LIMITS.optionText);
+  const room = LIMITS.optionText - assigned.length - 3;
+  return room >= 8 ? `${assigned} · ${escCapped(item.hint, room)}` : assigned;
+}
+
 function checkOption(item: Item, s: ItemState): MrkdwnOption | PlainTextOption {
-  const description =
-    s.state === 'done' ? doneDescription(s) : item.hint ? escCapped(item.hint, LIMITS.optionText) : undefined;
+  const description = s.state === 'done' ? doneDescription(s) : openDescription(item, s);
   return {
     text: optionText(item.label),
     value: item.id,
@@ -97,7 +111,9 @@ export function checksBlocks(view: PromotionView, unit: Extract<Unit, { type: 'c
     return [
       ...linesBlocks(
         states.map(({ item, s }) =>
-          s.state === 'na' ? `${statusMark(item, s)} ${naLine(item, s)}` : `${statusMark(item, s)} ${esc(item.label)}${s.state === 'done' ? ` · ${byLine(s.by, s.at)}` : ''}`,
+          s.state === 'na'
+            ? `${statusMark(item, s)} ${naLine(item, s)}`
+            : `${statusMark(item, s)} ${esc(item.label)}${s.state === 'done' ? ` · ${byLine(s.by, s.at)}` : assigneeSuffix(item, s)}`,
         ),
       ),
       ...probes(false),
@@ -110,7 +126,7 @@ export function checksBlocks(view: PromotionView, unit: Extract<Unit, { type: 'c
     const initial = applicable.flatMap(({ s }, i) => (s.state === 'done' ? [options[i]!] : []));
     const actions: ActionsBlock = {
       type: 'actions',
-      block_id: blockId({ kind: 'chk', promotionId: pid, key: unit.key }, digest(states.map(({ s }) => [s.itemId, s.state, s.by, s.at]))),
+      block_id: blockId({ kind: 'chk', promotionId: pid, key: unit.key }, digest(states.map(({ s }) => [s.itemId, s.state, s.by, s.at, s.assignee]))),
       elements: [{ type: 'checkboxes', action_id: ACTION.toggle, options, ...(initial.length > 0 ? { initial_options: initial } : {}) }],
     };
     blocks.push(actions);
@@ -137,8 +153,9 @@ function shownValue(item: Item, s: ItemState): string {
 function valueLine(item: Item, s: ItemState): string {
   if (s.state === 'na') return naLine(item, s);
   const label = bold(item.label);
-  if (s.state !== 'done' || s.value === null) return `${label}\n_Not set_${item.hint ? ` · ${escCapped(item.hint, LIMITS.optionText)}` : ''}`;
-  return `${label}\n${shownValue(item, s)} · ${byLine(s.by, s.at)}`;
+  if (s.state !== 'done' || s.value === null) return `${label}\n_Not set_${assigneeSuffix(item, s)}${item.hint ? ` · ${escCapped(item.hint, LIMITS.optionText)}` : ''}`;
+  // A choice that blocks GO is not settled: whoever has it still has it.
+  return `${label}\n${shownValue(item, s)} · ${byLine(s.by, s.at)}${assigneeSuffix(item, s)}`;
 }
 
 export function fieldBlock(view: PromotionView, item: Item, interactive: boolean): SectionBlock {
@@ -194,7 +211,7 @@ export function planBlocks(view: PromotionView, items: readonly Item[]): KnownBl
       if (s.state === 'done') return `• ${esc(item.label)} · ${s.value === null ? '' : `${shownValue(item, s)} · `}${byLine(s.by, s.at)}`;
       const kind = itemKind(item);
       const what = kind === 'field' ? ' _(to fill in)_' : kind === 'choice' ? ' _(to choose)_' : '';
-      return `• ${esc(item.label)}${what}${item.hint ? ` · ${escCapped(item.hint, LIMITS.optionText)}` : ''}`;
+      return `• ${esc(item.label)}${what}${assigneeSuffix(item, s)}${item.hint ? ` · ${escCapped(item.hint, LIMITS.optionText)}` : ''}`;
     }),
   );
 }

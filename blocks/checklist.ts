@@ -4,6 +4,7 @@ import { phaseOf, type Section } from '../src/domain/template.js';
 import { PHASE_LABEL, sectionMode, sectionProgress, type PromotionView, type SectionMode } from '../src/domain/promotion.js';
 import { checksBlocks, choiceBlock, fieldBlock, planBlocks, sectionUnits } from './checklist-items.js';
 import { runAllButton } from './probes.js';
+import { assignableItems } from '../src/domain/assignees.js';
 import { LIMITS, truncate } from './text.js';
 
 export { sectionUnits, type Unit } from './checklist-items.js';
@@ -59,7 +60,7 @@ function statusLine(view: PromotionView, section: Section, mode: SectionMode): s
 
 /**
  * The blocks of one section: header, what it is (its progress when it is work now), notes, its items, and the
- * not-applicable button. How the items show depends on the section's phase at the promotion's stage: work has boxes
+ * not-applicable and assign buttons. How the items show depends on the section's phase at the promotion's stage: work has boxes
  * to tick; a section after GO shows its items as not yet open; a plan (NO-GO, rollback) is a plain list of steps;
  * reference lists its steps and keeps its notes fields open.
  */
@@ -92,6 +93,10 @@ export function sectionBlocks(view: PromotionView, section: Section): KnownBlock
           text: { type: 'plain_text', text: 'Not applicable…' },
           value: refValue(view.promotion.id, section.id),
         },
+        // Say who does which of its open items (blocks/assign.ts assignModal); nothing to assign once all are settled.
+        ...(assignableItems(section, view.states).length > 0
+          ? [{ type: 'button' as const, action_id: ACTION.openAssign, text: { type: 'plain_text' as const, text: 'Assign…' }, value: refValue(view.promotion.id, section.id) }]
+          : []),
         // Work with probes: run them all at once (a section not open yet has nothing to run).
         ...(mode === 'work' && section.items.some((i) => i.probe) ? [runAllButton(view.promotion.id, section.id)] : []),
       ],

@@ -1,16 +1,16 @@
 import type { KnownBlock } from '@slack/types';
-import type { Home, HomeDecision, HomeLink, HomePromotion, Part, PendingApproval } from '../src/domain/home.js';
+import type { Home, HomeAssignment, HomeDecision, HomeLink, HomePromotion, Part, PendingApproval } from '../src/domain/home.js';
 import type { PromotionStage } from '../src/domain/promotion.js';
 import { ACTION, refValue } from '../src/ids.js';
 import { code, esc, escCapped, escLiteral, LIMITS, mention, messageLink, SHOWN_MAX, slackDate, truncate } from './text.js';
 
 /**
  * One person's App Home tab (views.publish): the approvals waiting for them first, each with an Approve button that
- * is the checklist panel's own (ACTION.approve, value refValue(promotion, approval)), then the active promotions they
- * are part of, then recent decisions. A Home view holds at most 100 blocks: each list is capped and says how many
- * more there are, so the whole is at most 1 + 3 × 3 + MAX_PENDING + MAX_ACTIVE + MAX_DECISIONS blocks.
+ * is the checklist panel's own (ACTION.approve, value refValue(promotion, approval)), then the open items assigned to
+ * them, then the active promotions they are part of, then recent decisions. A Home view holds at most 100 blocks: each
+ * list is capped and says how many more there are, so the whole is at most 1 + 4 × 3 + the caps' sum (99) blocks.
  */
-export const HOME_CAPS = { pending: 30, active: 25, decisions: 20 } as const;
+export const HOME_CAPS = { pending: 30, assigned: 12, active: 25, decisions: 20 } as const;
 
 function section(text: string): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } };
@@ -36,6 +36,13 @@ function pendingBlock(p: PendingApproval): KnownBlock {
     text: { type: 'mrkdwn', text: truncate(`${title(p)}\n${escCapped(`“${p.label}”`, 90, escLiteral)} as ${escCapped(p.roleLabel, 80, escLiteral)}${count}${when}${voided}`, LIMITS.sectionText) },
     accessory: { type: 'button', text: { type: 'plain_text', text: 'Approve' }, style: 'primary', action_id: ACTION.approve, value: refValue(p.promotionId, p.approvalId) },
   };
+}
+
+/** An item assigned to them: its label linked to its section's message in the thread (the overview until posted). */
+function assignedBlock(a: HomeAssignment): KnownBlock {
+  const label = escCapped(`“${a.label}”`, 120, escLiteral);
+  const at = a.sectionTs && a.overviewTs ? `${messageLink(a.channelId, a.sectionTs)}?thread_ts=${a.overviewTs}&cid=${a.channelId}` : a.overviewTs ? messageLink(a.channelId, a.overviewTs) : null;
+  return section(`${at ? `<${at}|${label}>` : label} · ${escCapped(a.sectionTitle, 80, escLiteral)}\n${title(a)}`);
 }
 
 const STAGE: Record<PromotionStage, string> = {
@@ -78,6 +85,8 @@ export function homeView(home: Home): RenderedHome {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Preflight' } },
     ...list('Waiting for your approval', 'Nothing waits for your approval.', home.pending, HOME_CAPS.pending, pendingBlock, (n) => `…and ${n} more. Open the checklists to see them all.`),
+    { type: 'divider' },
+    ...list('Assigned to you', 'Nothing is assigned to you.', home.assigned, HOME_CAPS.assigned, assignedBlock, (n) => `…and ${n} more. Open the checklists to see them all.`),
     { type: 'divider' },
     ...list('Your active promotions', 'You are part of no active promotion.', home.active, HOME_CAPS.active, activeBlock, (n) => `…and ${n} more. \`/promote list\` in a channel lists its promotions.`),
     { type: 'divider' },

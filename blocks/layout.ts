@@ -30,7 +30,8 @@ const WORST_AT = new Date('2099-12-31T23:59:59Z');
 
 /**
  * States that make a message as long as it can get: everything ticked, everything not applicable with the
- * longest reason, and groups that are half and half (which need both a checkbox and a context block).
+ * longest reason, and groups that are half and half (which need both a checkbox and a context block). Every item is
+ * assigned (to the longest user id): an open item shows it, and so does a chosen option that blocks GO.
  */
 function worstStates(template: Template): Array<Map<string, ItemState>> {
   const items = allItems(template);
@@ -43,12 +44,12 @@ function worstStates(template: Template): Array<Map<string, ItemState>> {
     const longestChoice = [...(item.choice?.options ?? [])].sort((a, b) => shown(b) - shown(a))[0]?.id ?? null;
     const type = item.field?.type;
     const value = !type ? longestChoice : type === 'datetime' ? '4102444799' : (type === 'text' || type === 'path' ? '&' : '9').repeat(FIELD_MAX_LENGTH[type]);
-    return { itemId: id, state: 'done', value, note: null, by: WORST_USER, at: WORST_AT };
+    return { itemId: id, state: 'done', value, note: null, by: WORST_USER, at: WORST_AT, assignee: WORST_USER };
   };
-  const na = (id: string): ItemState => ({ itemId: id, state: 'na', value: null, note: reason, by: WORST_USER, at: WORST_AT });
+  const na = (id: string): ItemState => ({ itemId: id, state: 'na', value: null, note: reason, by: WORST_USER, at: WORST_AT, assignee: WORST_USER });
   const all = (f: (id: string, index: number) => ItemState) => new Map(items.map((i, n) => [i.id, f(i.id, n)]));
   return [
-    all((id) => ({ itemId: id, state: 'open', value: null, note: null, by: null, at: null })),
+    all((id) => ({ itemId: id, state: 'open', value: null, note: null, by: null, at: null, assignee: WORST_USER })),
     all(filled),
     all(na),
     // Alternate within every run of checks so each checkbox group also needs its not-applicable context block.
@@ -158,6 +159,9 @@ export interface MessageSize {
   chars: number;
 }
 
+/** The longest window line the overview can show: it spans days, and T0 is not when it opens. */
+const WORST_WINDOW = { start: new Date('2099-12-24T23:59:00Z'), end: new Date('2099-12-31T23:59:00Z'), t0: new Date('2099-12-25T23:59:00Z') };
+
 /**
  * Every worst case to render, by stage: each way of filling the checklist in, running and ended (read-only, with the
  * longest abort reason). The stage decides whether a section is work, not yet open, or a plan.
@@ -173,6 +177,8 @@ function worstViews(template: Template, panel = false): Map<PromotionStage, Prom
           view.promotion.stage = stage;
           // After a NO-GO the last decision is that NO-GO.
           if (panel && stage === 'no-go') view.decisions = WORST_DECISIONS.slice(0, 1);
+          // A scheduled window (over a day long, T0 after it opens) is longer than the "not scheduled" line.
+          if (panel) view.promotion.window = WORST_WINDOW;
           if (ended) Object.assign(view.promotion, { status: 'aborted', endedBy: WORST_USER, endedAt: WORST_AT, endReason: '&'.repeat(500) });
           return view;
         }),

@@ -8,6 +8,7 @@ import {
   type PromotionView,
 } from '../src/domain/promotion.js';
 import { phaseOf, PHASES } from '../src/domain/template.js';
+import { ACTION } from '../src/ids.js';
 import { approvalsPanel, decisionBlocks } from './approvals.js';
 import { KIND_EMOJI, type RenderedMessage } from './checklist.js';
 import { activityLine, nextLines } from './overview-next.js';
@@ -26,6 +27,25 @@ function statusLine(view: PromotionView): string {
     case 'completed':
       return `*Status:* :checkered_flag: Completed ${p.endedAt ? slackDate(p.endedAt) : ''} · ${started}`;
   }
+}
+
+/**
+ * The maintenance window (issue 11), in each reader's own time zone, with the button that schedules or moves it. T0 is
+ * named when it is not the window's start (a window that opens at T-30m).
+ */
+function windowBlock(view: PromotionView): KnownBlock {
+  const { id, window, release, template } = view.promotion;
+  const text = window
+    ? `*Window:* ${slackDate(window.start)} to ${slackDate(window.end, '{time}')}${window.end.getTime() - window.start.getTime() >= 86_400_000 ? ` (${slackDate(window.end, '{date_short}')})` : ''}${
+        window.t0.getTime() !== window.start.getTime() ? ` · T0 ${slackDate(window.t0, '{time}')}` : ''
+      }`
+    : `*Window:* not scheduled yet: its ${template.timeline.length > 0 ? 'T-minus reminders start' : 'times are set'} once it is (\`/promote schedule ${esc(release)} …\`)`;
+  return {
+    type: 'section',
+    block_id: `window|${id}`,
+    text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) },
+    accessory: { type: 'button', action_id: ACTION.scheduleWindow, text: { type: 'plain_text', text: window ? 'Reschedule' : 'Schedule window' }, value: id },
+  };
 }
 
 /**
@@ -83,6 +103,7 @@ export function renderOverview(view: PromotionView): RenderedMessage {
       },
     },
   );
+  if (p.status === 'active') blocks.push(windowBlock(view));
   if (p.status === 'active') blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(nextLines(view).join('\n'), LIMITS.sectionText) } });
   const activity = activityLine(view);
   if (activity) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: activity }] });

@@ -51,6 +51,12 @@ function progressLine(view: PromotionView): string {
  * `/promote status <release>` (or the only active one): progress per section and what is still open, counting
  * the sections in play as the overview does (before GO while preparing); the others are only counted as such.
  */
+/** The maintenance window, or how to schedule it. */
+function windowLine(p: PromotionView['promotion']): string {
+  if (!p.window) return `_Window not scheduled: ${code(`/promote schedule ${p.release} …`)}_`;
+  return `Window: ${slackDate(p.window.start)} to ${slackDate(p.window.end, '{time}')}`;
+}
+
 export function statusReply(view: PromotionView, overviewTs: string | null): RenderedMessage {
   const p = view.promotion;
   const total = promotionProgress(view);
@@ -68,7 +74,7 @@ export function statusReply(view: PromotionView, overviewTs: string | null): Ren
   const openLines = open.slice(0, MAX_OPEN_SHOWN).map((i) => `• ${escLiteral(i.label)}${itemKind(i) === 'check' ? '' : ' _(to fill in)_'}`);
   if (open.length > MAX_OPEN_SHOWN) openLines.push(`…and ${open.length - MAX_OPEN_SHOWN} more`);
   const blocks: KnownBlock[] = [
-    section(`*${link(p.channelId, overviewTs, `Promotion ${p.release}`)}* · ${startedLine(p)}\n${progressLine(view)}`),
+    section(`*${link(p.channelId, overviewTs, `Promotion ${p.release}`)}* · ${startedLine(p)}\n${progressLine(view)}\n${windowLine(p)}`),
     section(lines.join('\n')),
   ];
   if (openLines.length > 0) blocks.push(section(`*Still open*\n${openLines.join('\n')}`));

@@ -1,5 +1,5 @@
 import type { FieldSpec } from '../src/domain/template.js';
-import { bold, code, esc, escLiteral, mention, messageLink } from '../src/domain/mrkdwn.js';
+import { bold, code, esc, escLiteral, mention, messageLink, slackDate } from '../src/domain/mrkdwn.js';
 
 /** Slack's limits (see shared/docs/SLACK-FACTS.md), plus the total we allow ourselves per message. */
 export const LIMITS = {
@@ -20,7 +20,7 @@ export const LIMITS = {
   fallbackText: 4000,
 } as const;
 
-export { bold, code, esc, escLiteral, mention, messageLink };
+export { bold, code, esc, escLiteral, mention, messageLink, slackDate };
 
 /** Cut back to a word boundary when one is this close to the limit; further back, a hard cut loses less. */
 const WORD_BOUNDARY_WITHIN = 0.6;
@@ -62,11 +62,6 @@ export function escCapped(text: string, max: number, escape: (text: string) => s
 /** How many characters of user-entered text a message shows at most, once escaped (values are kept whole). */
 export const SHOWN_MAX = { reason: 260, value: 260, url: 510 } as const;
 
-/** A time shown in each reader's own time zone, with a UTC fallback for clients that cannot. */
-export function slackDate(at: Date, format = '{date_short_pretty} {time}'): string {
-  const fallback = at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
-  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
-}
 
 /** Short "who, when": fits a checkbox option description (75 characters) for user ids up to 13 characters. */
 export function byLine(by: string | null, at: Date | null): string {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { abortedReply } from '../blocks/replies.js';
 import { releaseSchema } from '../src/domain/names.js';
 import { abortPromotion } from '../src/services/promotions.js';
+import { plainFromEscaped } from './escaped-text.js';
 import { defineSubcommand } from './subcommand.js';
 
 /** A longer reason is cut to this many characters rather than refused. */
@@ -22,7 +23,8 @@ export const abort = defineSubcommand({
     .min(2, { error: (issue) => (issue.input?.length === 1 ? 'Say why you abort it.' : undefined) })
     .pipe(z.tuple([releaseSchema], z.string()))
     // The reason is every word after the release; the words came split on whitespace, so this collapses it.
-    .transform(([release, ...reason]) => ({ release, reason: reason.join(' ').slice(0, MAX_REASON_LENGTH) })),
+    // Mentions, channels and links come wrapped by Slack (should_escape): kept as they were typed.
+    .transform(([release, ...reason]) => ({ release, reason: plainFromEscaped(reason.join(' ')).slice(0, MAX_REASON_LENGTH) })),
   async run(ctx, args) {
     // The notice is enqueued with the abort and sent through the outbox, once (src/slack/outbox.ts).
     const { promotion, overviewTs, notice, displayProblem } = await abortPromotion(ctx.deps, {

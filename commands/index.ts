@@ -2,6 +2,7 @@ import type { SlashCommand } from '@slack/bolt';
 import type { PreflightApp, RequestContext } from '../src/listeners/context.js';
 import { replyPrivately } from '../src/slack/reply.js';
 import { abort } from './abort.js';
+import { assign } from './assign.js';
 import { check } from './check.js';
 import { complete } from './complete.js';
 import type { CommandContext } from './context.js';
@@ -11,11 +12,12 @@ import { createRegistry, type ParseResult as ParseResultOf } from './registry.js
 import { start } from './start.js';
 import { status } from './status.js';
 import { templates } from './templates.js';
+import { schedule } from './schedule.js';
 
 export const COMMAND = '/promote';
 
 /** Every `/promote` subcommand, in the order help lists them (`help` itself comes last). A new one goes here. */
-export const SUBCOMMANDS = [start, status, check, list, complete, abort, locks, templates] as const;
+export const SUBCOMMANDS = [start, status, schedule, check, assign, list, complete, abort, locks, templates] as const;
 
 export const promote = createRegistry(SUBCOMMANDS);
 

@@ -28,6 +28,7 @@ import { register as registerViews } from './listeners/views/index.js';
 import { register as registerEvents } from './listeners/events/index.js';
 import { publishStaleHomes, refreshHomesOf } from './services/home.js';
 import { ProbeRunner } from './probes/runner.js';
+import { ReminderSender } from './services/reminders.js';
 import { FAMILIES } from './probes/registry.js';
 import { createCloudWatchClient } from './probes/aws.js';
 import type { ProbeFamilies } from './probes/types.js';
@@ -73,6 +74,8 @@ export interface Preflight {
   idle(): Promise<void>;
   /** Render now whatever fell behind (what the scheduler does every 20 seconds). */
   repair(): Promise<number>;
+  /** Send the reminders due by the clock now (what the scheduler does every few seconds); how many were posted. */
+  remind(): Promise<number>;
 }
 
 export function createPreflight(opts: PreflightOptions): Preflight {
@@ -167,6 +170,10 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   });
   deps.probes = probes;
   const sweepProbes: Job = { name: 'interrupt-lapsed-probes', every: OUTBOX_EVERY, run: () => probes.sweep() };
+  // The timeline's reminders (src/services/reminders.ts): claimed when due by the injected clock, sent once whichever
+  // replica claims them; a reminder due while every process was down is sent (or skipped) at the first tick.
+  const reminders = new ReminderSender(deps);
+  const sendReminders: Job = { name: 'send-reminders', every: OUTBOX_EVERY, run: () => reminders.sendDue() };
 
   // Work still running after its ack: shutdown (and tests) wait for it rather than cutting it off.
   const inflight = new Set<Promise<unknown>>();
@@ -262,6 +269,8 @@ export function createPreflight(opts: PreflightOptions): Preflight {
       ticker.start([dispatchWorkflows]);
       void ticker.runOnce(sweepProbes);
       ticker.start([sweepProbes]);
+      void ticker.runOnce(sendReminders);
+      ticker.start([sendReminders]);
       return listening;
     },
     async stop() {
@@ -277,5 +286,6 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     },
     idle,
     repair: () => publisher.repairStale(),
+    remind: () => reminders.sendDue(),
   };
 }

@@ -7,6 +7,8 @@ export const ACTION = {
   choose: 'item.choose',
   openField: 'item.field.open',
   openNa: 'section.na.open',
+  /** A section's "Assign…" button (value: refValue(promotion, section)): opens VIEW.assign. */
+  openAssign: 'section.assign.open',
   /** A button under "Which checklist?": starts the promotion with that template. */
   startWithTemplate: 'promotion.start.template',
   /** Retry under a failed workflow dispatch; its value is the dispatch's key (src/store/dispatches.ts). */
@@ -24,13 +26,20 @@ export const ACTION = {
   /** Run one item's probe (value: refValue(promotion, item)), or every probe of a section (refValue(promotion, section)). */
   runProbe: 'probe.run',
   runProbes: 'probe.run-all',
+  /** The overview's Schedule window / Reschedule button (value: the promotion id): opens VIEW.schedule. */
+  scheduleWindow: 'window.schedule',
+  /** A decision point's buttons (value: refValue(promotion, checkpoint reminder id)). */
+  checkpointContinue: 'checkpoint.continue',
+  checkpointRollback: 'checkpoint.rollback',
 } as const;
 
 export const VIEW = {
   field: 'item.field.submit',
   na: 'section.na.submit',
+  assign: 'section.assign.submit',
   reject: 'approval.reject.submit',
   noGo: 'decision.no-go.submit',
+  schedule: 'window.schedule.submit',
 } as const;
 
 /** block_id / action_id of the inputs inside the modals. */
@@ -39,10 +48,15 @@ export const INPUT = {
   naItem: 'na_item',
   naAction: 'na_action',
   naReason: 'na_reason',
+  assignItem: 'assign_item',
+  assignUser: 'assign_user',
   value: 'value',
   rejectReason: 'reject_reason',
   noGoReason: 'no_go_reason',
   noGoDate: 'no_go_date',
+  windowStart: 'window_start',
+  windowDuration: 'window_duration',
+  windowEnd: 'window_end',
 } as const;
 
 /**

@@ -35,6 +35,8 @@ export const AUDIT_EVENTS = {
   'section.not_applicable': z.object({ section: z.string().min(1), reason: z.string(), items: z.array(sectionItem).min(1) }).strict(),
   /** A whole section made applicable again: the items it reopened (those that were not applicable). */
   'section.applicable': z.object({ section: z.string().min(1), items: z.array(sectionItem).min(1) }).strict(),
+  /** Issue 11. An item assigned to someone (a Slack user id), reassigned, or unassigned (null). */
+  'item.assigned': z.object({ item: itemId, before: z.string().nullable(), after: z.string().nullable() }).strict(),
   /** Issue 8. Every approval event carries the fingerprint (template and bound values) it was given or refused for. */
   'approval.given': z.object({ approval: z.string(), role: z.string(), fingerprint: z.string(), bound: boundValues }).strict(),
   'approval.rejected': z.object({ approval: z.string(), role: z.string(), fingerprint: z.string(), bound: boundValues, reason: z.string() }).strict(),
@@ -69,6 +71,26 @@ export const AUDIT_EVENTS = {
       records: z.record(z.string(), z.string()),
     })
     .strict(),
+  /** Issue 11. The maintenance window was scheduled (or moved: `previous`), and how many reminders it planned. */
+  'window.scheduled': z
+    .object({
+      start: z.string(),
+      end: z.string(),
+      t0: z.string(),
+      previous: z.object({ start: z.string(), end: z.string() }).strict().nullable(),
+      reminders: z.number().int().min(0),
+    })
+    .strict(),
+  /** A reminder (timeline, items due, decision point, escalation, a hold's end) was posted; `late` when sent after its due time. */
+  'reminder.sent': z.object({ reminder: z.string(), kind: z.string(), offset: z.string(), due_at: z.string(), late: z.boolean() }).strict(),
+  /** A reminder that fell due while the bot was down, not sent: a later one of its kind had superseded it, or nothing was left to say. */
+  'reminder.skipped': z.object({ reminder: z.string(), kind: z.string(), offset: z.string(), due_at: z.string(), why: z.string() }).strict(),
+  /** Pending reminders cancelled: the promotion ended, had a NO-GO, or is rolling back. */
+  'reminders.cancelled': z.object({ count: z.number().int().min(1), why: z.string() }).strict(),
+  /** A decision point answered by the decider: continue, or roll back. */
+  'checkpoint.answered': z.object({ checkpoint: z.string(), offset: z.string(), answer: z.enum(['continue', 'rollback']) }).strict(),
+  /** A ramp step was ticked: the next step is held until `until`. */
+  'hold.started': z.object({ item: itemId, until: z.string() }).strict(),
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_EVENTS;

@@ -50,6 +50,8 @@ const RENDER: AuditRenderers = {
       d.items.map((i) => i.item),
       n.item,
     )})`,
+  'item.assigned': (d, n) =>
+    d.after === null ? `unassigned ${n.item(d.item)} (was ${d.before ?? 'nobody'})` : `assigned ${n.item(d.item)} to ${d.after}${d.before === null ? '' : ` (was ${d.before})`}`,
   'approval.given': (d) => `approved ${d.approval}${bound(d.bound)}`,
   'approval.rejected': (d) => `rejected ${d.approval}${bound(d.bound)}: ${d.reason}`,
   'approval.withdrawn': (d) => `withdrew their ${d.was === 'reject' ? 'rejection' : 'approval'} of ${d.approval}`,
@@ -66,7 +68,18 @@ const RENDER: AuditRenderers = {
     `check of ${n.item(d.item)}: ${d.status} (${d.summary}) in ${d.duration_ms} ms${d.effect === 'none' ? '' : `; ${d.effect} it`}${
       Object.keys(d.records).length > 0 ? `; recorded ${Object.entries(d.records).map(([k, v]) => `${n.item(k)} = "${v}"`).join(', ')}` : ''
     }`,
+  'window.scheduled': (d) => `${d.previous ? 'moved' : 'scheduled'} the maintenance window to ${utc(d.start)} - ${utc(d.end)} (T0 ${utc(d.t0)}; ${count(d.reminders, 'reminder')} planned)${d.previous ? `, was ${utc(d.previous.start)} - ${utc(d.previous.end)}` : ''}`,
+  'reminder.sent': (d) => `posted the ${d.offset} ${d.kind} reminder${d.late ? ` late (due ${utc(d.due_at)})` : ''}`,
+  'reminder.skipped': (d) => `skipped the ${d.offset} ${d.kind} reminder due ${utc(d.due_at)}: ${d.why}`,
+  'reminders.cancelled': (d) => `cancelled ${count(d.count, 'pending reminder')}: ${d.why}`,
+  'checkpoint.answered': (d) => `answered the ${d.offset} decision point: ${d.answer === 'continue' ? 'continue' : 'roll back'}`,
+  'hold.started': (d, n) => `moved the ramp on with ${n.item(d.item)}; the next step is held until ${utc(d.until)}`,
 };
+
+/** An ISO time as the audit trail reads it: `2026-11-24 02:00 UTC`. */
+function utc(iso: string): string {
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+}
 
 function bound(values: Record<string, string | null>): string {
   const entries = Object.entries(values);

@@ -1,9 +1,10 @@
 import { approvalStatuses, isMember, mayDecideApproval, type RoleMembers } from './approvals.js';
+import { assignedTo, assigneesOf } from './assignees.js';
 import type { PromotionStage, PromotionView } from './promotion.js';
 
 /**
- * One person's App Home, as data: what they are asked to approve first, then the active promotions they are part of,
- * then the recent decisions of those. Pure: the service (src/services/home.ts) reads the promotions and resolves the
+ * One person's App Home, as data: what they are asked to approve first, the open items assigned to them, then the
+ * active promotions they are part of, then the recent decisions of those. Pure: the service (src/services/home.ts) reads the promotions and resolves the
  * roles' user groups; blocks/home.ts renders it within Slack's limits, behind the port (`deps.slack.publishHome`).
  */
 
@@ -48,9 +49,20 @@ export interface HomeDecision extends HomeLink {
   newDate: string | null;
 }
 
+/** An open item of a running promotion assigned to this person (issue 11), in a section in play. */
+export interface HomeAssignment extends HomeLink {
+  itemId: string;
+  label: string;
+  sectionTitle: string;
+  /** The thread message that shows the item's section, when posted: the link goes straight to it. */
+  sectionTs: string | null;
+}
+
 export interface Home {
   userId: string;
   pending: PendingApproval[];
+  /** Open items assigned to them, in the order the promotions started, then template order. */
+  assigned: HomeAssignment[];
   active: HomePromotion[];
   decisions: HomeDecision[];
 }
@@ -125,12 +137,18 @@ export function partsIn(source: HomeSource, userId: string): Part[] {
  */
 export function homeOf(userId: string, sources: readonly HomeSource[]): Home {
   const pending: PendingApproval[] = [];
+  const assigned: HomeAssignment[] = [];
   const active: HomePromotion[] = [];
   const decisions: HomeDecision[] = [];
   for (const source of sources) {
     const { view } = source;
     const p = view.promotion;
     pending.push(...pendingApprovals(source, userId));
+    if (p.status === 'active') {
+      for (const { section, item } of assignedTo(view, userId)) {
+        assigned.push({ ...linkOf(view), itemId: item.id, label: item.label, sectionTitle: section.title, sectionTs: view.links?.sectionTs.get(section.id) ?? null });
+      }
+    }
     const parts = partsIn(source, userId);
     if (parts.length === 0) continue;
     if (p.status === 'active') {
@@ -142,12 +160,13 @@ export function homeOf(userId: string, sources: readonly HomeSource[]): Home {
     }
   }
   decisions.sort((a, b) => b.at.getTime() - a.at.getTime());
-  return { userId, pending, active, decisions };
+  return { userId, pending, assigned, active, decisions };
 }
 
 /**
  * Everyone a change to this promotion may concern on their Home: who started it, every user its roles name and the
- * members of their groups (as read), and everyone who decided an approval or GO / NO-GO.
+ * members of their groups (as read), everyone who decided an approval or GO / NO-GO, and everyone an item is assigned
+ * to.
  */
 export function concernedBy(source: HomeSource): Set<string> {
   const { view, members } = source;
@@ -158,5 +177,6 @@ export function concernedBy(source: HomeSource): Set<string> {
   }
   for (const r of view.approvals ?? []) people.add(r.userId);
   for (const d of view.decisions ?? []) people.add(d.by);
+  for (const u of assigneesOf(view)) people.add(u);
   return people;
 }

@@ -107,8 +107,119 @@ const probeEvidence = z
   })
   .strict();
 
+/** Where the checklist is, for a post elsewhere to link to: its channel and the overview's ts. */
+const checklistRef = z.object({ channel: z.string(), ts: z.string().nullable() }).strict();
+
+/** Open items of one section, as a reminder lists them (src/domain/timeline.ts openInSections). */
+const openSection = z
+  .object({
+    title: z.string(),
+    /** The thread message that shows the section, to link to; null when not posted. */
+    ts: z.string().nullable(),
+    items: z.array(z.object({ label: z.string(), assignee: z.string().nullable(), due: z.string().nullable() }).strict()),
+    more: z.number().int().min(0),
+  })
+  .strict();
+
+/** A probe's latest result, as a decision point or a hold's end shows it. */
+const probeLine = z
+  .object({ label: z.string(), status: z.enum(['pass', 'fail', 'error', 'interrupted', 'running', 'never']), summary: z.string().nullable(), at: z.string().nullable() })
+  .strict();
+
+/**
+ * Issue 11. A reminder in the checklist's thread: a timeline entry (`T-5m`: what that moment asks, what is still open
+ * in the sections it concerns, the people who must act), items still open at their due time, or a ramp step's hold
+ * that is over. Sent late (the bot was down), it says when it was due.
+ */
+const reminder = z
+  .object({
+    kind: z.literal('reminder'),
+    variant: z.enum(['timeline', 'item-due', 'hold']),
+    release: z.string().min(1),
+    /** Where in the timeline: `T-5m`. */
+    offset: z.string(),
+    /** What the moment asks, as the template says it (plain text); for a hold, the step that was held. */
+    say: z.string(),
+    dueAt: z.string(),
+    late: z.boolean(),
+    open: z.array(openSection),
+    /** Sections with open items not listed. */
+    moreSections: z.number().int().min(0),
+    /** Users (U…) and user groups (S…) mentioned: the roles that must act and the assignees of what is listed. */
+    mentions: z.array(z.string()),
+    /** A hold's end: who ticked the step and when, the next step, and what to check first. */
+    hold: z
+      .object({ by: z.string().nullable(), at: z.string().nullable(), holdFor: z.string(), next: z.string().nullable(), checks: z.array(probeLine) })
+      .strict()
+      .optional(),
+    checklist: checklistRef,
+  })
+  .strict();
+
+/**
+ * A decision point (`T+2m: are canary metrics healthy?`): the question, the probes' latest results, and Continue /
+ * Roll back buttons for the decider (values: the promotion and the checkpoint reminder's id). Escalated (posted again,
+ * mentioning the escalation contacts) when unanswered after the template's delay.
+ */
+const checkpoint = z
+  .object({
+    kind: z.literal('checkpoint'),
+    release: z.string().min(1),
+    promotionId: z.string(),
+    /** The checkpoint reminder the buttons answer. */
+    checkpointId: z.string(),
+    offset: z.string(),
+    say: z.string(),
+    dueAt: z.string(),
+    late: z.boolean(),
+    continueLabel: z.string(),
+    rollbackLabel: z.string(),
+    deciders: z.array(z.string()),
+    /** The entry's `mention` roles: told, not asked (users and groups). */
+    cc: z.array(z.string()).optional(),
+    probes: z.array(probeLine),
+    /** Set on the escalation: how long it went unanswered, and who else is called. */
+    escalation: z.object({ after: z.string(), contacts: z.array(z.string()) }).strict().optional(),
+    checklist: checklistRef,
+  })
+  .strict();
+
+/** A decision point's answer, in the thread (broadcast: the channel sees the call). */
+const checkpointAnswered = z
+  .object({
+    kind: z.literal('checkpoint-answered'),
+    release: z.string().min(1),
+    offset: z.string(),
+    answer: z.enum(['continue', 'rollback']),
+    /** The button's words, as the template named them. */
+    label: z.string(),
+    by: z.string(),
+    at: z.string(),
+    /** What it did: the rollback stage started, reminders cancelled... (plain text). */
+    effect: z.string().nullable(),
+  })
+  .strict();
+
+/** The window was scheduled or moved: in the thread (broadcast) and in each stakeholder channel. */
+const windowScheduled = z
+  .object({
+    kind: z.literal('window-scheduled'),
+    release: z.string().min(1),
+    templateName: z.string(),
+    by: z.string(),
+    start: z.string(),
+    end: z.string(),
+    t0: z.string(),
+    /** The window it replaces, when it was moved. */
+    previous: z.object({ start: z.string(), end: z.string() }).strict().nullable(),
+    /** The first reminders ahead: offset and when. */
+    next: z.array(z.object({ offset: z.string(), at: z.string(), what: z.string() }).strict()),
+    checklist: checklistRef,
+  })
+  .strict();
+
 /** Every kind: one member per kind (and one renderer per kind in src/slack/message-kinds.ts, or the build fails). */
-export const OUTBOX_MESSAGE = z.discriminatedUnion('kind', [abortNotice, dispatchStarted, dispatchFailed, approvalsVoided, decisionAnnouncement, probeEvidence]);
+export const OUTBOX_MESSAGE = z.discriminatedUnion('kind', [abortNotice, dispatchStarted, dispatchFailed, approvalsVoided, decisionAnnouncement, probeEvidence, reminder, checkpoint, checkpointAnswered, windowScheduled]);
 
 /** One post: its kind and that kind's data, e.g. `{ kind: 'abort-notice', release: 'v1.50', ... }`. */
 export type OutboxMessage = z.infer<typeof OUTBOX_MESSAGE>;

@@ -50,3 +50,9 @@ export function messageLink(channelId: string, ts: string): string {
 export function plainText(mrkdwn: string): string {
   return mrkdwn.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
+
+/** A time shown in each reader's own time zone (`<!date^…>`), with a UTC fallback for clients that cannot. */
+export function slackDate(at: Date, format = '{date_short_pretty} {time}'): string {
+  const fallback = at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
+}

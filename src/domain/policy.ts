@@ -10,7 +10,7 @@ import type { Promotion } from './promotion.js';
  * only by reading user groups through Slack, which the services do inside the change (src/services/approvals.ts,
  * decisions.ts), so that the check and the decision see the same state; they refuse and say who can.
  */
-export type Act = 'tick' | 'choose' | 'fill' | 'mark-not-applicable' | 'run-check' | 'approve' | 'decide' | 'complete';
+export type Act = 'tick' | 'choose' | 'fill' | 'mark-not-applicable' | 'run-check' | 'assign' | 'approve' | 'decide' | 'complete';
 
 export type Verdict = { allowed: true } | { allowed: false; why: string };
 
@@ -22,6 +22,8 @@ export function mayAct(_promotion: Promotion, _userId: string, act: Act): Verdic
     case 'mark-not-applicable':
     // Running a probe is working the checklist: whoever may tick the item may ask the bot to check it.
     case 'run-check':
+    // Saying who does a step is working the checklist too (src/services/assign.ts).
+    case 'assign':
       return { allowed: true };
     // Checked by the services against the template's roles and the groups' members at the moment of the click.
     case 'approve':

@@ -33,6 +33,14 @@ export interface Promotion {
   endedBy: string | null;
   endReason: string | null;
   version: number;
+  /** The maintenance window once scheduled (issue 11): when it opens and ends, and T0, the offsets' zero. */
+  window?: PromotionWindow | null;
+}
+
+export interface PromotionWindow {
+  start: Date;
+  end: Date;
+  t0: Date;
 }
 
 export interface ItemState {
@@ -44,6 +52,8 @@ export interface ItemState {
   note: string | null;
   by: string | null;
   at: Date | null;
+  /** Who the item is assigned to (a Slack user id), null when nobody is; shown while the item is open. */
+  assignee: string | null;
 }
 
 /** The latest entry of a promotion's audit trail: the overview's "last activity". */

@@ -208,3 +208,20 @@ export function parseProbeClick(body: unknown, action: unknown): ProbeClick {
   if (!ref) throw new BadPayload('check button value');
   return { ...target(body, ref.promotionId), id: ref.id, blockId: a.block_id, actionTs: a.action_ts };
 }
+
+/**
+ * A decision point's Continue / Roll back (value: promotion|checkpoint reminder id). The post is a one-off thread reply,
+ * not one of the checklist's live messages, so the click names no message to check.
+ */
+export interface CheckpointClick extends ClickTarget {
+  checkpointId: string;
+  blockId: string;
+  actionTs: string;
+}
+
+export function parseCheckpointClick(body: unknown, action: unknown): CheckpointClick {
+  const a = parse(buttonAction, action, 'decision point button');
+  const ref = parseRefValue(a.value);
+  if (!ref || !isPromotionId(ref.id)) throw new BadPayload('decision point button value');
+  return { ...clickTarget(body, ref.promotionId), messageTs: undefined, checkpointId: ref.id, blockId: a.block_id, actionTs: a.action_ts };
+}

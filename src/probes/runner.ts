@@ -248,7 +248,7 @@ export class ProbeRunner {
           cloudwatch: spec.type.startsWith('cloudwatch') ? this.cloudwatch() : undefined,
           now: clock(),
           release: promotion.release,
-          window: null,
+          window: promotion.window ? { start: promotion.window.start, end: promotion.window.end } : null,
           log: log.child({ probe: spec.type, item: run.itemId, run: run.runId }),
         };
         if (!family) {

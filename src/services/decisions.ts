@@ -14,6 +14,7 @@ import { enqueue } from '../store/outbox.js';
 import { endPromotion, findActive, getPromotion, loadView, setStage } from '../store/promotions.js';
 import { roleMembers } from './approvals.js';
 import { commitChange, type ChangeScope } from './change.js';
+import { cancelReminders } from './reminders.js';
 import type { Deps } from './deps.js';
 import { assertActive } from './guard.js';
 import { showChange } from './show.js';
@@ -158,6 +159,8 @@ export async function decideNoGo(
     if (locked.stage === 'go' || locked.stage === 'rolling-back') throw new UserError('GO was already decided for this promotion: a NO-GO can no longer be recorded. Roll back or abort instead.', 'already_decided');
     const seq = await appendDecision(q, { promotionId: locked.id, decision: 'no-go', by: input.userId, at: now, reason, newDate: input.newDate, approvals: {} });
     await setStage(q, locked.id, 'no-go');
+    // The window is off: its reminders would nag about a deployment that is not happening. The new date is scheduled anew.
+    await cancelReminders(scope, input.userId, 'NO-GO: schedule the new window to plan its reminders');
     await announce(scope, `decision:${locked.id}:${seq}`, { decision: 'no-go', by: input.userId, reason, newDate: input.newDate });
     return { action: 'decision.no_go', data: { reason, new_date: input.newDate } };
   });
@@ -186,6 +189,7 @@ export async function completePromotion(deps: Deps, input: DecideInput): Promise
     }
     await endPromotion(q, locked.id, { status: 'completed', by: input.userId, reason: 'completed', at: now });
     await releaseEnvironment(q, locked, input.userId, 'completed', now);
+    await cancelReminders(scope, input.userId, 'the promotion was completed');
     // A promotion completes once (it ends here), so its id alone keys the announcement.
     await announce(scope, `completed:${locked.id}`, { decision: 'completed', by: input.userId, reason: null, newDate: null });
     return { action: 'promotion.completed', data: { approvals: approvalsAt(view, records, 'after-deploy') } };

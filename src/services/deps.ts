@@ -7,6 +7,9 @@ import { UserError } from '../errors.js';
 import type { ClickIntake } from './intake.js';
 import type { ProbeRunner } from '../probes/runner.js';
 
+/** What a Slack user id names (`SlackPort.userKind`). */
+export type UserKind = 'person' | 'bot' | 'gone';
+
 /** Where a one-off post stands: posted, still to be posted (once, by the outbox's sweep), or refused by Slack for good. */
 export type PostOutcome = 'posted' | 'pending' | 'failed';
 
@@ -42,6 +45,11 @@ export interface SlackPort {
   homesChanged?(promotionId: string): void;
   /** The members of a user group (cached for a while); `GroupsUnavailable` on plans without user groups. */
   groupMembers(groupId: string): Promise<string[]>;
+  /**
+   * What a user id names, for assigning work to it (users.info, cached): a person, a bot (or app user), or nobody
+   * (no such user, or deactivated: 'gone'); undefined when Slack could not be asked. Optional: fakes may leave it out.
+   */
+  userKind?(userId: string): Promise<UserKind | undefined>;
   /**
    * How a template's checklist is cut into thread messages (indexes of its sections, message by message), each
    * within Slack's limits however the checklist is filled in. Depends on the template alone: planned once, at start.

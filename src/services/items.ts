@@ -7,7 +7,11 @@ import { findItem, itemKind } from '../domain/template.js';
 import { getItemState, transitionItems, writeItemState } from '../store/promotions.js';
 import type { ClickPayload } from '../store/click-intake.js';
 import { claimItemsInOrder } from '../store/item-order.js';
-import { commitChange, type Change } from './change.js';
+import { commitChange, type Change, type ChangeScope } from './change.js';
+import { endHold, startHold } from './reminders.js';
+import { heldBy } from '../domain/timeline.js';
+import { parseDuration } from '../domain/offsets.js';
+import { slackDate } from '../domain/mrkdwn.js';
 import type { Deps } from './deps.js';
 import { voidApprovalsBoundTo } from './approvals.js';
 
@@ -21,6 +25,31 @@ function assertOpen(promotion: Promotion, itemIds: readonly string[], inputId?: 
     const found = findItem(promotion.template, id);
     const why = found && whyClosed(promotion.stage, found.section, found.item);
     if (why) throw inputId ? new InputError(inputId, why, 'phase_closed') : new UserError(why, 'phase_closed');
+  }
+}
+
+/**
+ * Refuse to tick a ramp step while the hold after the step before it runs ("10% → monitor 30 minutes → 50%"), or in
+ * the same click as that step: the hold starts when the step before is ticked. Says when the hold ends.
+ */
+async function assertNotHeld(scope: ChangeScope, ticked: readonly string[]): Promise<void> {
+  const { q, promotion, now } = scope;
+  for (const id of ticked) {
+    const previous = heldBy(promotion.template, id);
+    if (!previous?.hold) continue;
+    const label = findItem(promotion.template, id)!.item.label;
+    if (ticked.includes(previous.id)) {
+      throw new UserError(`“${escLiteral(label)}” waits ${previous.hold.for} after “${escLiteral(previous.label)}”: tick that first; the hold starts then.`, 'held');
+    }
+    const was = await getItemState(q, promotion.id, previous.id);
+    if (was?.state !== 'done' || !was.at) continue;
+    const until = new Date(was.at.getTime() + parseDuration(previous.hold.for));
+    if (until.getTime() > now.getTime()) {
+      throw new UserError(
+        `“${escLiteral(label)}” is held: the ${previous.hold.for} hold after “${escLiteral(previous.label)}” ends at ${slackDate(until)}. The thread is told when it is over, with what to check first.`,
+        'held',
+      );
+    }
   }
 }
 
@@ -83,15 +112,20 @@ export function toggleChecks(deps: Deps, input: ToggleInput): Promise<{ changed:
  * only where they are in that state now (a delta applied twice changes nothing).
  */
 export function toggleChange(click: { userId: string; actionTs: string; ticked: readonly string[]; unticked: readonly string[] }): Change {
-  return async ({ q, promotion, now }) => {
+  return async (scope) => {
+    const { q, promotion, now } = scope;
     const checks = checkItemIds(promotion.template);
     const wantTicked = click.ticked.filter((id) => checks.has(id));
     const wantUnticked = click.unticked.filter((id) => checks.has(id));
     assertOpen(promotion, [...wantTicked, ...wantUnticked]);
+    await assertNotHeld(scope, wantTicked);
     const current = await claimItemsInOrder(q, promotion.id, [...wantTicked, ...wantUnticked], click.actionTs);
     const ticked = await transitionItems(q, promotion.id, wantTicked.filter((id) => current.has(id)), 'open', 'done', click.userId, now);
     const unticked = await transitionItems(q, promotion.id, wantUnticked.filter((id) => current.has(id)), 'done', 'open', click.userId, now);
     if (ticked.length === 0 && unticked.length === 0) return null;
+    // A ramp step ticked starts its hold (the next step waits, its end is reminded); unticked, the hold is off.
+    for (const id of ticked) await startHold(scope, click.userId, id);
+    for (const id of unticked) await endHold(scope, id);
     return { action: 'items.toggled', data: { ticked, unticked } };
   };
 }

@@ -10,6 +10,7 @@ import { takeLock, type EnvironmentLock } from '../store/locks.js';
 import { enqueue } from '../store/outbox.js';
 import { insertMessages, isStale, overviewTs } from '../store/messages.js';
 import { endPromotion, findActive, getPromotion, insertPromotion, listActive, loadView } from '../store/promotions.js';
+import { cancelReminders } from './reminders.js';
 import { commitChange } from './change.js';
 import { releaseEnvironment } from './decisions.js';
 import { CannotPost, type Deps, type PostOutcome } from './deps.js';
@@ -169,9 +170,11 @@ function abortById(
   reason: string,
   opts: { refuseEnded?: () => Error; notice?: boolean } = {},
 ): Promise<{ changed: boolean }> {
-  return commitChange(deps, { promotionId: id, actor: userId, refuseEnded: opts.refuseEnded }, async ({ q, promotion, now }) => {
+  return commitChange(deps, { promotionId: id, actor: userId, refuseEnded: opts.refuseEnded }, async (scope) => {
+    const { q, promotion, now } = scope;
     await endPromotion(q, id, { status: 'aborted', by: userId, reason, at: now });
     await releaseEnvironment(q, promotion, userId, 'aborted', now);
+    await cancelReminders(scope, userId, 'the promotion was aborted');
     if (opts.notice) {
       const thread = await overviewTs(q, id);
       await enqueue(

@@ -3,6 +3,7 @@ import { dispatchFailed, dispatchStarted } from '../../blocks/dispatch.js';
 import { approvalsVoided, decisionAnnouncement } from '../../blocks/announcements.js';
 import { abortNotice } from '../../blocks/replies.js';
 import { probeEvidence } from '../../blocks/probes.js';
+import { checkpoint, checkpointAnswered, reminder, windowScheduled } from '../../blocks/timeline.js';
 import type { MessageKind, MessageOf, OutboxMessage } from '../domain/message-kinds.js';
 
 /**
@@ -18,6 +19,10 @@ export const RENDER_MESSAGE: MessageRenderers = {
   'approvals-voided': approvalsVoided,
   'decision-announcement': decisionAnnouncement,
   'probe-evidence': probeEvidence,
+  reminder,
+  checkpoint,
+  'checkpoint-answered': checkpointAnswered,
+  'window-scheduled': windowScheduled,
 };
 
 /** What a post shows, rendered from its kind and data when it is sent (src/slack/outbox.ts). */

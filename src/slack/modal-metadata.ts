@@ -12,6 +12,8 @@ const channel = z.string().min(1);
 
 export const fieldModalMetadata = z.object({ promotion, item: z.string().min(1), channel }).strict();
 export const naModalMetadata = z.object({ promotion, section: z.string().min(1), channel }).strict();
+/** The assign modal: which section of which promotion (its items are read again when it is submitted). */
+export const assignModalMetadata = z.object({ promotion, section: z.string().min(1), channel }).strict();
 
 /** The reject modal: which approval of which promotion. */
 export const rejectModalMetadata = z.object({ promotion, approval: z.string().min(1), channel }).strict();
@@ -21,7 +23,11 @@ export const noGoModalMetadata = z.object({ promotion, channel }).strict();
 export type FieldModalMetadata = z.infer<typeof fieldModalMetadata>;
 export type RejectModalMetadata = z.infer<typeof rejectModalMetadata>;
 export type NoGoModalMetadata = z.infer<typeof noGoModalMetadata>;
+/** The Schedule window modal: which promotion. */
+export const scheduleModalMetadata = z.object({ promotion, channel }).strict();
+export type ScheduleModalMetadata = z.infer<typeof scheduleModalMetadata>;
 export type NaModalMetadata = z.infer<typeof naModalMetadata>;
+export type AssignModalMetadata = z.infer<typeof assignModalMetadata>;
 
 /**
  * Modals opened by an older version carried short keys (`p`, `i`, `s`, `c`, and a copy of the field spec).
@@ -35,8 +41,10 @@ const legacy = {
 export const MODAL_METADATA = {
   field: z.union([fieldModalMetadata, legacy.field]),
   na: z.union([naModalMetadata, legacy.na]),
+  assign: assignModalMetadata,
   reject: rejectModalMetadata,
   noGo: noGoModalMetadata,
+  schedule: scheduleModalMetadata,
 };
 
 export function writeMetadata<T>(schema: z.ZodType<T>, value: T): string {

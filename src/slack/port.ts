@@ -5,7 +5,7 @@ import type { Home } from '../domain/home.js';
 import type { Template } from '../domain/template.js';
 import { DatabaseUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { CannotPost, DisplayBehind, DisplayBroken, GroupsUnavailable, type HomeView, type PostOutcome, type SlackPort } from '../services/deps.js';
+import { CannotPost, DisplayBehind, DisplayBroken, GroupsUnavailable, type HomeView, type PostOutcome, type SlackPort, type UserKind } from '../services/deps.js';
 import type { Db } from '../store/db.js';
 import { enqueue, type OutboxPost } from '../store/outbox.js';
 import { slackErrorCode, TERMINAL_ERRORS, type Publisher } from './publisher.js';
@@ -20,6 +20,8 @@ export const HOME_PUBLISHES = Object.freeze({ perMinute: 100, burst: 10 });
 export const GROUP_READS = Object.freeze({ perMinute: 20, burst: 3 });
 /** How long a group's members are taken as known. */
 export const GROUP_TTL_MS = 5 * 60_000;
+/** How long what a user id names (a person, a bot) is taken as known. */
+export const USER_KIND_TTL_MS = 10 * 60_000;
 
 export interface SlackPortDeps {
   db: Db;
@@ -46,6 +48,7 @@ export class SlackAdapter implements SlackPort {
   private readonly homes: RateBudget;
   private readonly groupReads: RateBudget;
   private readonly groups = new Map<string, { users: string[]; at: number }>();
+  private readonly userKinds = new Map<string, { kind: UserKind; at: number }>();
   /** Promotions whose people's Homes are to be published again, and the background run doing it. */
   private readonly homesDue = new Set<string>();
   private homesRun: Promise<void> | undefined;
@@ -130,6 +133,30 @@ export class SlackAdapter implements SlackPort {
   /** blocks/layout.ts sizes each section by rendering it as the publisher will (renderSectionsMessage). */
   layout(template: Template): number[][] {
     return planMessages(template);
+  }
+
+  /**
+   * users.info (Tier 4; assigning an item is rare, so no budget of its own): a 429 or any other failure is logged and
+   * answers undefined, and the caller goes by the id's shape alone.
+   */
+  async userKind(userId: string): Promise<UserKind | undefined> {
+    const now = this.deps.publisher.time.now();
+    const cached = this.userKinds.get(userId);
+    if (cached && now - cached.at < USER_KIND_TTL_MS) return cached.kind;
+    let kind: UserKind;
+    try {
+      const r = await this.deps.client.users.info({ user: userId });
+      const u = r.user;
+      kind = !u || u.deleted ? 'gone' : u.is_bot || u.is_app_user || u.id === 'USLACKBOT' ? 'bot' : 'person';
+    } catch (err) {
+      if (slackErrorCode(err) !== 'user_not_found') {
+        this.deps.log.warn({ err, userId }, 'could not read a user');
+        return undefined;
+      }
+      kind = 'gone';
+    }
+    this.userKinds.set(userId, { kind, at: this.deps.publisher.time.now() });
+    return kind;
   }
 
   async groupMembers(groupId: string): Promise<string[]> {

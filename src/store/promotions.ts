@@ -23,10 +23,13 @@ interface PromotionRow {
   ended_by: string | null;
   end_reason: string | null;
   version: number;
+  window_start: Date | null;
+  window_end: Date | null;
+  t0: Date | null;
 }
 
 const COLUMNS =
-  'id, release, template_id, template, channel_id, team_id, status, stage, environment, requested_by, created_at, ended_at, ended_by, end_reason, version';
+  'id, release, template_id, template, channel_id, team_id, status, stage, environment, requested_by, created_at, ended_at, ended_by, end_reason, version, window_start, window_end, t0';
 
 function toPromotion(r: PromotionRow): Promotion {
   return {
@@ -45,6 +48,7 @@ function toPromotion(r: PromotionRow): Promotion {
     endedBy: r.ended_by,
     endReason: r.end_reason,
     version: r.version,
+    window: r.window_start && r.window_end && r.t0 ? { start: new Date(r.window_start), end: new Date(r.window_end), t0: new Date(r.t0) } : null,
   };
 }
 
@@ -123,17 +127,21 @@ interface ItemRow {
   note: string | null;
   by_user: string | null;
   at: Date | null;
+  assignee: string | null;
 }
 
+/** The columns an ItemRow is read from. */
+const ITEM_COLUMNS = 'item_id, state, value, note, by_user, at, assignee';
+
 function toItemState(r: ItemRow): ItemState {
-  return { itemId: r.item_id, state: r.state, value: r.value, note: r.note, by: r.by_user, at: r.at ? new Date(r.at) : null };
+  return { itemId: r.item_id, state: r.state, value: r.value, note: r.note, by: r.by_user, at: r.at ? new Date(r.at) : null, assignee: r.assignee ?? null };
 }
 
 /** A promotion with every item's state, its latest audit event and where its messages are: what messages render. */
 export async function loadView(q: Queryable, id: string): Promise<PromotionView | undefined> {
   const promotion = await getPromotion(q, id);
   if (!promotion) return undefined;
-  const r = await q.query<ItemRow>('SELECT item_id, state, value, note, by_user, at FROM item_states WHERE promotion_id = $1', [id]);
+  const r = await q.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM item_states WHERE promotion_id = $1`, [id]);
   const [lastEvent, messages, approvals, decisions] = [await lastAuditEvent(q, id), await listMessages(q, id), await listApprovals(q, id), await listDecisions(q, id)];
   const sections = promotion.template.sections;
   const links: MessageLinks = {
@@ -147,7 +155,7 @@ export async function loadView(q: Queryable, id: string): Promise<PromotionView 
 /** The states of some items of a promotion (under the caller's lock when it is about to change them). */
 export async function getItemStates(q: Queryable, promotionId: string, itemIds: readonly string[]): Promise<Map<string, ItemState>> {
   const r = await q.query<ItemRow>(
-    'SELECT item_id, state, value, note, by_user, at FROM item_states WHERE promotion_id = $1 AND item_id = ANY($2::text[])',
+    `SELECT ${ITEM_COLUMNS} FROM item_states WHERE promotion_id = $1 AND item_id = ANY($2::text[])`,
     [promotionId, itemIds],
   );
   return new Map(r.rows.map((row) => [row.item_id, toItemState(row)]));
@@ -155,7 +163,7 @@ export async function getItemStates(q: Queryable, promotionId: string, itemIds: 
 
 export async function getItemState(q: Queryable, promotionId: string, itemId: string): Promise<ItemState | undefined> {
   const r = await q.query<ItemRow>(
-    'SELECT item_id, state, value, note, by_user, at FROM item_states WHERE promotion_id = $1 AND item_id = $2',
+    `SELECT ${ITEM_COLUMNS} FROM item_states WHERE promotion_id = $1 AND item_id = $2`,
     [promotionId, itemId],
   );
   return r.rows[0] && toItemState(r.rows[0]);
@@ -184,8 +192,11 @@ export async function transitionItems(
   return r.rows.map((row) => row.item_id).sort();
 }
 
-/** Write an item's whole state (fields, choices, not-applicable), under the caller's promotion lock. */
-export async function writeItemState(q: Queryable, promotionId: string, s: ItemState): Promise<void> {
+/**
+ * Write an item's whole state (fields, choices, not-applicable), under the caller's promotion lock. The assignee is
+ * not part of it: it stays as it is (`setAssignee` changes it).
+ */
+export async function writeItemState(q: Queryable, promotionId: string, s: Omit<ItemState, 'assignee'>): Promise<void> {
   await q.query(
     'UPDATE item_states SET state = $3, value = $4, note = $5, by_user = $6, at = $7 WHERE promotion_id = $1 AND item_id = $2',
     [promotionId, s.itemId, s.state, s.value, s.note, s.by, s.at],

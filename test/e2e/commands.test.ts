@@ -169,7 +169,9 @@ describe('/promote subcommands', () => {
     expect(notice).toMatchObject({ channel: CHANNEL, thread_ts: promo.overview.ts });
     expect(String(notice.reply_broadcast)).toBe('true');
     expect(String(notice.text)).toContain('<@U0DAN> aborted promotion *v2.1*');
-    expect(String(notice.text)).toContain('staging CI is red &lt;@U0ALL&gt;');
+    // Slack sends a mention in the reason wrapped (manifest: should_escape): kept as typed, never a ping.
+    expect(String(notice.text)).toContain('staging CI is red @U0ALL');
+    expect(String(notice.text)).not.toContain('<@U0ALL>');
     for (const m of promo.thread) expect(m.blocks.some((b) => b.type === 'actions')).toBe(false);
     expect(await answer(h, h.command('list'))).not.toContain('v2.1');
     // The same command again (a redelivery, or a second person) ends nothing and posts nothing.

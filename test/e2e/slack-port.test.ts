@@ -38,7 +38,7 @@ describe('the Slack port', () => {
 
   it('publishes an App Home view', async () => {
     const slack = await begin();
-    await slack.publishHome('U0A', { userId: 'U0A', pending: [], active: [], decisions: [] });
+    await slack.publishHome('U0A', { userId: 'U0A', pending: [], assigned: [], active: [], decisions: [] });
     expect(h.fake.views().filter((v) => v.method === 'views.publish' && v.user_id === 'U0A')).toHaveLength(1);
   });
 

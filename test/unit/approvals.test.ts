@@ -68,7 +68,7 @@ function promotion(t: Template, stage: PromotionStage = 'preparing'): Promotion 
   };
 }
 
-const done = (itemId: string, value: string | null = null): ItemState => ({ itemId, state: 'done', value, note: null, by: 'U0X', at: new Date(0) });
+const done = (itemId: string, value: string | null = null): ItemState => ({ itemId, state: 'done', value, note: null, by: 'U0X', at: new Date(0), assignee: null });
 const members = (users: string[], groups: Record<string, string[]> = {}): RoleMembers => ({
   users: new Set(users),
   groups: new Map(Object.entries(groups).map(([g, m]) => [g, new Set(m)])),

@@ -21,6 +21,7 @@ const SAMPLES: { [A in AuditAction]: AuditData<A> } = {
     ],
   },
   'section.applicable': { section: 'rollback', items: [{ item: 'restore-rds', kind: 'check', before: { state: 'na', value: null, note: 'no schema change' } }] },
+  'item.assigned': { item: 'smoke', before: 'U0BOB', after: 'U0CAROL' },
   'approval.given': { approval: 'dba', role: 'dba', fingerprint: 'f1', bound: { 'commit-sha': 'abc1234' } },
   'approval.rejected': { approval: 'security', role: 'security', fingerprint: 'f1', bound: {}, reason: 'pen test pending' },
   'approval.withdrawn': { approval: 'security', role: 'security', fingerprint: 'f1', was: 'reject' },
@@ -34,6 +35,12 @@ const SAMPLES: { [A in AuditAction]: AuditData<A> } = {
   'lock.released': { environment: 'production', why: 'completed' },
   'probe.started': { runs: [{ item: 'no-locks', run: '00000000-0000-4000-8000-000000000001' }] },
   'probe.ran': { item: 'ci-green', run: '00000000-0000-4000-8000-000000000001', status: 'pass', summary: 'run 42 on main succeeded', duration_ms: 1200, effect: 'ticked', records: { 'run-id': '42' } },
+  'window.scheduled': { start: '2026-11-24T02:00:00.000Z', end: '2026-11-24T06:00:00.000Z', t0: '2026-11-24T02:30:00.000Z', previous: null, reminders: 9 },
+  'reminder.sent': { reminder: '00000000-0000-4000-8000-000000000002', kind: 'timeline', offset: 'T-5m', due_at: '2026-11-24T01:55:00.000Z', late: false },
+  'reminder.skipped': { reminder: '00000000-0000-4000-8000-000000000002', kind: 'timeline', offset: 'T+1h', due_at: '2026-11-24T03:00:00.000Z', why: 'superseded by T+2h' },
+  'reminders.cancelled': { count: 4, why: 'aborted' },
+  'checkpoint.answered': { checkpoint: '00000000-0000-4000-8000-000000000003', offset: 'T+2m', answer: 'rollback' },
+  'hold.started': { item: 'ramp-10', until: '2026-11-24T03:00:00.000Z' },
 };
 
 const event = <A extends AuditAction>(action: A): AuditEvent => ({ action, data: SAMPLES[action] }) as AuditEvent;
@@ -56,6 +63,8 @@ describe('audit events', () => {
       'U0DAN marked section rollback not applicable (2 items: restore-rds, restore-tested): no schema change in this release',
     );
     expect(describeEvent('U0DAN', event('section.applicable'))).toBe('U0DAN made section rollback applicable again (1 item: restore-rds)');
+    expect(describeEvent('U0DAN', event('item.assigned'))).toBe('U0DAN assigned smoke to U0CAROL (was U0BOB)');
+    expect(describeEvent('U0DAN', { action: 'item.assigned', data: { item: 'smoke', before: 'U0BOB', after: null } })).toBe('U0DAN unassigned smoke (was U0BOB)');
     expect(describeEvent('U0DBA1', event('approval.given'))).toBe('U0DBA1 approved dba for commit-sha="abc1234"');
     expect(describeEvent('U0BOT', event('approval.voided'), { itemLabel: () => 'Commit SHA' })).toBe(
       'U0BOT made void 2 approvals of dba (U0DBA1, U0DBA2): Commit SHA changed from "abc1234" to "def5678"',

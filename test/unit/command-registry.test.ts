@@ -17,6 +17,8 @@ const WRONG_INPUT: Record<string, string> = {
   abort: 'abort',
   complete: 'complete v1.50 now',
   check: 'check v1.50 gates now',
+  schedule: 'schedule v1.50',
+  assign: 'assign v1.50 backup @alice',
   locks: 'locks all',
   templates: 'templates all',
 };

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { homeView, HOME_CAPS } from '../../blocks/home.js';
 import { promote } from '../../commands/index.js';
 import type { ApprovalRecord, RoleMembers } from '../../src/domain/approvals.js';
-import { concernedBy, homeOf, type Home, type HomeDecision, type HomePromotion, type HomeSource, type PendingApproval } from '../../src/domain/home.js';
+import { concernedBy, homeOf, type Home, type HomeAssignment, type HomeDecision, type HomePromotion, type HomeSource, type PendingApproval } from '../../src/domain/home.js';
 import type { Promotion, PromotionView } from '../../src/domain/promotion.js';
 import { templateSchema, type Template } from '../../src/domain/template.js';
 import { ACTION, refValue } from '../../src/ids.js';
@@ -92,24 +92,26 @@ describe('the Home view', () => {
   const pending: PendingApproval = { ...link, approvalId: 'a'.repeat(40), label: 'L'.repeat(75), roleLabel: 'R'.repeat(75), stage: 'after-deploy', approved: 9, required: 10, voidReason: '<&>'.repeat(200) };
   const active: HomePromotion = { ...link, stage: 'rolling-back', environment: 'e'.repeat(40), parts: ['started', 'approved', 'rejected', 'decider'], startedBy: 'U0ALICE', startedAt: new Date() };
   const decision: HomeDecision = { ...link, decision: 'no-go', by: 'U0DAVE', at: new Date(), reason: '&'.repeat(500), newDate: '2026-02-01' };
+  const assigned: HomeAssignment = { ...link, itemId: 'i'.repeat(40), label: '&'.repeat(200), sectionTitle: '<'.repeat(200), sectionTs: '1700000000.000200' };
 
   it('stays within Slack limits with the longest lists, saying how many more', () => {
-    const worst: Home = { userId: 'U1', pending: Array(200).fill(pending), active: Array(200).fill(active), decisions: Array(200).fill(decision) };
+    const worst: Home = { userId: 'U1', pending: Array(200).fill(pending), assigned: Array(200).fill(assigned), active: Array(200).fill(active), decisions: Array(200).fill(decision) };
     const view = homeView(worst);
     expect(homeProblems(view)).toEqual([]);
     expect(view.blocks.length).toBeLessThanOrEqual(100);
     const text = JSON.stringify(view.blocks);
     expect(text).toContain(`…and ${200 - HOME_CAPS.pending} more`);
+    expect(text).toContain(`…and ${200 - HOME_CAPS.assigned} more`);
     expect(text).toContain(`…and ${200 - HOME_CAPS.active} more`);
     expect(text).toContain(`…and ${200 - HOME_CAPS.decisions} more`);
   });
 
   it('puts pending approvals first, each with the checklist panel\'s Approve button', () => {
-    const view = homeView({ userId: 'U1', pending: [pending], active: [active], decisions: [decision] });
+    const view = homeView({ userId: 'U1', pending: [pending], assigned: [], active: [active], decisions: [decision] });
     expect(homeProblems(view)).toEqual([]);
     expect(view.blocks[1]).toMatchObject({ type: 'section', text: { text: expect.stringContaining('Waiting for your approval') } });
     expect(view.blocks[2]).toMatchObject({ accessory: { type: 'button', action_id: ACTION.approve, value: refValue(ID, 'a'.repeat(40)) } });
-    expect(homeView({ userId: 'U1', pending: [], active: [], decisions: [] }).blocks.length).toBe(6);
+    expect(homeView({ userId: 'U1', pending: [], assigned: [], active: [], decisions: [] }).blocks.length).toBe(8);
   });
 });
 

@@ -68,7 +68,7 @@ describe('the overview', () => {
     );
     expect(text).toContain('*Before GO:* 3 open in 2 sections:');
     // A role with nobody named still says whose it is.
-    const done = (itemId: string): ItemState => ({ itemId, state: 'done', value: null, note: null, by: 'U0BOB', at: new Date(0) });
+    const done = (itemId: string): ItemState => ({ itemId, state: 'done', value: null, note: null, by: 'U0BOB', at: new Date(0), assignee: null });
     expect(mrkdwn(view([done('ci'), done('scan')]))).toContain('*Next:* Plan · 1 open · QA lead');
   });
 

@@ -37,7 +37,7 @@ const template: Template = {
 };
 const section = (id: string) => template.sections.find((s) => s.id === id)!;
 const item = (id: string) => template.sections.flatMap((s) => s.items).find((i) => i.id === id)!;
-const state = (itemId: string, s: ItemState['state'], value: string | null = null): ItemState => ({ itemId, state: s, value, note: null, by: 'U1', at: new Date(0) });
+const state = (itemId: string, s: ItemState['state'], value: string | null = null): ItemState => ({ itemId, state: s, value, note: null, by: 'U1', at: new Date(0), assignee: null });
 
 function view(states: ItemState[], stage: PromotionView['promotion']['stage'] = 'preparing'): PromotionView {
   return {

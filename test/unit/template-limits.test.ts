@@ -105,16 +105,16 @@ function randomRaw(spec: FieldSpec, next: () => number): string {
 
 type StateOf = (item: Item, index: number) => ItemState;
 
-const open = (item: Item): ItemState => ({ itemId: item.id, state: 'open', value: null, note: null, by: null, at: null });
+const open = (item: Item): ItemState => ({ itemId: item.id, state: 'open', value: null, note: null, by: null, at: null, assignee: null });
 
 function done(item: Item, value: (spec: FieldSpec) => string, by = LONG_USER): ItemState {
   const options = [...(item.choice?.options ?? [])].sort((a, b) => b.label.length - a.label.length);
   const v = item.field ? stored(item.field, value(item.field)) : (options[0]?.id ?? null);
-  return { itemId: item.id, state: 'done', value: v, note: null, by, at: AT };
+  return { itemId: item.id, state: 'done', value: v, note: null, by, at: AT, assignee: null };
 }
 
 function na(item: Item, reason: string, by = LONG_USER): ItemState {
-  return { itemId: item.id, state: 'na', value: null, note: reason, by, at: AT };
+  return { itemId: item.id, state: 'na', value: null, note: reason, by, at: AT, assignee: null };
 }
 
 const longReason = 'r'.repeat(NA_REASON_MAX);
@@ -140,6 +140,8 @@ interface Scenario {
 
 const SCENARIOS: Scenario[] = [
   { name: 'all open', status: 'active', state: () => open },
+  // An open item shows who it is assigned to (in its checkbox's description, or on its line).
+  { name: 'all open, each assigned to someone', status: 'active', state: () => (i) => ({ ...open(i), assignee: LONG_USER }) },
   { name: 'all done with the longest values', status: 'active', state: () => (i) => done(i, longestRaw) },
   { name: 'all not applicable with 200-character reasons', status: 'active', state: () => (i) => na(i, longReason) },
   {
@@ -159,7 +161,8 @@ const SCENARIOS: Scenario[] = [
     status: 'active',
     state: () => (i) => {
       const blocking = i.choice?.options.find((o) => o.blocks_go);
-      return blocking ? { itemId: i.id, state: 'done', value: blocking.id, note: null, by: LONG_USER, at: AT } : done(i, longestRaw);
+      // Not settled: it still shows whoever it is assigned to.
+      return blocking ? { itemId: i.id, state: 'done', value: blocking.id, note: null, by: LONG_USER, at: AT, assignee: LONG_USER } : done(i, longestRaw);
     },
   },
   ...[1, 2, 3, 42, 2024].map((seed) => ({ name: `random mix, seed ${seed}`, status: 'active' as const, state: () => randomStates(seed) })),

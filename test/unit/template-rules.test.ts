@@ -73,6 +73,9 @@ describe('the template rules', () => {
       'approvalIdsAreUnique',
       'bindsNameValues',
       'inputItemsExist',
+      'timelineNamesExist',
+      'holdsHaveANextStep',
+      'holdsAreOnCheckSteps',
     ]);
   });
 
@@ -341,5 +344,97 @@ describe('approvals, binds and on_go', () => {
     expect(issuesOf(broken((t) => ((t as WithApprovals).on_go = { dispatch: { ...dispatch, repo: 'platform' } })))).toMatchObject([
       { path: ['on_go', 'dispatch', 'repo'], message: 'must be owner/name, e.g. acme/platform' },
     ]);
+  });
+});
+
+describe('timeline entries, decision points and holds', () => {
+  /** The valid template with a decision point listing sections, shown in the channel, and a ramp of held steps. */
+  type Loose = Omit<Input, 'timeline' | 'sections'> & {
+    timeline: Array<Record<string, unknown> & { sections?: string[]; decision?: Record<string, unknown> & { escalate_to?: string[]; probes?: string[] } }>;
+    sections: Array<{ id: string; title: string; kind: string; items: Array<Record<string, unknown> & { hold?: { for: string; checks?: string[] } }> }>;
+  };
+  function withTimeline(change: (t: Loose) => void = () => undefined): Input {
+    const t = valid() as unknown as Loose;
+    t.timeline.push({
+      at: 'T+2m',
+      say: 'Canary healthy?',
+      sections: ['gates', 'deploy'],
+      channel: true,
+      decision: { continue: 'YES - Continue', rollback: 'NO - Rollback', escalate_after: '3m', escalate_to: ['on-call'], probes: ['ci-green'] },
+    });
+    t.sections.push({
+      id: 'ramp',
+      title: 'Ramp',
+      kind: 'deploy',
+      items: [
+        { id: 'ramp-10', label: '10%', hold: { for: '30m', checks: ['ci-green', 'deployed'] } },
+        { id: 'ramp-50', label: '50%', hold: { for: '1h' } },
+        { id: 'ramp-100', label: '100%' },
+      ],
+    });
+    change(t);
+    return t as unknown as Input;
+  }
+
+  it('accept sections, a decision point with probes and escalation contacts, and holds that check existing items', () => {
+    expect(issuesOf(withTimeline())).toEqual([]);
+    expect(checkRules(withTimeline())).toEqual([]);
+    const parsed = templateSchema.parse(withTimeline());
+    expect(parsed.timeline[2]).toMatchObject({ sections: ['gates', 'deploy'], channel: true, decision: { escalate_after: '3m', escalate_to: ['on-call'], probes: ['ci-green'] } });
+    expect(parsed.sections[2]!.items.map((i) => i.hold)).toEqual([{ for: '30m', checks: ['ci-green', 'deployed'] }, { for: '1h', checks: [] }, undefined]);
+  });
+
+  it('refuse a timeline entry naming a section that does not exist', () => {
+    expect(onlyIssue(RULES.timelineNamesExist, withTimeline((t) => (t.timeline[2]!.sections = ['gates', 'verify'])))).toEqual({
+      path: ['timeline', 2, 'sections', 1],
+      message: 'section "verify" does not exist',
+    });
+  });
+
+  it('refuse a timeline entry naming an item where a section belongs', () => {
+    expect(onlyIssue(RULES.timelineNamesExist, withTimeline((t) => (t.timeline[2]!.sections = ['ci-green'])))).toEqual({
+      path: ['timeline', 2, 'sections', 0],
+      message: 'section "ci-green" does not exist',
+    });
+  });
+
+  it('refuse a decision point showing the probe of an item that does not exist', () => {
+    expect(onlyIssue(RULES.timelineNamesExist, withTimeline((t) => (t.timeline[2]!.decision!.probes = ['ci-green', 'canary'])))).toEqual({
+      path: ['timeline', 2, 'decision', 'probes', 1],
+      message: 'item "canary" does not exist',
+    });
+  });
+
+  it('refuse a hold checking an item that does not exist', () => {
+    expect(onlyIssue(RULES.timelineNamesExist, withTimeline((t) => (t.sections[2]!.items[1]!.hold = { for: '1h', checks: ['canary'] })))).toEqual({
+      path: ['sections', 2, 'items', 1, 'hold', 'checks', 0],
+      message: 'item "canary" does not exist',
+    });
+  });
+
+  it.each([
+    ['the last item of a section of several', (t: Loose) => (t.sections[2]!.items[2]!.hold = { for: '10m' }), ['sections', 2, 'items', 2, 'hold']],
+    ['the only item of a section, followed by another section', (t: Loose) => (t.sections[1]!.items[0]!.hold = { for: '10m' }), ['sections', 1, 'items', 0, 'hold']],
+  ])('refuse a hold on %s', (_what, change, path) => {
+    expect(onlyIssue(RULES.holdsHaveANextStep, withTimeline(change))).toEqual({
+      path,
+      message: 'the last item of a section has no next step to hold back: put the hold on the step before',
+    });
+  });
+
+  it.each([
+    ['on a step with a probe', (t: Loose) => (t.sections[2]!.items[0]!.probe = { type: 'http', url: 'https://status.example.org/health' }), ['sections', 2, 'items', 0, 'hold'], 'a hold belongs on a ramp step a person ticks'],
+    ['holding back a field', (t: Loose) => (t.sections[2]!.items[1] = { id: 'ramp-50', label: '50%', field: { type: 'text' } }), ['sections', 2, 'items', 0, 'hold'], 'the step it holds back (ramp-50) must be one a person ticks'],
+  ])('refuse a hold %s (holdsAreOnCheckSteps)', (_what, change, path, message) => {
+    const issue = onlyIssue(RULES.holdsAreOnCheckSteps, withTimeline(change));
+    expect(issue.path).toEqual(path);
+    expect(issue.message).toContain(message);
+  });
+
+  it('refuse a decision point escalating to a role that is not defined (rolesAreDefined)', () => {
+    expect(onlyIssue(RULES.rolesAreDefined, withTimeline((t) => (t.timeline[2]!.decision!.escalate_to = ['on-call', 'dba'])))).toEqual({
+      path: ['timeline', 2, 'decision', 'escalate_to', 1],
+      message: 'role "dba" is not defined under roles',
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { slugSchema } from '../names.js';
 import { probeSpecSchema } from './probes.js';
-import { offsetSchema } from './timeline.js';
+import { holdSchema, offsetSchema } from './timeline.js';
 
 // Lengths are Slack's: an item label is a checkbox option's text (75 chars), a section title a header (150).
 
@@ -86,8 +86,10 @@ const itemSchema = z
     hint: z.string().max(75).optional(),
     field: fieldSpecSchema.optional(),
     choice: choiceSpecSchema.optional(),
-    /** When in the window this item is due (used by reminders). */
+    /** When in the window this item is due: still open then, it is called out in the thread. */
     at: offsetSchema.optional(),
+    /** A ramp step: after it is ticked, the next item waits this long (see holdSchema). */
+    hold: holdSchema,
     probe: probeSpecSchema.optional(),
   })
   .strict()

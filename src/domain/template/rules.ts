@@ -28,6 +28,12 @@ export interface ItemOutline {
   records: Located[];
   /** The ids of a choice's options marked `blocks_go: true`. */
   blocksGo: Located[];
+  /** A ramp step's hold: the items to check before the next step. */
+  holdChecks: Located[];
+  /** It has a probe, which can tick and untick it by itself. */
+  hasProbe: boolean;
+  /** Where its `hold` key is, if it has one. */
+  hold?: Located;
 }
 
 export interface SectionOutline {
@@ -41,6 +47,10 @@ export interface TimelineOutline {
   at?: Located;
   every?: Located;
   until?: Located;
+  /** The sections it lists the open items of. */
+  sections: Located[];
+  /** The items whose probe results a decision point shows. */
+  probes: Located[];
 }
 
 export interface Outline {
@@ -118,6 +128,9 @@ function readSection(section: unknown, si: number): SectionOutline {
         blocksGo: options
           .map((o, oi) => (keyOf(o, 'blocks_go') === true ? textAt(keyOf(o, 'id'), [...path, 'choice', 'options', oi, 'blocks_go']) : undefined))
           .filter(defined),
+        holdChecks: listAt(keyOf(keyOf(item, 'hold'), 'checks')).map((c, ci) => textAt(c, [...path, 'hold', 'checks', ci])).filter(defined),
+        hasProbe: keyOf(item, 'probe') !== undefined,
+        ...(keyOf(item, 'hold') !== undefined ? { hold: { value: 'hold', path: [...path, 'hold'] } } : {}),
       };
     }),
   };
@@ -128,6 +141,9 @@ function readRoleRefs(raw: unknown): Located[] {
     ...listAt(keyOf(raw, 'approvals')).map((a, i) => textAt(keyOf(a, 'role'), ['approvals', i, 'role'])),
     textAt(keyOf(raw, 'decider'), ['decider']),
     ...listAt(keyOf(raw, 'timeline')).flatMap((e, i) => listAt(keyOf(e, 'mention')).map((r, j) => textAt(r, ['timeline', i, 'mention', j]))),
+    ...listAt(keyOf(raw, 'timeline')).flatMap((e, i) =>
+      listAt(keyOf(keyOf(e, 'decision'), 'escalate_to')).map((r, j) => textAt(r, ['timeline', i, 'decision', 'escalate_to', j])),
+    ),
     ...listAt(keyOf(raw, 'sections')).map((s, i) => textAt(keyOf(s, 'owner'), ['sections', i, 'owner'])),
   ].filter(defined);
 }
@@ -138,6 +154,8 @@ function readTimelineEntry(entry: unknown, i: number): TimelineOutline {
     at: textAt(keyOf(entry, 'at'), ['timeline', i, 'at']),
     every: textAt(keyOf(repeat, 'every'), ['timeline', i, 'repeat', 'every']),
     until: textAt(keyOf(repeat, 'until'), ['timeline', i, 'repeat', 'until']),
+    sections: listAt(keyOf(entry, 'sections')).map((v, j) => textAt(v, ['timeline', i, 'sections', j])).filter(defined),
+    probes: listAt(keyOf(keyOf(entry, 'decision'), 'probes')).map((v, j) => textAt(v, ['timeline', i, 'decision', 'probes', j])).filter(defined),
   };
 }
 
@@ -247,6 +265,40 @@ export const inputItemsExist: Rule = ({ sections, inputItems }) => {
   return inputItems.filter((i) => !items.has(i.value)).map((i) => ({ path: i.path, message: `{item:${i.value}}: item "${i.value}" does not exist` }));
 };
 
+/** The timeline's sections, a decision point's probe items and a hold's checks name what exists. */
+export const timelineNamesExist: Rule = ({ sections, timeline }) => {
+  const sectionIds = new Set(sections.flatMap((s) => (s.id ? [s.id.value] : [])));
+  const itemIds = new Set(sections.flatMap((s) => s.items.flatMap((i) => (i.id ? [i.id.value] : []))));
+  return [
+    ...timeline.flatMap((e) => e.sections.filter((s) => !sectionIds.has(s.value)).map((s) => ({ path: s.path, message: `section "${s.value}" does not exist` }))),
+    ...timeline.flatMap((e) => e.probes.filter((p) => !itemIds.has(p.value)).map((p) => ({ path: p.path, message: `item "${p.value}" does not exist` }))),
+    ...sections.flatMap((s) => s.items.flatMap((i) => i.holdChecks.filter((c) => !itemIds.has(c.value)).map((c) => ({ path: c.path, message: `item "${c.value}" does not exist` })))),
+  ];
+};
+
+/** A hold is what comes between one ramp step and the next: the last item of a section has no next step to hold. */
+export const holdsHaveANextStep: Rule = ({ sections }) =>
+  sections.flatMap((s) => {
+    const last = s.items.at(-1);
+    return last?.hold ? [{ path: last.hold.path, message: 'the last item of a section has no next step to hold back: put the hold on the step before' }] : [];
+  });
+
+/**
+ * A ramp is moved on by a person ticking its steps: the step with the hold and the step it holds back are plain checks.
+ * A field or a choice is never "ticked", and a probe would tick or untick a step by itself, past the hold.
+ */
+export const holdsAreOnCheckSteps: Rule = ({ sections }) =>
+  sections.flatMap((s) =>
+    s.items.flatMap((item, i) => {
+      if (!item.hold) return [];
+      const next = s.items[i + 1];
+      const plain = (x: ItemOutline | undefined) => !x || (!x.hasValue && !x.hasProbe);
+      if (!plain(item)) return [{ path: item.hold.path, message: 'a hold belongs on a ramp step a person ticks: not on a field, a choice or an item with a probe' }];
+      if (!plain(next)) return [{ path: item.hold.path, message: `the step it holds back (${next?.id?.value ?? 'the next item'}) must be one a person ticks: not a field, a choice or an item with a probe` }];
+      return [];
+    }),
+  );
+
 export const RULES = {
   sectionIdsAreUnique,
   itemIdsAreUnique,
@@ -258,6 +310,9 @@ export const RULES = {
   approvalIdsAreUnique,
   bindsNameValues,
   inputItemsExist,
+  timelineNamesExist,
+  holdsHaveANextStep,
+  holdsAreOnCheckSteps,
 } satisfies Record<string, Rule>;
 
 export function checkRules(raw: unknown): Issue[] {

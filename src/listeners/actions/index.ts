@@ -4,6 +4,9 @@ import { resolveClick, resolveStoredClick } from '../middleware.js';
 import { parseCheckboxClick, parseChoiceClick, parseNaSwitchClick, parseRefButtonClick } from '../payloads.js';
 import { parseApprovalClick, parseDecisionClick, parseWithdrawClick } from '../payloads.js';
 import { parseProbeClick } from '../payloads.js';
+import { parseCheckpointClick } from '../payloads.js';
+import { onCheckpointContinue, onCheckpointRollback } from './checkpoint.js';
+import { onScheduleWindow } from './schedule.js';
 import { onRunProbe, onRunProbes } from './run-probe.js';
 import { onApprove } from './approve.js';
 import { onComplete } from './complete.js';
@@ -14,6 +17,7 @@ import { onWithdraw } from './withdraw.js';
 import { onChoose } from './choose.js';
 import { onOpenField } from './open-field.js';
 import { onOpenNa } from './open-na.js';
+import { onOpenAssign } from './open-assign.js';
 import { onRetryDispatch } from './retry-dispatch.js';
 import { onStartWithTemplate } from './start-with-template.js';
 import { onSwitchNa } from './switch-na.js';
@@ -28,6 +32,7 @@ export function register(app: PreflightApp): void {
   app.action({ type: 'block_actions', action_id: ACTION.choose }, resolveStoredClick(parseChoiceClick), onChoose);
   app.action({ type: 'block_actions', action_id: ACTION.openField }, resolveClick(parseRefButtonClick, 'fill'), onOpenField);
   app.action({ type: 'block_actions', action_id: ACTION.openNa }, resolveClick(parseRefButtonClick, 'mark-not-applicable'), onOpenNa);
+  app.action({ type: 'block_actions', action_id: ACTION.openAssign }, resolveClick(parseRefButtonClick, 'assign'), onOpenAssign);
   // Inside the not-applicable modal: its mark / restore radio buttons dispatch their change.
   app.action({ type: 'block_actions', block_id: INPUT.naAction, action_id: INPUT.value }, resolveClick(parseNaSwitchClick, 'mark-not-applicable'), onSwitchNa);
   app.action({ type: 'block_actions', action_id: ACTION.startWithTemplate }, onStartWithTemplate);
@@ -43,4 +48,9 @@ export function register(app: PreflightApp): void {
   // Verification probes (src/probes/runner.ts): Run check under an item, Run all checks under a section.
   app.action({ type: 'block_actions', action_id: ACTION.runProbe }, resolveClick(parseProbeClick, 'run-check'), onRunProbe);
   app.action({ type: 'block_actions', action_id: ACTION.runProbes }, resolveClick(parseProbeClick, 'run-check'), onRunProbes);
+  // The overview's Schedule window / Reschedule (value: the promotion id): opens the modal.
+  app.action({ type: 'block_actions', action_id: ACTION.scheduleWindow }, resolveClick(parseDecisionClick, 'decide'), onScheduleWindow);
+  // A decision point's buttons (a reminder in the thread, blocks/timeline.ts): the decider's answer, recorded once.
+  app.action({ type: 'block_actions', action_id: ACTION.checkpointContinue }, resolveClick(parseCheckpointClick, 'decide'), onCheckpointContinue);
+  app.action({ type: 'block_actions', action_id: ACTION.checkpointRollback }, resolveClick(parseCheckpointClick, 'decide'), onCheckpointRollback);
 }

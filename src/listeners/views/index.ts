@@ -1,8 +1,10 @@
 import { VIEW } from '../../ids.js';
 import type { PreflightApp } from '../context.js';
 import { resolveSubmission } from '../middleware.js';
+import { ASSIGN_MODAL, onAssignSubmit } from './assign.js';
 import { FIELD_MODAL, onFieldSubmit } from './field.js';
 import { NA_MODAL, onNaSubmit } from './na.js';
+import { SCHEDULE_MODAL, onScheduleSubmit } from './schedule.js';
 import { NO_GO_MODAL, onNoGoSubmit } from './no-go.js';
 import { onRejectSubmit, REJECT_MODAL } from './reject.js';
 
@@ -10,6 +12,8 @@ import { onRejectSubmit, REJECT_MODAL } from './reject.js';
 export function register(app: PreflightApp): void {
   app.view({ type: 'view_submission', callback_id: VIEW.field }, resolveSubmission(FIELD_MODAL, 'fill'), onFieldSubmit);
   app.view({ type: 'view_submission', callback_id: VIEW.na }, resolveSubmission(NA_MODAL, 'mark-not-applicable'), onNaSubmit);
+  app.view({ type: 'view_submission', callback_id: VIEW.assign }, resolveSubmission(ASSIGN_MODAL, 'assign'), onAssignSubmit);
   app.view({ type: 'view_submission', callback_id: VIEW.reject }, resolveSubmission(REJECT_MODAL, 'approve'), onRejectSubmit);
   app.view({ type: 'view_submission', callback_id: VIEW.noGo }, resolveSubmission(NO_GO_MODAL, 'decide'), onNoGoSubmit);
+  app.view({ type: 'view_submission', callback_id: VIEW.schedule }, resolveSubmission(SCHEDULE_MODAL, 'decide'), onScheduleSubmit);
 }
