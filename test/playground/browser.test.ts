@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INPUT } from '../../src/ids.js';
 import { startPlayground, type Playground } from '../../src/playground/web/playground.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -121,6 +122,16 @@ describe('the playground page, in Chromium', () => {
     expect(html).toContain('<blockquote>quoted</blockquote>');
     expect(html).toContain('<pre class="code-block">two\nlines</pre>');
     expect(html).toContain('✅');
+
+    // "today", "tomorrow" and "ago" count from the viewer's now, which the page takes from the bot's clock; a group
+    // mention names the group; a link to a message opens it in the page, as Slack's client does.
+    const more = '<!date^1700000000^{date_short_pretty} {time}|x> <!date^1700000000^{ago}|x> <!subteam^S0DBATEAM> <https://slack.com/archives/C0DEPLOYS/p1700000000123456|checklist>';
+    const now = (1700000000 - 86_400) * 1000;
+    const moreHtml = (await page.evaluate(`import('/blocks.js').then((m) => m.mrkdwn(${JSON.stringify(more)}, ${JSON.stringify({ ...ctx, groups: { S0DBATEAM: { handle: 'dba-team', name: 'Database admins', users: [] } }, now })}))`)) as string;
+    expect(moreHtml).toContain('tomorrow 7:13 AM');
+    expect(moreHtml).toContain('in 1 day');
+    expect(moreHtml).toContain('title="Database admins">@dba-team');
+    expect(moreHtml).toContain('class="msg-link" data-channel="C0DEPLOYS" data-ts="1700000000.123456">checklist</a>');
   });
 
   it('runs a promotion through the page: start, tick, fields, not applicable, approvals, refusals and GO', async () => {
@@ -310,4 +321,94 @@ describe('the playground page, in Chromium', () => {
     await page.locator('#confirm-root .confirm-yes').click();
     await page.locator('#feed .empty', { hasText: 'Nothing here yet' }).waitFor({ timeout: 60_000 });
   }, 240_000);
+
+  it('schedules the window from the overview, jumps to T-5m for the final checks, and answers the T+2m decision point', async () => {
+    // A promotion of its own (the flow above ends with Reset; another release in case it stopped half-way).
+    const RELEASE = 'v1.60';
+    const ov = () => page.locator('#feed .message:not(.broadcast)').filter({ hasText: `Promotion ${RELEASE}` }).first();
+    // A reply of the thread (not the window's announcement, also in the thread, which names the next reminders).
+    const reply = (text: string) => thread().locator('.message:not(.broadcast)', { hasText: text });
+    await page.locator('#channel-list .nav-item[data-channel="deploys"]').click();
+    await as('Riley Chen');
+    await page.fill('#composer-input', `/promote start ${RELEASE}`);
+    await page.press('#composer-input', 'Enter');
+    await ov().waitFor();
+    await until('the overview says the window is not scheduled', async () => (await textOf(ov())).includes('not scheduled yet'));
+
+    // Schedule window: the modal's datetimepicker, in Riley's own zone (Europe/London), two hours ahead of the bot's
+    // clock on the quarter hour, as a person would pick it; the length is the template's 45m; no end.
+    await ov().locator('[data-block^="window|"] button', { hasText: 'Schedule window' }).click();
+    await modal().waitFor();
+    const start = new Date(Math.ceil((playground.session().clock.now().getTime() + 2 * 3_600_000) / 900_000) * 900_000);
+    const picked = inZone(start, 'Europe/London');
+    const startInput = modal().locator(`[data-block="${INPUT.windowStart}"]`);
+    await startInput.locator('input[type="date"]').fill(picked.date);
+    await startInput.locator('input[type="time"]').fill(picked.time);
+    expect(await modal().locator(`[data-block="${INPUT.windowDuration}"] input`).inputValue()).toBe('45m');
+    expect(await modal().locator(`[data-block="${INPUT.windowEnd}"] input[type="date"]`).inputValue()).toBe('');
+    await modal().locator('.modal-submit').click();
+    await modal().waitFor({ state: 'detached' });
+
+    // The overview shows the window in the viewer's zone, and T0: the template's window opens 15 minutes before it.
+    const t0 = new Date(start.getTime() + 15 * 60_000);
+    await until('the overview shows the window', async () => (await ov().locator('[data-block^="window|"] button').textContent()) === 'Reschedule');
+    const windowLine = spaced(await textOf(ov().locator('[data-block^="window|"]')));
+    expect(windowLine).toContain(clock(start, 'Europe/London'));
+    expect(windowLine).toContain(`T0 ${clock(t0, 'Europe/London')}`);
+    // The announcement is a thread reply also sent to the channel: the channel shows it, "replied to a thread".
+    await page.locator('#feed .message.broadcast', { hasText: 'maintenance window scheduled' }).waitFor();
+    await ov().locator('.replies').click();
+    await thread().locator('.message', { hasText: 'maintenance window scheduled' }).waitFor();
+
+    // Jump to T-5m: the bot's clock moves to five minutes before T0 (not before the window's start), and the final
+    // checks reminder (the template's words) is in the thread at once, naming what is still open.
+    await page.locator('#clock-t5').click();
+    const finalChecks = reply('Final checks (T-5m)');
+    await finalChecks.waitFor({ timeout: 10_000 });
+    expect(await textOf(finalChecks)).toContain('Live checks');
+    expect(await textOf(finalChecks)).toContain('@Riley Chen');
+    // The checks due at T-5m and still open are called out too.
+    await reply('still open past their due time').waitFor();
+    expect(spaced(await textOf(page.locator('#clock-now')))).toContain(clock(new Date(t0.getTime() - 5 * 60_000), 'Europe/London'));
+    await finalChecks.scrollIntoViewIfNeeded();
+    await until('no toast is left over (Reset says it was done)', async () => (await page.locator('#toasts .toast').count()) === 0);
+    await shot('timeline');
+
+    // Next reminder: T0, then the T+2m decision point, with the Chairman's buttons.
+    await page.locator('#clock-next').click();
+    await reply('T0: the Chairman decides').waitFor();
+    await page.locator('#clock-next').click();
+    const decision = reply('decision point').filter({ has: page.locator('[data-block^="checkpoint|"]') });
+    await decision.waitFor();
+    expect(await textOf(decision)).toContain('@Eleanor Hughes');
+
+    // Roll back asks first (the button's confirm dialog, as Slack shows it); Cancel sends nothing.
+    await as('Eleanor Hughes');
+    await decision.locator('button', { hasText: 'Roll back' }).click();
+    await page.locator('#confirm-root .modal', { hasText: 'Roll back?' }).waitFor();
+    await page.locator('#confirm-root .btn', { hasText: 'Cancel' }).click();
+    await page.locator('#confirm-root .modal').waitFor({ state: 'detached' });
+    // Continue, by the decider: the answer is posted in the thread, and in the channel too.
+    await decision.locator('button', { hasText: 'Continue' }).click();
+    await thread().locator('.message.broadcast', { hasText: '“Continue”, decided by @Eleanor Hughes' }).waitFor();
+    expect(await textOf(thread())).not.toContain('“Roll back”');
+    await page.locator('#feed .message.broadcast', { hasText: '“Continue”, decided by @Eleanor Hughes' }).waitFor();
+  }, 120_000);
 });
+
+/** A date and a time as the datetimepicker's inputs take them, in a time zone. */
+function inZone(at: Date, timeZone: string): { date: string; time: string } {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+}
+
+/** A time as Slack's `{time}` shows it (and the page), e.g. 4:15 AM. */
+function clock(at: Date, timeZone: string): string {
+  return spaced(new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }).format(at));
+}
+
+/** Intl puts a narrow no-break space before AM/PM in some versions and a space in others. */
+function spaced(text: string): string {
+  return text.replace(/[\u202f\u00a0]/g, ' ');
+}

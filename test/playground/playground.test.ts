@@ -67,4 +67,51 @@ describe('the playground', () => {
     expect(((await jump.json()) as { error: string }).error).toContain('no T0');
     expect((await post(playground, '/api/reset', {}, { origin: 'https://evil.example' })).status).toBe(403);
   }, 120_000);
+
+  it('jumps to T-5m of the promotion\'s T0 (not the window\'s start), then to each next reminder, posting what fell due at once', async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'preflight-playground-'));
+    playground = await startPlayground({ dataDir });
+    const s = playground.session();
+    const jump = (to: string) => post(playground!, '/api/clock', { to });
+    const thread = () => s.stack.fake.messages(CHANNEL).filter((m) => m.thread_ts && m.thread_ts !== m.ts).map((m) => JSON.stringify(m.blocks));
+
+    // Started, not scheduled: the refusal says how to schedule it.
+    expect((await post(playground, '/api/command', { user: 'U0LEAD', channel: CHANNEL, text: '/promote start v1.50' })).status).toBe(200);
+    await s.stack.settle();
+    const refused = await jump('T-5m');
+    expect(refused.status).toBe(409);
+    const { error } = (await refused.json()) as { error: string };
+    expect(error).toContain('no T0');
+    expect(error).toContain('/promote schedule v1.50 in 2h');
+    expect(error).toContain('Schedule window');
+
+    // The playground's window opens 15 minutes before T0: T-5m is T0's, 10 minutes after the window opens.
+    expect((await post(playground, '/api/command', { user: 'U0LEAD', channel: CHANNEL, text: '/promote schedule v1.50 in 2h' })).status).toBe(200);
+    await s.stack.settle();
+    const row = (await s.stack.bot.db.query<{ t0: Date; window_start: Date }>("SELECT t0, window_start FROM promotions WHERE release = 'v1.50'")).rows[0]!;
+    expect(new Date(row.t0).getTime() - new Date(row.window_start).getTime()).toBe(15 * 60_000);
+    const moved = (await (await jump('T-5m')).json()) as { now: string; moved: string };
+    expect(moved.moved).toBe('T-5m of v1.50');
+    expect(Math.abs(new Date(moved.now).getTime() - (new Date(row.t0).getTime() - 5 * 60_000))).toBeLessThan(5_000);
+    // The server asks the bot to send what fell due right after the move (its scheduler would within 5 s).
+    await s.stack.settle();
+    await until(() => thread().some((b) => b.includes('Final checks (T-5m)') && b.includes('Still open')));
+    expect((await jump('T-5m')).status).toBe(409);
+
+    // Next reminder: T0, then the T+2m decision point.
+    expect(((await (await jump('next')).json()) as { moved: string }).moved).toBe('T0 of v1.50: reminder');
+    expect(((await (await jump('next')).json()) as { moved: string }).moved).toBe('T+2m of v1.50: decision point');
+    await s.stack.settle();
+    await until(() => thread().some((b) => b.includes('checkpoint.continue')));
+  }, 120_000);
 });
+
+/** Poll until `check` holds, for what the bot sends after answering (the outbox posts after its commit). */
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+

@@ -81,6 +81,8 @@ export interface FakeMessage {
   /** How many times the message was changed (chat.update, or replace_original through a response_url). */
   updates: number;
   bot_id?: string;
+  /** A thread reply posted with `reply_broadcast`: shown in the channel too. */
+  reply_broadcast?: boolean;
   /** Set when a response_url post said delete_original. */
   deleted?: boolean;
   /** The `metadata` it was posted with (returned by conversations.history/replies with include_all_metadata). */

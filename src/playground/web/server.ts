@@ -9,7 +9,8 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { atOffset } from '../../domain/offsets.js';
+import { atOffset, readOffset } from '../../domain/offsets.js';
+import { offsetLabel } from '../../domain/timeline.js';
 import { PageError, type ActionRequest, type Session } from './session.js';
 
 const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
@@ -140,25 +141,61 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
 }
 
-/** `{ advanceMs }` moves the bot's clock forward; `{ to: 'T-5m' }` to that offset of the newest running promotion's T0. */
+/** How to give a promotion its T0, for the page's refusals. */
+const HOW_TO_SCHEDULE = (release: string) => `schedule its window (\`/promote schedule ${release} in 2h\`, or the overview's Schedule window button)`;
+
+/** A reminder's kind as the page's answer to `{ to: 'next' }` names it. */
+const KIND_WORDS: Record<string, string> = { timeline: 'reminder', 'item-due': 'items due', checkpoint: 'decision point', escalation: 'escalation', hold: 'end of a hold' };
+
+/**
+ * The page's clock controls. `{ advanceMs }` moves the bot's clock forward; `{ to: 'T-5m' }` (any offset) to that
+ * offset of the newest running promotion's T0 (`promotions.t0`, the zero of the template's offsets, which is not the
+ * window's start when the template's window opens before T0); `{ to: 'next' }` to the next reminder any running
+ * promotion still has to send. Then the bots are asked to send what has fallen due at once (their scheduler would
+ * within 5 s), so the page shows the reminders right after the move.
+ */
 async function moveClock(s: Session, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  let moved: string | undefined;
   if (typeof body.advanceMs === 'number') {
     if (!(body.advanceMs > 0)) throw new PageError(400, 'The clock only moves forward.');
     await s.clock.advance(body.advanceMs);
-  } else if (typeof body.to === 'string') {
-    const row = await s.stack.bot.db.query<{ window_start: Date | null; release: string }>(
-      "SELECT window_start, release FROM promotions WHERE status = 'active' ORDER BY created_at DESC LIMIT 1",
+  } else if (body.to === 'next') {
+    const next = await s.stack.bot.db.query<{ due_at: Date; kind: string; release: string; t0: Date | null }>(
+      `SELECT r.due_at, r.kind, p.release, p.t0 FROM reminders r JOIN promotions p ON p.id = r.promotion_id
+       WHERE p.status = 'active' AND r.state = 'pending' AND r.due_at > $1 ORDER BY r.due_at LIMIT 1`,
+      [s.clock.now()],
     );
-    const t0 = row.rows[0]?.window_start;
-    if (!t0) throw new PageError(409, 'The running promotion has no T0 (planned start) yet, so there is no T-5m to jump to.');
-    const at = atOffset(new Date(t0), body.to);
-    if (at.getTime() <= s.clock.now().getTime()) throw new PageError(409, `${body.to} (${at.toISOString()}) has already passed.`);
+    const r = next.rows[0];
+    if (!r) throw new PageError(409, `No running promotion has a reminder still to come: ${HOW_TO_SCHEDULE('<release>')} to plan its timeline.`);
+    const at = new Date(r.due_at);
     await s.clock.jumpTo(at);
+    moved = `${r.t0 ? `${offsetLabel(new Date(r.t0), at)} of ` : ''}${r.release}: ${KIND_WORDS[r.kind] ?? r.kind}`;
+  } else if (typeof body.to === 'string') {
+    const reading = readOffset(body.to);
+    if (!reading.ok) throw new PageError(400, `${body.to}: ${reading.error}`);
+    const rows = await s.stack.bot.db.query<{ t0: Date | null; release: string }>(
+      "SELECT t0, release FROM promotions WHERE status = 'active' ORDER BY (t0 IS NULL), created_at DESC LIMIT 1",
+    );
+    const row = rows.rows[0];
+    if (!row) throw new PageError(409, `No promotion is running, so there is no T0 (planned start) to jump to: start one (\`/promote start v1.50\`), then ${HOW_TO_SCHEDULE('v1.50')}.`);
+    if (!row.t0) throw new PageError(409, `${row.release} has no T0 (planned start) yet, so there is no ${body.to} to jump to: ${HOW_TO_SCHEDULE(row.release)}.`);
+    const at = atOffset(new Date(row.t0), body.to);
+    if (at.getTime() <= s.clock.now().getTime()) throw new PageError(409, `${body.to} of ${row.release} (${at.toISOString()}) has already passed.`);
+    await s.clock.jumpTo(at);
+    moved = `${body.to} of ${row.release}`;
   } else {
     throw new PageError(400, 'say advanceMs or to');
   }
   s.notify();
-  return { now: s.clock.now().toISOString(), offsetMs: s.clock.offset };
+  const reminded = await remindNow(s);
+  return { now: s.clock.now().toISOString(), offsetMs: s.clock.offset, ...(moved ? { moved } : {}), reminded };
+}
+
+/** Ask every bot to send the reminders due by its (just moved) clock; how many were posted. A failure is left to the scheduler. */
+async function remindNow(s: Session): Promise<number> {
+  const counts = await Promise.all(s.stack.bots.map((b) => b.preflight.remind().catch(() => 0)));
+  if (counts.some((n) => n > 0)) s.notify();
+  return counts.reduce((a, b) => a + b, 0);
 }
 
 async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {

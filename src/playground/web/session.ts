@@ -198,6 +198,8 @@ export class Session {
       channels: CHANNELS,
       now: this.clock.now().toISOString(),
       clockOffsetMs: this.clock.offset,
+      /** When the clock was moved (wall-clock ms) and by how much since: the page shows each message at the bot's time. */
+      clockSteps: this.clock.steps,
       messages,
       dms,
       ephemerals: [...this.fakeEphemerals, ...this.localEphemerals].filter((e) => e.user === user && !e.hidden),

@@ -14,6 +14,8 @@ export function postMessage(s: FakeSlackState, a: Json): Json {
   if (text && text.length > 40_000) throw new SlackApiError('msg_too_long');
   checkMessageBlocks(s, a.blocks);
   const m = storeMessage(s, ch.id, text, a.blocks, str(a.thread_ts), metadataOf(a.metadata));
+  // A thread reply also sent to the channel: Slack shows it in both.
+  if (m.thread_ts && (a.reply_broadcast === true || a.reply_broadcast === 'true')) m.reply_broadcast = true;
   return { ok: true, channel: ch.id, ts: m.ts, message: messageJson(s, m) };
 }
 

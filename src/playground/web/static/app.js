@@ -89,11 +89,24 @@ function baseCtx() {
     channels: Object.fromEntries(d.channels.map((c) => [c.id, c])),
     me: S.me,
     tz: me().tz,
+    now: botNow(),
     confirm: askConfirm,
     menuClosed: () => {
       if (S.deferred) render();
     },
   };
+}
+
+/** The bot's now (epoch ms): the world's time in the playground, moved by the clock controls. */
+function botNow() {
+  return Date.now() + (S.data?.clockOffsetMs ?? 0);
+}
+
+/** The bot's time when the wall clock read `wallMs`: the emulator stamps messages with the wall clock. */
+function botTimeAt(wallMs) {
+  let offset = 0;
+  for (const step of S.data?.clockSteps ?? []) if (step.at <= wallMs) offset = step.offsetMs;
+  return wallMs + offset;
 }
 
 function me() {
@@ -144,7 +157,7 @@ function renderSidebar() {
   $('app-list').replaceChildren(h('div', { class: `nav-item${S.place.kind === 'app' ? ' active' : ''}`, 'data-app': 'preflight', onclick: () => go({ kind: 'app', tab: 'home' }) }, h('span', { class: 'app-icon' }, 'P'), ' Preflight'));
   const now = new Date(d.now);
   const ahead = d.clockOffsetMs > 0 ? ` (+${fmtOffset(d.clockOffsetMs)})` : '';
-  $('clock-now').textContent = `${formatDate(now.getTime() / 1000, '{date_short} {time}', me().tz)}${ahead}`;
+  $('clock-now').textContent = `${formatDate(now.getTime() / 1000, '{date_short} {time}', me().tz, now.getTime())}${ahead}`;
   const failing = d.healthFailing === true;
   $('health-toggle').textContent = `health: ${failing ? 'failing' : 'OK'}`;
   $('health-toggle').classList.toggle('failing', failing);
@@ -212,7 +225,9 @@ function channelFeed(channel, threadTs) {
   const items = [];
   const inThread = (m) => m.thread_ts === threadTs || m.ts === threadTs;
   const top = (m) => !m.thread_ts || m.thread_ts === m.ts;
-  for (const m of d.messages.filter((m) => m.channel === channel && (threadTs ? inThread(m) : top(m)))) items.push({ key: m.ts, order: 0, el: () => messageEl(m, { channel, threadTs }) });
+  // A thread reply sent to the channel too (reply_broadcast) shows in both, as Slack shows it.
+  const inChannel = (m) => top(m) || m.reply_broadcast === true;
+  for (const m of d.messages.filter((m) => m.channel === channel && (threadTs ? inThread(m) : inChannel(m)))) items.push({ key: m.ts, order: 0, el: () => messageEl(m, { channel, threadTs }) });
   for (const e of d.ephemerals.filter((e) => e.channel === channel && (threadTs ? e.threadTs === threadTs : !e.threadTs))) items.push({ key: e.afterTs, order: 1, el: () => ephemeralEl(e) });
   if (!threadTs) {
     let last = '0';
@@ -231,8 +246,9 @@ function avatar(kind) {
   return h('div', { class: `avatar ${kind}` }, kind === 'slackbot' ? '★' : 'P');
 }
 
+/** A message's time as the bot's clock read when it was posted. */
 function timeOf(ts) {
-  return formatDate(Math.floor(Number(ts)), '{time}', me().tz);
+  return formatDate(Math.floor(botTimeAt(Number(ts) * 1000) / 1000), '{time}', me().tz, botNow());
 }
 
 function messageEl(m, where) {
@@ -240,15 +256,19 @@ function messageEl(m, where) {
   const ctx = { ...baseCtx(), surface: 'message', fire: act({ type: 'message', channel: m.channel, ts: m.ts, blocks: m.blocks }, where.threadTs ? { threadTs: where.threadTs } : {}) };
   const body = m.blocks && m.blocks.length ? renderBlocks(m.blocks, ctx) : h('div', { class: 'text', html: mrkdwn(m.text ?? '', ctx) });
   const replies = !where.threadTs && !m.thread_ts ? d.messages.filter((r) => r.thread_ts === m.ts && r.ts !== m.ts) : [];
+  const broadcast = m.reply_broadcast === true && m.thread_ts && m.thread_ts !== m.ts;
+  const parent = broadcast && !where.threadTs ? d.messages.find((p) => p.channel === m.channel && p.ts === m.thread_ts) : undefined;
   const el = h(
     'div',
-    { class: 'message', 'data-ts': m.ts },
+    { class: `message${broadcast ? ' broadcast' : ''}`, 'data-ts': m.ts },
     avatar('app'),
     h(
       'div',
       { class: 'message-body' },
+      parent ? h('button', { type: 'button', class: 'broadcast-of', onclick: () => openThread(m.channel, m.thread_ts) }, h('span', { class: 'muted' }, 'replied to a thread: '), h('span', { class: 'broadcast-parent', html: mrkdwn(parent.text ?? '', ctx) })) : null,
       h('div', { class: 'message-meta' }, h('b', {}, 'Preflight'), h('span', { class: 'app-badge' }, 'APP'), h('span', { class: 'time' }, timeOf(m.ts)), m.updates > 0 ? h('span', { class: 'edited' }, '(edited)') : null),
       body,
+      broadcast && where.threadTs ? h('div', { class: 'broadcast-note muted' }, 'Also sent to the channel') : null,
       replies.length ? h('button', { type: 'button', class: 'replies', 'data-thread': m.ts, onclick: () => openThread(m.channel, m.ts) }, h('span', { class: 'app-icon small' }, 'P'), h('b', {}, `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}`), h('span', { class: 'muted' }, ` Last reply ${timeOf(replies.at(-1).ts)}`)) : null,
     ),
   );
@@ -293,6 +313,24 @@ function openThread(channel, ts) {
   render();
 }
 
+/** A link to a message (`https://slack.com/archives/C…/p…`): open its channel and thread, and point at it. */
+function openMessageLink(channel, ts) {
+  const m = S.data.messages.find((x) => x.channel === channel && x.ts === ts);
+  if (!m) {
+    toast('That message is not in this workspace any more.', 'info');
+    return;
+  }
+  if (S.place.kind !== 'channel' || S.place.id !== channel) go({ kind: 'channel', id: channel });
+  const threadTs = m.thread_ts && m.thread_ts !== m.ts ? m.thread_ts : S.data.messages.some((r) => r.thread_ts === m.ts && r.ts !== m.ts) ? m.ts : null;
+  if (threadTs) openThread(channel, threadTs);
+  const el = document.querySelector(`${threadTs && threadTs !== m.ts ? '#thread-feed' : '#feed'} .message[data-ts="${CSS.escape(ts)}"]`);
+  if (el) {
+    el.scrollIntoView({ block: 'center' });
+    el.classList.add('pointed');
+    setTimeout(() => el.classList.remove('pointed'), 1600);
+  }
+}
+
 function renderThread() {
   const pane = $('thread');
   if (!S.thread || S.place.kind !== 'channel') {
@@ -303,13 +341,17 @@ function renderThread() {
   const c = S.data.channels.find((x) => x.id === S.thread.channel);
   $('thread-channel').textContent = `# ${c?.name ?? ''}`;
   const feed = $('thread-feed');
-  const top = feed.scrollTop;
+  const key = `${S.thread.channel}:${S.thread.ts}`;
+  // As Slack: a thread read to its end follows new replies; one scrolled back stays where it is.
+  const follow = feed.dataset.thread === key && feed.scrollHeight - feed.scrollTop - feed.clientHeight < 40;
+  const top = feed.dataset.thread === key ? feed.scrollTop : 0;
+  feed.dataset.thread = key;
   const items = channelFeed(S.thread.channel, S.thread.ts);
   // The parent first, then a divider with the count, as Slack shows a thread.
   const replies = items.length - 1;
   if (items.length > 1) items.splice(1, 0, h('div', { class: 'thread-count' }, `${replies} ${replies === 1 ? 'reply' : 'replies'}`));
   feed.replaceChildren(...items);
-  feed.scrollTop = top;
+  feed.scrollTop = follow ? feed.scrollHeight : top;
 }
 
 // ----- modals --------------------------------------------------------------------------------------------------
@@ -559,6 +601,7 @@ function setup() {
   $('clock-hour').addEventListener('click', () => clock({ advanceMs: 3_600_000 }));
   $('clock-day').addEventListener('click', () => clock({ advanceMs: 86_400_000 }));
   $('clock-t5').addEventListener('click', () => clock({ to: 'T-5m' }));
+  $('clock-next').addEventListener('click', () => clock({ to: 'next' }));
   $('health-toggle').addEventListener('click', () => post('/api/health', { failing: S.data?.healthFailing !== true }).then(refresh, (e) => toast(e.message, 'info')));
   $('reset').addEventListener('click', async () => {
     const ok = await askConfirm({ title: { type: 'plain_text', text: 'Reset the playground?' }, text: { type: 'plain_text', text: 'Every promotion, message and approval is deleted, and the bot starts afresh.' }, confirm: { type: 'plain_text', text: 'Reset' }, style: 'danger' });
@@ -566,7 +609,12 @@ function setup() {
     await post('/api/reset', {}).catch((e) => toast(e.message));
     toast('The playground was reset.', 'info');
   });
-  document.addEventListener('click', () => {
+  document.addEventListener('click', (ev) => {
+    const link = ev.target instanceof Element ? ev.target.closest('a.msg-link') : null;
+    if (link) {
+      ev.preventDefault();
+      openMessageLink(link.dataset.channel, link.dataset.ts);
+    }
     document.querySelectorAll('.menu').forEach((m) => m.classList.add('hidden'));
     if (S.deferred) render();
   });

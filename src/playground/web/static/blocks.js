@@ -1,7 +1,8 @@
 // Block Kit and mrkdwn as Slack's client shows them, for the playground page. No framework: plain DOM.
 //
 // renderBlocks(blocks, ctx) returns a DocumentFragment. ctx:
-//   people (id -> { real_name, name }), groups (id -> { handle }), channels (id -> { name }), me, tz (the viewer's)
+//   people (id -> { real_name, name }), groups (id -> { handle, name }), channels (id -> { name }), me, tz (the viewer's)
+//   now: epoch ms of the viewer's now, for "today", "tomorrow" and "{ago}" (the playground passes the bot's clock)
 //   surface: 'message' | 'modal' | 'home'
 //   fire(action): an interactive element was used (the action object as Slack sends it, minus action_ts)
 //   values: for a modal, { [block_id]: { [action_id]: stateValue } }, kept up to date as the person types
@@ -71,11 +72,11 @@ function control(inner, ctx) {
     const id = head.slice('!subteam^'.length);
     const g = ctx.groups?.[id];
     const mine = g?.users?.includes(ctx.me);
-    return `<span class="mention group${mine ? ' me' : ''}">@${esc(g?.handle ?? (decode(label).replace(/^@/, '') || id))}</span>`;
+    return `<span class="mention group${mine ? ' me' : ''}"${g?.name ? ` title="${esc(g.name)}"` : ''}>@${esc(g?.handle ?? (decode(label).replace(/^@/, '') || id))}</span>`;
   }
   if (head.startsWith('!date^')) {
     const [, epoch, format, link] = head.split('^');
-    const text = formatDate(Number(epoch), format ?? '{date_short}', ctx.tz) ?? decode(label);
+    const text = formatDate(Number(epoch), format ?? '{date_short}', ctx.tz, ctx.now) ?? decode(label);
     const html = `<span class="date" title="${esc(new Date(Number(epoch) * 1000).toISOString())} · shown in ${esc(ctx.tz)}">${esc(text)}</span>`;
     return link && /^https?:/.test(link) ? `<a href="${esc(link)}" target="_blank" rel="noreferrer">${html}</a>` : html;
   }
@@ -83,6 +84,9 @@ function control(inner, ctx) {
   if (head.startsWith('!')) return esc(decode(label || head));
   const url = decode(head);
   const shown = label ? decode(label) : url.replace(/^mailto:/, '');
+  // A link to a message (the checklist, a section of its thread): Slack's client opens it in place, and so does the page.
+  const archived = /^https:\/\/(?:[\w-]+\.)?slack\.com\/archives\/([CDG][A-Z0-9]+)\/p(\d{10})(\d{6})$/.exec(url);
+  if (archived) return `<a href="${esc(url)}" class="msg-link" data-channel="${archived[1]}" data-ts="${archived[2]}.${archived[3]}">${esc(shown)}</a>`;
   if (/^(https?:|mailto:)/i.test(url)) return `<a href="${esc(url)}" target="_blank" rel="noreferrer">${esc(shown)}</a>`;
   return esc(shown);
 }
@@ -121,8 +125,8 @@ export function fromLocal(date, time, tz) {
   return guess;
 }
 
-/** `<!date^…>` tokens, in the viewer's time zone (Slack's own formats). */
-export function formatDate(epoch, format, tz) {
+/** `<!date^…>` tokens, in the viewer's time zone (Slack's own formats); "today" and "ago" are counted from `now` (epoch ms). */
+export function formatDate(epoch, format, tz, now = Date.now()) {
   if (!Number.isFinite(epoch)) return undefined;
   const d = new Date(epoch * 1000);
   const f = (opts) => new Intl.DateTimeFormat('en-US', { timeZone: tz, ...opts }).format(d);
@@ -130,11 +134,11 @@ export function formatDate(epoch, format, tz) {
   const date = `${f({ month: 'long' })} ${ordinal(dayNum)}, ${f({ year: 'numeric' })}`;
   const dateShort = f({ month: 'short', day: 'numeric', year: 'numeric' });
   const dateLong = `${f({ weekday: 'long' })}, ${date}`;
-  const today = localParts(Date.now(), tz).date;
+  const today = localParts(now, tz).date;
   const that = localParts(d.getTime(), tz).date;
   const dayDiff = Math.round((Date.parse(`${that}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000);
   const pretty = (fallback) => (dayDiff === 0 ? 'today' : dayDiff === -1 ? 'yesterday' : dayDiff === 1 ? 'tomorrow' : fallback);
-  const secs = Math.round((Date.now() - d.getTime()) / 1000);
+  const secs = Math.round((now - d.getTime()) / 1000);
   const ago = () => {
     const a = Math.abs(secs);
     const [n, unit] = a < 60 ? [a, 'second'] : a < 3600 ? [Math.round(a / 60), 'minute'] : a < 86400 ? [Math.round(a / 3600), 'hour'] : [Math.round(a / 86400), 'day'];
@@ -345,8 +349,8 @@ function element(e, blockId, ctx, opts = {}) {
       const d = h('input', { type: 'date', class: 'picker', value: shown.date });
       const t = h('input', { type: 'time', class: 'picker', value: shown.time });
       const change = () => {
-        if (!d.value) return;
-        const v = { type: e.type, selected_date_time: Math.floor(fromLocal(d.value, t.value || '00:00', tz) / 1000) };
+        // Cleared: nothing picked (an optional picker left empty submits null, as Slack's does).
+        const v = { type: e.type, selected_date_time: d.value ? Math.floor(fromLocal(d.value, t.value || '00:00', tz) / 1000) : null };
         setValue(v);
         fire(v);
       };
