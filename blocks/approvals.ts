@@ -1,3 +1,4 @@
+import { rollbackPanel } from './rollback.js';
 import type { ActionsBlock, Button, KnownBlock, Overflow } from '@slack/types';
 import { approvalStatuses, howToConfigure, roleConfigured, whoCan, type ApprovalRecord, type ApprovalStatus } from '../src/domain/approvals.js';
 import { completeGate, goGate } from '../src/domain/gate.js';
@@ -180,7 +181,11 @@ export function decisionBlocks(view: PromotionView): KnownBlock[] {
     if (go) lines.push(decisionLine(go));
     if (active && p.stage === 'go') lines.push(stillNeeded(completeGate(view, records), 'Complete'));
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: fitLines(lines, LIMITS.sectionText) } });
-    if (active && p.stage === 'go') blocks.push({ type: 'actions', block_id: decisionBlockId(p.id), elements: [button(ACTION.complete, 'Complete', p.id, 'primary')] });
+    if (active && p.stage === 'go') {
+      // Roll back… opens the form prefilled from the template's communication (blocks/rollback-modal.ts).
+      blocks.push({ type: 'actions', block_id: decisionBlockId(p.id), elements: [button(ACTION.complete, 'Complete', p.id, 'primary'), button(ACTION.rollback, 'Roll back…', p.id, 'danger')] });
+    }
+    blocks.push(...rollbackPanel(view));
     return blocks;
   }
   const noGo = p.stage === 'no-go' ? lastDecision(view, 'no-go') : undefined;

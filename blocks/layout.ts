@@ -4,7 +4,7 @@ import { FIELD_MAX_LENGTH, NA_REASON_MAX } from '../src/domain/fields.js';
 import { sectionMode, STAGES, type ItemState, type PromotionStage, type PromotionView } from '../src/domain/promotion.js';
 import { renderSectionsMessage } from './checklist.js';
 import { approvalsOf, boundValues, fingerprintOf, type ApprovalRecord } from '../src/domain/approvals.js';
-import type { Decision } from '../src/domain/promotion.js';
+import type { Decision, RollbackView } from '../src/domain/promotion.js';
 import { REASON_MAX } from './approvals.js';
 import { renderOverview } from './overview.js';
 import { PROBE_SUMMARY_MAX, type ItemProbe } from '../src/domain/probes.js';
@@ -162,6 +162,23 @@ export interface MessageSize {
 /** The longest window line the overview can show: it spans days, and T0 is not when it opens. */
 const WORST_WINDOW = { start: new Date('2099-12-24T23:59:00Z'), end: new Date('2099-12-31T23:59:00Z'), t0: new Date('2099-12-25T23:59:00Z') };
 
+function worstRollback(completed: boolean): RollbackView {
+  return {
+    startedBy: WORST_USER,
+    startedAt: WORST_AT,
+    path: null,
+    issue: '&'.repeat(1500),
+    subject: '&'.repeat(150),
+    message: '&'.repeat(2900),
+    updates: 99999,
+    lastUpdateAt: WORST_AT,
+    completedBy: completed ? WORST_USER : null,
+    completedAt: completed ? WORST_AT : null,
+    resolution: completed ? '&'.repeat(1500) : null,
+    acks: Array.from({ length: 100 }, (_, i) => ({ userId: `W0123456789AB${String(i).padStart(4, '0')}`, at: WORST_AT })),
+  };
+}
+
 /**
  * Every worst case to render, by stage: each way of filling the checklist in, running and ended (read-only, with the
  * longest abort reason). The stage decides whether a section is work, not yet open, or a plan.
@@ -179,6 +196,8 @@ function worstViews(template: Template, panel = false): Map<PromotionStage, Prom
           if (panel && stage === 'no-go') view.decisions = WORST_DECISIONS.slice(0, 1);
           // A scheduled window (over a day long, T0 after it opens) is longer than the "not scheduled" line.
           if (panel) view.promotion.window = WORST_WINDOW;
+          // Rolling back: the rollback panel at its longest (every acknowledgement, the longest issue and resolution).
+          if (panel && stage === 'rolling-back') view.rollback = worstRollback(ended);
           if (ended) Object.assign(view.promotion, { status: 'aborted', endedBy: WORST_USER, endedAt: WORST_AT, endReason: '&'.repeat(500) });
           return view;
         }),

@@ -26,6 +26,8 @@ function statusLine(view: PromotionView): string {
       }\n_${started}_`;
     case 'completed':
       return `*Status:* :checkered_flag: Completed ${p.endedAt ? slackDate(p.endedAt) : ''} · ${started}`;
+    case 'rolled-back':
+      return `*Status:* :rewind: Rolled back ${p.endedAt ? slackDate(p.endedAt) : ''} · ${started}`;
   }
 }
 

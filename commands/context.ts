@@ -1,3 +1,4 @@
+import type { ModalView } from '@slack/types';
 import type { RenderedMessage } from '../blocks/checklist.js';
 import type { Deps } from '../src/services/deps.js';
 
@@ -10,6 +11,11 @@ export interface CommandContext {
   userId: string;
   channelId: string;
   teamId: string | null;
+  /**
+   * Open a modal for the person who typed the command (its trigger_id lives 3 seconds, so only right after the ack).
+   * Absent where a command runs without Slack's trigger (tests of the registry).
+   */
+  openModal?: (view: ModalView) => Promise<void>;
 }
 
 /** A subcommand answers privately with a message, or with nothing when its effect is visible in the channel. */

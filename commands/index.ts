@@ -1,4 +1,5 @@
 import type { SlashCommand } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import type { PreflightApp, RequestContext } from '../src/listeners/context.js';
 import { replyPrivately } from '../src/slack/reply.js';
 import { abort } from './abort.js';
@@ -7,17 +8,19 @@ import { check } from './check.js';
 import { complete } from './complete.js';
 import type { CommandContext } from './context.js';
 import { list } from './list.js';
+import { report } from './report.js';
 import { locks } from './locks.js';
 import { createRegistry, type ParseResult as ParseResultOf } from './registry.js';
 import { start } from './start.js';
 import { status } from './status.js';
 import { templates } from './templates.js';
 import { schedule } from './schedule.js';
+import { rollback } from './rollback.js';
 
 export const COMMAND = '/promote';
 
 /** Every `/promote` subcommand, in the order help lists them (`help` itself comes last). A new one goes here. */
-export const SUBCOMMANDS = [start, status, schedule, check, assign, list, complete, abort, locks, templates] as const;
+export const SUBCOMMANDS = [start, status, schedule, rollback, check, assign, list, complete, abort, report, locks, templates] as const;
 
 export const promote = createRegistry(SUBCOMMANDS);
 
@@ -35,8 +38,16 @@ export function parsePromote(text: string): ParseResult {
  * Who ran the command, where, and what handlers use to act on it: the request's dependencies, whose logger
  * carries the request's ids. The one place the dependencies reach the subcommands.
  */
-function commandContext(context: RequestContext, command: SlashCommand): CommandContext {
-  return { deps: context.deps, userId: command.user_id, channelId: command.channel_id, teamId: command.team_id ?? null };
+function commandContext(context: RequestContext, command: SlashCommand, client: WebClient): CommandContext {
+  return {
+    deps: context.deps,
+    userId: command.user_id,
+    channelId: command.channel_id,
+    teamId: command.team_id ?? null,
+    openModal: async (view) => {
+      await client.views.open({ trigger_id: command.trigger_id, view });
+    },
+  };
 }
 
 /**
@@ -52,7 +63,7 @@ export function register(app: PreflightApp): void {
       return;
     }
     await ack();
-    const result = await promote.dispatch(commandContext(context, command), parsed.command);
+    const result = await promote.dispatch(commandContext(context, command, client), parsed.command);
     if (result) await replyPrivately(client, body, result);
   });
 }

@@ -22,6 +22,7 @@ import { pruneReceipts } from './store/promotions.js';
 import { SlackAdapter } from './slack/port.js';
 import { ClickIntake, SWEEP_EVERY } from './services/intake.js';
 import { WorkflowDispatcher } from './github/dispatch.js';
+import { StatuspageSender } from './statuspage/sender.js';
 import { register as registerCommands } from '../commands/index.js';
 import { register as registerActions } from './listeners/actions/index.js';
 import { register as registerViews } from './listeners/views/index.js';
@@ -29,6 +30,7 @@ import { register as registerEvents } from './listeners/events/index.js';
 import { publishStaleHomes, refreshHomesOf } from './services/home.js';
 import { ProbeRunner } from './probes/runner.js';
 import { ReminderSender } from './services/reminders.js';
+import { announceStart } from './services/announce-start.js';
 import { FAMILIES } from './probes/registry.js';
 import { createCloudWatchClient } from './probes/aws.js';
 import type { ProbeFamilies } from './probes/types.js';
@@ -76,6 +78,8 @@ export interface Preflight {
   repair(): Promise<number>;
   /** Send the reminders due by the clock now (what the scheduler does every few seconds); how many were posted. */
   remind(): Promise<number>;
+  /** Send the status page's due calls now (what the scheduler does every few seconds); how many were taken. */
+  statuspage(): Promise<number>;
 }
 
 export function createPreflight(opts: PreflightOptions): Preflight {
@@ -134,6 +138,8 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     clock,
     updatesPerMinute: config.slack.updatesPerMinute,
     historyReadsPerMinute: config.slack.historyReadsPerMinute,
+    // The start's announcements in stakeholder channels, enqueued once the overview's link exists.
+    onOverviewPosted: (q, promotionId, ts) => announceStart(q, promotionId, ts, clock()),
   });
   // The use cases' Slack: the publisher, its outbox, and App Home and user groups on budgets of their own.
   const slack = new SlackAdapter({ db, clock, log: log.child({ component: 'slack' }), publisher, client: updater });
@@ -154,7 +160,20 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   const dispatching = new AbortController();
   const dispatcher = new WorkflowDispatcher({ db, github, clock, log: log.child({ component: 'github' }), sendPost: (key) => publisher.outbox.send(key), signal: dispatching.signal });
   const dispatchWorkflows: Job = { name: 'dispatch-workflows', every: OUTBOX_EVERY, run: () => dispatcher.sweep() };
-  const deps: Deps = { db, clock, log, templates: opts.templates, slack, clicks };
+  // The status page (src/statuspage/sender.ts, issue 12): exactly once, in order, one request a second shared by the
+  // replicas; right after the change that enqueued a call (deps.statuspage.kick), and what is left every few seconds.
+  const statuspage = new StatuspageSender({
+    db,
+    apiKey: config.statuspage.apiKey,
+    apiUrl: config.statuspage.apiUrl,
+    clock,
+    log: log.child({ component: 'statuspage' }),
+    timer: () => publisher.time,
+    sendPost: (key) => publisher.outbox.send(key),
+    signal: dispatching.signal,
+  });
+  const sendStatuspage: Job = { name: 'send-statuspage', every: OUTBOX_EVERY, run: () => statuspage.sweep() };
+  const deps: Deps = { db, clock, log, templates: opts.templates, slack, clicks, statuspage };
   // App Home (src/services/home.ts): after a change, the Homes of the people it concerns; what fell behind, every few seconds.
   slack.republishHomes = (promotionId) => refreshHomesOf(deps, promotionId);
   const publishHomes: Job = { name: 'publish-stale-homes', every: OUTBOX_EVERY, run: () => publishStaleHomes(deps) };
@@ -193,6 +212,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     await publisher.idle();
     await slack.homesIdle();
     await probes.idle();
+    await statuspage.idle();
   };
 
   registerCommands(app);
@@ -267,6 +287,10 @@ export function createPreflight(opts: PreflightOptions): Preflight {
       ticker.start([publishHomes]);
       void ticker.runOnce(dispatchWorkflows);
       ticker.start([dispatchWorkflows]);
+      if (statuspage.enabled) {
+        void ticker.runOnce(sendStatuspage);
+        ticker.start([sendStatuspage]);
+      }
       void ticker.runOnce(sweepProbes);
       ticker.start([sweepProbes]);
       void ticker.runOnce(sendReminders);
@@ -287,5 +311,6 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     idle,
     repair: () => publisher.repairStale(),
     remind: () => reminders.sendDue(),
+    statuspage: () => statuspage.sweep(),
   };
 }

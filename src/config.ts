@@ -64,6 +64,9 @@ const envSchema = z
     CHECKLISTS_DIR: z.string().min(1).default('./checklists'),
     GITHUB_TOKEN: optionalString,
     GITHUB_API_URL: z.url().default('https://api.github.com'),
+    /** Statuspage (issue 12): the API key keeps the template's status page in step; unset, its items stay manual. */
+    STATUSPAGE_API_KEY: optionalString,
+    STATUSPAGE_API_URL: optionalString.pipe(z.url('must be a URL such as https://api.statuspage.io/v1').optional()).transform((v) => v ?? 'https://api.statuspage.io/v1'),
     AWS_REGION: optionalString,
     CLOUDWATCH_ENDPOINT: optionalString.pipe(z.url().optional()),
     AWS_ACCESS_KEY_ID: optionalString,
@@ -85,6 +88,8 @@ export interface Config {
   dataDir: string;
   checklistsDir: string;
   github: { token?: string; apiUrl: string };
+  /** Statuspage's REST API: `apiKey` is a secret (never logged or shown); without it nothing is called. */
+  statuspage: { apiKey?: string; apiUrl: string };
   /**
    * `credentials` when AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are both set (what the SDK's chain would take from
    * the environment first anyway; passed explicitly because the bot may be given an environment other than the
@@ -131,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.PREFLIGHT_DATA_DIR,
     checklistsDir: e.CHECKLISTS_DIR,
     github: { token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL },
+    statuspage: { apiKey: e.STATUSPAGE_API_KEY, apiUrl: e.STATUSPAGE_API_URL },
     aws: {
       region: e.AWS_REGION,
       cloudwatchEndpoint: e.CLOUDWATCH_ENDPOINT,
@@ -142,4 +148,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nodeEnv: e.NODE_ENV,
     probes: { concurrency: e.PROBE_CONCURRENCY, env },
   };
+}
+
+/**
+ * Only where the bot keeps its data (`DATABASE_URL`, else PGlite in `PREFLIGHT_DATA_DIR`), read as the bot reads it: for
+ * the tools that open the bot's database without being the bot (`verify-audit`, `report`), which need no Slack token.
+ */
+export function loadStorageConfig(env: Record<string, string | undefined> = process.env): Pick<Config, 'databaseUrl' | 'dataDir'> {
+  const parsed = envSchema.pick({ DATABASE_URL: true, PREFLIGHT_DATA_DIR: true }).safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])} ${i.message}`));
+  return { databaseUrl: parsed.data.DATABASE_URL, dataDir: parsed.data.PREFLIGHT_DATA_DIR };
 }

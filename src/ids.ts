@@ -31,6 +31,13 @@ export const ACTION = {
   /** A decision point's buttons (value: refValue(promotion, checkpoint reminder id)). */
   checkpointContinue: 'checkpoint.continue',
   checkpointRollback: 'checkpoint.rollback',
+  /** Issue 12. Roll back… (overview after GO; value: the promotion id): opens VIEW.rollback. */
+  rollback: 'rollback.start',
+  /** Post update… / Rollback complete… (the overview's rollback panel and the update reminder; value: the promotion id). */
+  rollbackUpdate: 'rollback.update',
+  rollbackComplete: 'rollback.complete',
+  /** Acknowledge on a stakeholder channel's broadcast (value: the promotion id). */
+  acknowledgeRollback: 'rollback.acknowledge',
 } as const;
 
 export const VIEW = {
@@ -40,6 +47,9 @@ export const VIEW = {
   reject: 'approval.reject.submit',
   noGo: 'decision.no-go.submit',
   schedule: 'window.schedule.submit',
+  rollback: 'rollback.start.submit',
+  rollbackUpdate: 'rollback.update.submit',
+  rollbackComplete: 'rollback.complete.submit',
 } as const;
 
 /** block_id / action_id of the inputs inside the modals. */
@@ -57,6 +67,12 @@ export const INPUT = {
   windowStart: 'window_start',
   windowDuration: 'window_duration',
   windowEnd: 'window_end',
+  rollbackIssue: 'rollback_issue',
+  rollbackImpact: 'rollback_impact',
+  rollbackEta: 'rollback_eta',
+  rollbackAction: 'rollback_action',
+  rollbackPath: 'rollback_path',
+  rollbackText: 'rollback_text',
 } as const;
 
 /**

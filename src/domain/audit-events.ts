@@ -89,8 +89,29 @@ export const AUDIT_EVENTS = {
   'reminders.cancelled': z.object({ count: z.number().int().min(1), why: z.string() }).strict(),
   /** A decision point answered by the decider: continue, or roll back. */
   'checkpoint.answered': z.object({ checkpoint: z.string(), offset: z.string(), answer: z.enum(['continue', 'rollback']) }).strict(),
+  /** Issue 12. A rollback started: why, the path, and where the communication was broadcast. */
+  'rollback.started': z
+    .object({
+      path: z.string().nullable(),
+      issue: z.string(),
+      impact: z.string().nullable(),
+      eta: z.string().nullable(),
+      action: z.string().nullable(),
+      channels: z.array(z.string()),
+    })
+    .strict(),
+  /** A stakeholder acknowledged the rollback broadcast. */
+  'rollback.acknowledged': z.object({}).strict(),
+  /** The lead posted a rollback update (its number and text) to the broadcast's channels. */
+  'rollback.update': z.object({ number: z.number().int().min(1), text: z.string() }).strict(),
+  /** The rollback was declared complete: the promotion ended rolled back. */
+  'rollback.completed': z.object({ resolution: z.string() }).strict(),
   /** A ramp step was ticked: the next step is held until `until`. */
   'hold.started': z.object({ item: itemId, until: z.string() }).strict(),
+  /** Issue 12. A Statuspage call was made: which (`maintenance-schedule`...), the incident, and its status after it. */
+  'statuspage.updated': z.object({ op: z.string(), incident: z.string(), status: z.string() }).strict(),
+  /** A Statuspage call failed for good: Statuspage's HTTP status (null: it never answered) and message, never the key. */
+  'statuspage.failed': z.object({ op: z.string(), status: z.number().int().nullable(), error: z.string() }).strict(),
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_EVENTS;

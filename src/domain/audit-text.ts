@@ -23,6 +23,16 @@ const quoted = (v: string | null) => (v === null ? 'nothing' : `"${v}"`);
 const list = (ids: string[], item: (id: string) => string) => ids.map(item).join(', ');
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
+/** What each status page call does, in words (issue 12): done, and to do. */
+const STATUSPAGE_CALL: Record<string, [string, string]> = {
+  'maintenance-schedule': ['scheduled the maintenance', 'schedule the maintenance'],
+  'maintenance-move': ['moved the maintenance', 'move the maintenance'],
+  'maintenance-complete': ['completed the maintenance', 'complete the maintenance'],
+  'incident-open': ['opened the incident', 'open the incident'],
+  'incident-update': ['updated the incident', 'update the incident'],
+  'incident-resolve': ['resolved the incident', 'resolve the incident'],
+};
+
 /**
  * One renderer per event kind. The mapped type makes this exhaustive: a kind added to AUDIT_EVENTS without a
  * line here does not compile.
@@ -73,7 +83,13 @@ const RENDER: AuditRenderers = {
   'reminder.skipped': (d) => `skipped the ${d.offset} ${d.kind} reminder due ${utc(d.due_at)}: ${d.why}`,
   'reminders.cancelled': (d) => `cancelled ${count(d.count, 'pending reminder')}: ${d.why}`,
   'checkpoint.answered': (d) => `answered the ${d.offset} decision point: ${d.answer === 'continue' ? 'continue' : 'roll back'}`,
+  'rollback.started': (d) => `started a rollback${d.path ? ` (${d.path})` : ''}: ${d.issue}; broadcast to ${d.channels.join(', ')}`,
+  'rollback.acknowledged': () => 'acknowledged the rollback',
+  'rollback.update': (d) => `posted rollback update ${d.number}: ${d.text}`,
+  'rollback.completed': (d) => `declared the rollback complete: ${d.resolution}`,
   'hold.started': (d, n) => `moved the ramp on with ${n.item(d.item)}; the next step is held until ${utc(d.until)}`,
+  'statuspage.updated': (d) => `${STATUSPAGE_CALL[d.op]?.[0] ?? `made the call ${d.op}`} on the status page (incident ${d.incident}, now ${d.status})`,
+  'statuspage.failed': (d) => `could not ${STATUSPAGE_CALL[d.op]?.[1] ?? `make the call ${d.op}`} on the status page: ${d.error}`,
 };
 
 /** An ISO time as the audit trail reads it: `2026-11-24 02:00 UTC`. */

@@ -218,8 +218,138 @@ const windowScheduled = z
   })
   .strict();
 
+/**
+ * Issue 12. The promotion started: said once in each stakeholder channel (`announce.channels`), linking to the
+ * checklist. Enqueued when the overview is first posted (its ts is the link), keyed `started:<promotion>:<channel>`.
+ */
+const promotionStarted = z
+  .object({
+    kind: z.literal('promotion-started'),
+    release: z.string().min(1),
+    templateName: z.string(),
+    /** Who started it. */
+    by: z.string(),
+    /** The environment it deploys to (and locks), if any. */
+    environment: z.string().nullable(),
+    checklist: checklistRef,
+  })
+  .strict();
+
+/**
+ * Issue 12. Slack refused for good a post of the promotion's meant for another channel (a stakeholder announcement, a
+ * broadcast): said once in the checklist's thread, to the promotion's requester, keyed `post-failed:<failed key>`.
+ */
+const postFailed = z
+  .object({
+    kind: z.literal('post-failed'),
+    release: z.string().min(1),
+    /** Who is told: the promotion's requester. */
+    requester: z.string(),
+    /** The channel Slack refused the post in. */
+    channel: z.string(),
+    /** What the post was, in words ("the GO announcement"): src/slack/message-kinds.ts `WHAT_POST`. */
+    what: z.string(),
+    /** Slack's error code (`not_in_channel`...), said in plain words with what to do by the renderer. */
+    error: z.string(),
+  })
+  .strict();
+
+/**
+ * Issue 12. The rollback's communication, as the template wrote it and the lead filled it in: broadcast once in the
+ * deployment channel (in the checklist's thread, also shown in the channel) and in each stakeholder channel, where it
+ * carries an Acknowledge button (value: the promotion id).
+ */
+const rollbackBroadcast = z
+  .object({
+    kind: z.literal('rollback-broadcast'),
+    release: z.string().min(1),
+    promotionId: z.string(),
+    subject: z.string(),
+    /** The communication's body, filled in (plain text as the template and the lead wrote it). */
+    message: z.string(),
+    by: z.string(),
+    /** The rollback path chosen, by its label. */
+    path: z.string().nullable(),
+    /** On-call and escalation contacts mentioned (users U…, groups S…). */
+    contacts: z.array(z.string()),
+    /** Show the Acknowledge button (stakeholder channels). */
+    acknowledge: z.boolean(),
+    checklist: checklistRef,
+  })
+  .strict();
+
+/** The chosen path's steps, in the checklist's thread: what to do, linked to the section message where they are ticked. */
+const rollbackSteps = z
+  .object({
+    kind: z.literal('rollback-steps'),
+    release: z.string().min(1),
+    path: z.string().nullable(),
+    sections: z.array(z.object({ title: z.string(), ts: z.string().nullable(), steps: z.array(z.string()) }).strict()),
+    checklist: checklistRef,
+  })
+  .strict();
+
+/** A rollback update, threaded under the broadcast in each channel. */
+const rollbackUpdate = z
+  .object({
+    kind: z.literal('rollback-update'),
+    release: z.string().min(1),
+    number: z.number().int().min(1),
+    text: z.string(),
+    by: z.string(),
+    at: z.string(),
+    checklist: checklistRef,
+  })
+  .strict();
+
+/** The lead's reminder to post an update (every `rollback.update_every` until the rollback is complete), with the button. */
+const rollbackUpdateDue = z
+  .object({
+    kind: z.literal('rollback-update-due'),
+    release: z.string().min(1),
+    promotionId: z.string(),
+    lead: z.string(),
+    every: z.string(),
+    /** When the last update (or the broadcast) went out. */
+    since: z.string(),
+  })
+  .strict();
+
+/** The rollback is complete: the resolution, broadcast where the rollback was. */
+const rollbackComplete = z
+  .object({
+    kind: z.literal('rollback-complete'),
+    release: z.string().min(1),
+    resolution: z.string(),
+    by: z.string(),
+    startedAt: z.string(),
+    at: z.string(),
+    checklist: checklistRef,
+  })
+  .strict();
+
+/**
+ * Issue 12. A call to Statuspage failed for good (refused, or never answered): said in the checklist's thread,
+ * mentioning the promotion's lead (who started it), once per failed call, so the status page is updated by hand.
+ */
+const statuspageFailed = z
+  .object({
+    kind: z.literal('statuspage-failed'),
+    release: z.string().min(1),
+    /** Who started the promotion: mentioned. */
+    lead: z.string(),
+    /** What the bot was doing, in words (`schedule the maintenance for …`). */
+    what: z.string(),
+    /** Statuspage's HTTP status, or null when it never answered. */
+    status: z.number().int().nullable(),
+    /** Statuspage's message (never the API key). */
+    error: z.string(),
+    pageId: z.string(),
+  })
+  .strict();
+
 /** Every kind: one member per kind (and one renderer per kind in src/slack/message-kinds.ts, or the build fails). */
-export const OUTBOX_MESSAGE = z.discriminatedUnion('kind', [abortNotice, dispatchStarted, dispatchFailed, approvalsVoided, decisionAnnouncement, probeEvidence, reminder, checkpoint, checkpointAnswered, windowScheduled]);
+export const OUTBOX_MESSAGE = z.discriminatedUnion('kind', [abortNotice, dispatchStarted, dispatchFailed, approvalsVoided, decisionAnnouncement, probeEvidence, reminder, checkpoint, checkpointAnswered, windowScheduled, promotionStarted, postFailed, rollbackBroadcast, rollbackSteps, rollbackUpdate, rollbackUpdateDue, rollbackComplete, statuspageFailed]);
 
 /** One post: its kind and that kind's data, e.g. `{ kind: 'abort-notice', release: 'v1.50', ... }`. */
 export type OutboxMessage = z.infer<typeof OUTBOX_MESSAGE>;

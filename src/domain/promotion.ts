@@ -5,7 +5,7 @@ import type { ItemProbe } from './probes.js';
 import { allItems, itemKind, type Item, type Section, type Template } from './template.js';
 import { phaseOf, type Phase } from './template/items.js';
 
-export type PromotionStatus = 'active' | 'aborted' | 'completed';
+export type PromotionStatus = 'active' | 'aborted' | 'completed' | 'rolled-back';
 export type ItemStateName = 'open' | 'done' | 'na';
 
 /**
@@ -35,6 +35,23 @@ export interface Promotion {
   version: number;
   /** The maintenance window once scheduled (issue 11): when it opens and ends, and T0, the offsets' zero. */
   window?: PromotionWindow | null;
+}
+
+/** A promotion's rollback as the overview shows it (src/store/rollbacks.ts). */
+export interface RollbackView {
+  startedBy: string;
+  startedAt: Date;
+  /** The template's rollback path chosen, by id. */
+  path: string | null;
+  issue: string;
+  subject: string;
+  message: string;
+  updates: number;
+  lastUpdateAt: Date | null;
+  completedBy: string | null;
+  completedAt: Date | null;
+  resolution: string | null;
+  acks: Array<{ userId: string; at: Date }>;
 }
 
 export interface PromotionWindow {
@@ -91,6 +108,8 @@ export interface PromotionView {
   decisions?: readonly Decision[];
   /** Item id → its probe's latest run and latest result (loaded with the view; absent elsewhere: never run). */
   probes?: ReadonlyMap<string, ItemProbe>;
+  /** The rollback, once one started (issue 12; loaded with the view: absent elsewhere, none). */
+  rollback?: RollbackView | null;
   /** Loaded with the view from the store; absent in views built elsewhere, which then show no activity. */
   lastEvent?: LastEvent | null;
   links?: MessageLinks;

@@ -5,6 +5,7 @@ import { onGoSchema } from './template/on-go.js';
 import { approvalsSchema, deciderSchema, rolesSchema, separationSchema } from './template/people.js';
 import { announceSchema, rollbackSchema } from './template/rollback.js';
 import { checkRules } from './template/rules.js';
+import { statuspageSchema } from './template/statuspage.js';
 import { timelineSchema, windowSchema } from './template/timeline.js';
 
 /**
@@ -41,6 +42,7 @@ export const templateSchema = z
     timeline: timelineSchema,
     announce: announceSchema,
     rollback: rollbackSchema,
+    statuspage: statuspageSchema,
     sections: sectionsSchema,
   })
   .strict()

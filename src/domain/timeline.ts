@@ -9,7 +9,7 @@ import type { Item, Section, Template } from './template.js';
  * what a late reminder does, and says what each one lists. Nothing here reads the clock or the database.
  */
 
-export type ReminderKind = 'timeline' | 'item-due' | 'checkpoint' | 'escalation' | 'hold';
+export type ReminderKind = 'timeline' | 'item-due' | 'checkpoint' | 'escalation' | 'hold' | 'rollback-update';
 
 /** A reminder to store: what it is, the series that supersedes it, and when it falls due. */
 export interface PlannedReminder {

@@ -217,11 +217,32 @@ export interface CheckpointClick extends ClickTarget {
   checkpointId: string;
   blockId: string;
   actionTs: string;
+  /** To open the rollback form (Roll back after GO). */
+  triggerId: string | undefined;
 }
 
 export function parseCheckpointClick(body: unknown, action: unknown): CheckpointClick {
   const a = parse(buttonAction, action, 'decision point button');
   const ref = parseRefValue(a.value);
   if (!ref || !isPromotionId(ref.id)) throw new BadPayload('decision point button value');
-  return { ...clickTarget(body, ref.promotionId), messageTs: undefined, checkpointId: ref.id, blockId: a.block_id, actionTs: a.action_ts };
+  const triggerId = parse(blockActionBase, body, 'click').trigger_id;
+  return { ...clickTarget(body, ref.promotionId), messageTs: undefined, checkpointId: ref.id, blockId: a.block_id, actionTs: a.action_ts, triggerId };
+}
+
+/**
+ * A rollback button (Roll back… on the overview, Post update… / Rollback complete… on its panel or on the update
+ * reminder, Acknowledge on a stakeholder channel's broadcast): the value is the promotion id. Some sit on one-off posts,
+ * not on the checklist's live messages, so the click names no message to check.
+ */
+export interface RollbackClick extends ClickTarget {
+  blockId: string;
+  actionTs: string;
+  triggerId: string | undefined;
+}
+
+export function parseRollbackClick(body: unknown, action: unknown): RollbackClick {
+  const a = parse(buttonAction, action, 'rollback button');
+  if (!isPromotionId(a.value)) throw new BadPayload('rollback button value');
+  const triggerId = parse(blockActionBase, body, 'click').trigger_id;
+  return { ...clickTarget(body, a.value), messageTs: undefined, blockId: a.block_id, actionTs: a.action_ts, triggerId };
 }

@@ -17,8 +17,14 @@
  *   `{"ok":false,"error":"ratelimited"}`.
  * - Methods: auth.test, chat.postMessage, chat.update, chat.postEphemeral, chat.getPermalink, views.open,
  *   views.update, views.push, views.publish, users.info, usergroups.users.list, conversations.info and
- *   conversations.open (1:1 DMs, for messaging an approver), and apps.connections.open (Socket Mode, below). Anything
- *   else answers `unknown_method`.
+ *   conversations.open (1:1 DMs, for messaging an approver), files.getUploadURLExternal and
+ *   files.completeUploadExternal (uploads, below), and apps.connections.open (Socket Mode, below). Anything else
+ *   answers `unknown_method`.
+ * - Uploads (fake-slack/methods/files.ts): files.getUploadURLExternal answers an `upload_url` on this server
+ *   (`POST /upload/v1/<ticket>`, raw bytes or multipart, answered 200) and a `file_id`; files.completeUploadExternal
+ *   shares the uploaded files into `channel_id` / `thread_ts` as one message with a `files` array, and refuses an
+ *   unknown file id, one whose bytes never arrived or one completed already (`file_not_found`). `files()` lists the
+ *   uploads, `fileText(id)` reads the bytes back; `failNext('files.getUploadURLExternal', 'missing_scope')` refuses one.
  *
  * Decisions worth knowing:
  * - Channels: when `channels` is given, only those (plus DMs with known users) exist and anything else is
@@ -26,6 +32,8 @@
  *   named after its ID lowercased (a `#name` creates a channel with a generated ID). Posting to a user ID opens the
  *   bot's DM with that user, whose channel ID is `D` + the user ID without its first letter, as Slack answers with a
  *   `D...` ID.
+ * - `refuse: { C0GONE: 'not_in_channel' }`: every chat.postMessage in that channel is refused with that error (a
+ *   channel the bot was never invited to, an archived one...), before anything is stored; other channels post.
  * - Users: users.info knows the configured users and the bot user; anything else is `user_not_found`. When `users`
  *   is given, chat.postEphemeral and views.publish refuse other user IDs too (`user_not_found`).
  * - Stored messages are normalised the way Slack stores them: blocks without a `block_id` get a generated one,
@@ -100,6 +108,7 @@ export {
 export type {
   FakeChannel,
   FakeEphemeral,
+  FakeFile,
   FakeMessage,
   FakeResponse,
   FakeSlack,

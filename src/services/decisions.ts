@@ -15,6 +15,7 @@ import { endPromotion, findActive, getPromotion, loadView, setStage } from '../s
 import { roleMembers } from './approvals.js';
 import { commitChange, type ChangeScope } from './change.js';
 import { cancelReminders } from './reminders.js';
+import { enqueueMaintenanceComplete } from './statuspage.js';
 import type { Deps } from './deps.js';
 import { assertActive } from './guard.js';
 import { showChange } from './show.js';
@@ -190,11 +191,13 @@ export async function completePromotion(deps: Deps, input: DecideInput): Promise
     await endPromotion(q, locked.id, { status: 'completed', by: input.userId, reason: 'completed', at: now });
     await releaseEnvironment(q, locked, input.userId, 'completed', now);
     await cancelReminders(scope, input.userId, 'the promotion was completed');
+    await enqueueMaintenanceComplete(deps, scope);
     // A promotion completes once (it ends here), so its id alone keys the announcement.
     await announce(scope, `completed:${locked.id}`, { decision: 'completed', by: input.userId, reason: null, newDate: null });
     return { action: 'promotion.completed', data: { approvals: approvalsAt(view, records, 'after-deploy') } };
   });
   if (refused) throw refused;
+  if (result.changed) deps.statuspage?.kick();
   if (result.changed) deps.slack.homesChanged?.(promotion.id);
   if (result.changed) await showChange(deps, promotion.id);
   return result;

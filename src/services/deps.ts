@@ -13,6 +13,21 @@ export type UserKind = 'person' | 'bot' | 'gone';
 /** Where a one-off post stands: posted, still to be posted (once, by the outbox's sweep), or refused by Slack for good. */
 export type PostOutcome = 'posted' | 'pending' | 'failed';
 
+/** A file to upload (the audit report): its name, its title in Slack, and its text (sent as UTF-8). */
+export interface UploadFile {
+  filename: string;
+  title: string;
+  content: string;
+}
+
+/**
+ * Why Slack did not take an upload, in the use cases' terms: the app may not upload (no `files:write`, the wrong kind
+ * of token), is not in the channel, the workspace turned uploads off, or anything else (`detail` says what Slack said).
+ */
+export type UploadRefusal = 'not-allowed' | 'not-in-channel' | 'uploads-disabled' | 'failed';
+
+export type UploadOutcome = { ok: true; fileIds: string[] } | { ok: false; why: UploadRefusal; detail?: string };
+
 /**
  * Everything the use cases ask of Slack, in their terms (src/slack/port.ts implements it over the publisher and the
  * outbox). Slack's error codes stay behind it: `refresh` throws `DisplayBehind` (Slack failed for now: the sweep
@@ -50,6 +65,12 @@ export interface SlackPort {
    * (no such user, or deactivated: 'gone'); undefined when Slack could not be asked. Optional: fakes may leave it out.
    */
   userKind?(userId: string): Promise<UserKind | undefined>;
+  /**
+   * Upload files into a thread, shared there together as one message: Slack's upload flow (a URL per file, the bytes
+   * sent to it, one completion naming them all), on a small budget of its own. A refusal is returned, never thrown.
+   * Optional: fakes may leave it out (the use case then says uploading is not available).
+   */
+  uploadFiles?(input: { channelId: string; threadTs: string; files: readonly UploadFile[] }): Promise<UploadOutcome>;
   /**
    * How a template's checklist is cut into thread messages (indexes of its sections, message by message), each
    * within Slack's limits however the checklist is filled in. Depends on the template alone: planned once, at start.
@@ -106,6 +127,13 @@ export class GroupsUnavailable extends UserError {
   }
 }
 
+/** The status page's sender, as the use cases see it (issue 12). */
+export interface StatuspagePort {
+  enabled: boolean;
+  /** Send what is due now, in the background (after the commit of a change that enqueued a call); never throws. */
+  kick(): void;
+}
+
 /** What the use cases depend on, passed explicitly: no hidden singletons. */
 export interface Deps {
   db: Db;
@@ -118,4 +146,10 @@ export interface Deps {
   clicks: ClickIntake;
   /** Runs verification probes (src/probes/runner.ts): one per process; absent where a test or tool runs none. */
   probes?: ProbeRunner;
+  /**
+   * The status page (issue 12, src/statuspage/sender.ts): `enabled` when STATUSPAGE_API_KEY is set (otherwise nothing is
+   * enqueued and the template's status-page items stay manual); `kick()` sends, in the background, what a committed
+   * change enqueued (the `send-statuspage` job sends what is left). Absent: disabled.
+   */
+  statuspage?: StatuspagePort;
 }

@@ -11,7 +11,9 @@ import { enqueue } from '../store/outbox.js';
 import { insertMessages, isStale, overviewTs } from '../store/messages.js';
 import { endPromotion, findActive, getPromotion, insertPromotion, listActive, loadView } from '../store/promotions.js';
 import { cancelReminders } from './reminders.js';
-import { commitChange } from './change.js';
+import { enqueueMaintenanceComplete } from './statuspage.js';
+import { commitChange, sendPosts } from './change.js';
+import { stakeholderChannels, startedKey } from './announce-start.js';
 import { releaseEnvironment } from './decisions.js';
 import { CannotPost, type Deps, type PostOutcome } from './deps.js';
 import { showChange } from './show.js';
@@ -149,6 +151,9 @@ export async function startPromotion(deps: Deps, input: StartInput): Promise<Pro
       'display_behind',
     );
   }
+  // The overview is posted: its post enqueued the announcements in the stakeholder channels (./announce-start.ts),
+  // sent now; whatever Slack does not take now, the outbox's sweep sends.
+  await sendPosts(deps, stakeholderChannels({ channelId: input.channelId, template }).map((c) => startedKey(id, c)));
   deps.slack.homesChanged?.(id);
   return (await getPromotion(deps.db, id))!;
 }
@@ -175,6 +180,8 @@ function abortById(
     await endPromotion(q, id, { status: 'aborted', by: userId, reason, at: now });
     await releaseEnvironment(q, promotion, userId, 'aborted', now);
     await cancelReminders(scope, userId, 'the promotion was aborted');
+    // A scheduled maintenance on the status page ends with the promotion (nothing when there is none).
+    await enqueueMaintenanceComplete(deps, scope, 'The maintenance was cancelled.');
     if (opts.notice) {
       const thread = await overviewTs(q, id);
       await enqueue(

@@ -209,7 +209,7 @@ async function deliver(scope: ChangeScope, reminder: Reminder): Promise<AuditEve
   // Back after the window it was meant for is over (the bot was down for hours): a countdown ("T-5m final checks"), a
   // decision point or a due-items callout would mislead. Monitoring after T0 ("hourly health check") still stands.
   const window = promotion.window;
-  const countdown = t0 !== undefined && reminder.dueAt.getTime() < t0.getTime();
+  const countdown = t0 !== undefined && reminder.dueAt.getTime() < t0.getTime() && (reminder.kind === 'timeline' || reminder.kind === 'item-due');
   const momentary = reminder.kind === 'checkpoint' || reminder.kind === 'escalation' || reminder.kind === 'item-due';
   if (window && (countdown || momentary) && reminder.dueAt.getTime() <= window.end.getTime() && now.getTime() > window.end.getTime()) {
     return skip('the window it was for is over');
@@ -302,6 +302,29 @@ async function deliver(scope: ChangeScope, reminder: Reminder): Promise<AuditEve
         hold: { by, at, holdFor: hold.for, next: step.next?.label ?? null, checks: probeLines(view, hold.checks) },
         checklist,
       };
+      break;
+    }
+    case 'rollback-update': {
+      // Until the rollback is declared complete (which cancels this), the lead is reminded every update_every.
+      const rollback = view.rollback;
+      if (promotion.stage !== 'rolling-back' || !rollback) return skip('the promotion is not rolling back');
+      const every = promotion.template.rollback?.update_every ?? '15m';
+      message = {
+        kind: 'rollback-update-due',
+        release: promotion.release,
+        promotionId: promotion.id,
+        lead: rollback.startedBy,
+        every,
+        since: (rollback.lastUpdateAt ?? rollback.startedAt).toISOString(),
+      };
+      await insertReminder(q, {
+        promotionId: promotion.id,
+        kind: 'rollback-update',
+        series: 'rollback-update',
+        ref: String(Number(reminder.ref) + 1),
+        scheduleSeq: 0,
+        dueAt: new Date(now.getTime() + parseDuration(every)),
+      });
       break;
     }
   }

@@ -13,6 +13,7 @@ import { assertDecider } from './decisions.js';
 import type { Deps } from './deps.js';
 import { assertActive } from './guard.js';
 import { showChange } from './show.js';
+import { enqueueMaintenanceWindow } from './statuspage.js';
 
 /**
  * Scheduling the maintenance window (issue 11): by the overview's Schedule window modal or `/promote schedule`. One
@@ -78,6 +79,7 @@ export async function scheduleWindow(deps: Deps, input: ScheduleInput, opts: { r
   const promotion = assertActive(await getPromotion(deps.db, input.promotionId));
   await assertMaySchedule(deps, promotion, input.userId);
   let result: Scheduled | undefined;
+  let statuspageCall: string | null = null;
   await commitChange(deps, { promotionId: promotion.id, actor: input.userId, receiptKey: input.receiptKey }, async (scope) => {
     const { q, promotion: locked, now } = scope;
     if (input.start.getTime() <= now.getTime()) {
@@ -110,6 +112,8 @@ export async function scheduleWindow(deps: Deps, input: ScheduleInput, opts: { r
       next: upcoming(locked, window.t0, planned),
       checklist: { channel: locked.channelId, ts: thread },
     });
+    // The status page's scheduled maintenance: created, or moved (issue 12); nothing without a page and a key.
+    statuspageCall = await enqueueMaintenanceWindow(deps, scope, window, { seq, moved: previous !== null });
     result = { window, previous, planned };
     return {
       action: 'window.scheduled',
@@ -124,6 +128,7 @@ export async function scheduleWindow(deps: Deps, input: ScheduleInput, opts: { r
   });
   // A redelivered submission (its receipt already claimed): applied the first time, nothing more to do.
   if (!result) return null;
+  if (statuspageCall) deps.statuspage?.kick();
   deps.slack.homesChanged?.(promotion.id);
   if (opts.refresh !== false) await showChange(deps, promotion.id);
   return result;

@@ -26,6 +26,9 @@ export type NoGoModalMetadata = z.infer<typeof noGoModalMetadata>;
 /** The Schedule window modal: which promotion. */
 export const scheduleModalMetadata = z.object({ promotion, channel }).strict();
 export type ScheduleModalMetadata = z.infer<typeof scheduleModalMetadata>;
+/** The rollback forms: which promotion, and for Roll back, the decision point that opened it if one did. */
+export const rollbackModalMetadata = z.object({ promotion, channel, checkpoint: z.string().uuid().nullable().default(null) }).strict();
+export type RollbackModalMetadata = z.infer<typeof rollbackModalMetadata>;
 export type NaModalMetadata = z.infer<typeof naModalMetadata>;
 export type AssignModalMetadata = z.infer<typeof assignModalMetadata>;
 
@@ -45,6 +48,7 @@ export const MODAL_METADATA = {
   reject: rejectModalMetadata,
   noGo: noGoModalMetadata,
   schedule: scheduleModalMetadata,
+  rollback: rollbackModalMetadata,
 };
 
 export function writeMetadata<T>(schema: z.ZodType<T>, value: T): string {

@@ -3,8 +3,10 @@ import { hostname } from 'node:os';
 import { ErrorCode, type ChatPostMessageArguments, type WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
-import { claimDue, getOutboxRow, markInDoubt, markPosted, markRefused, renewClaim, type ClaimedRow, type OutboxContent } from '../store/outbox.js';
-import { renderMessage } from './message-kinds.js';
+import { claimDue, enqueue, getOutboxRow, markInDoubt, markPosted, markRefused, renewClaim, type ClaimedRow, type OutboxContent } from '../store/outbox.js';
+import { overviewTs } from '../store/messages.js';
+import { getPromotion } from '../store/promotions.js';
+import { renderMessage, whatPost } from './message-kinds.js';
 import type { RateBudget } from './rate-budget.js';
 
 /** The `event_type` of the metadata every outbox post carries; its `event_payload` is `{ key }`. */
@@ -38,6 +40,11 @@ const REFUSED_FOR_GOOD = new Set([
   'thread_not_found',
 ]);
 
+/** The outbox key of the notice that the post `key` was refused for good in another channel: said once. */
+export function postFailedKey(key: string): string {
+  return `post-failed:${key}`;
+}
+
 /** Where an outbox post stands, as the person who caused it is told. */
 export type OutboxOutcome = 'posted' | 'pending' | 'failed';
 
@@ -60,6 +67,8 @@ export interface OutboxSenderDeps {
   lookups: RateBudget;
   /** Aborted when the process stops: a send waiting for a budget gives up (the row stays due for another sender). */
   signal: AbortSignal;
+  /** The injected clock: `created_at` of the rows the sender enqueues itself (post-failed). Default the wall clock. */
+  clock?: () => Date;
 }
 
 function slackCode(err: unknown): string | undefined {
@@ -197,7 +206,8 @@ export class OutboxSender implements OutboxSending {
         if (isRefusal(err)) {
           const terminal = code !== undefined && REFUSED_FOR_GOOD.has(code);
           log.warn({ err, ...where, terminal }, terminal ? 'Slack refused an outbox post for good' : 'Slack refused an outbox post; retrying later');
-          await markRefused(db, row.key, this.owner, { error: code ?? 'refused', terminal });
+          if (terminal) await this.failed(row, code);
+          else await markRefused(db, row.key, this.owner, { error: code ?? 'refused', terminal });
           return false;
         }
         log.warn({ err, ...where }, 'outbox post sent, but its outcome is unknown; it is looked for before any second post');
@@ -211,6 +221,48 @@ export class OutboxSender implements OutboxSending {
       await markPosted(db, row.key, ts);
       return true;
     }
+  }
+
+  /**
+   * Slack refused the row for good: it is marked failed. When it was the promotion's post for another channel (a
+   * stakeholder announcement, a broadcast), the lead is told in the checklist's thread, in the same transaction
+   * (`post-failed:<key>`, once however often this runs), and that notice is sent now. Never for a post in the
+   * promotion's own channel (the checklist's own problem) nor for a `post-failed` notice itself.
+   */
+  private async failed(row: ClaimedRow, code: string): Promise<void> {
+    const { db, log } = this.deps;
+    const noticeKey = postFailedKey(row.key);
+    const told = await db.tx(async (q) => {
+      await markRefused(q, row.key, this.owner, { error: code, terminal: true });
+      if (!row.promotionId || row.content.type === 'unreadable') return false;
+      if (row.content.type === 'message' && row.content.message.kind === 'post-failed') return false;
+      const promotion = await getPromotion(q, row.promotionId);
+      if (!promotion || promotion.channelId === row.channelId) return false;
+      const thread = await overviewTs(q, promotion.id);
+      await enqueue(
+        q,
+        {
+          key: noticeKey,
+          promotionId: promotion.id,
+          channelId: promotion.channelId,
+          ...(thread ? { threadTs: thread } : {}),
+          message: {
+            kind: 'post-failed',
+            release: promotion.release,
+            requester: promotion.requestedBy,
+            channel: row.channelId,
+            what: row.content.type === 'message' ? whatPost(row.content.message) : 'a post',
+            error: code,
+          },
+        },
+        (this.deps.clock ?? (() => new Date()))(),
+      );
+      return true;
+    });
+    if (!told) return;
+    log.info({ key: row.key, channel: row.channelId, promotionId: row.promotionId, notice: noticeKey }, 'telling the promotion\'s requester in its thread that a post for another channel was refused');
+    // A failure here leaves the notice to the outbox's sweep.
+    await this.send(noticeKey).catch((err: unknown) => log.warn({ err, key: noticeKey }, 'could not send the notice of a refused post now; the sweep sends it'));
   }
 
   /**

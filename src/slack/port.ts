@@ -5,11 +5,12 @@ import type { Home } from '../domain/home.js';
 import type { Template } from '../domain/template.js';
 import { DatabaseUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { CannotPost, DisplayBehind, DisplayBroken, GroupsUnavailable, type HomeView, type PostOutcome, type SlackPort, type UserKind } from '../services/deps.js';
+import { CannotPost, DisplayBehind, DisplayBroken, GroupsUnavailable, type HomeView, type PostOutcome, type SlackPort, type UploadFile, type UploadOutcome, type UserKind } from '../services/deps.js';
 import type { Db } from '../store/db.js';
 import { enqueue, type OutboxPost } from '../store/outbox.js';
 import { slackErrorCode, TERMINAL_ERRORS, type Publisher } from './publisher.js';
 import { RateBudget } from './rate-budget.js';
+import { FileUploader } from './uploads.js';
 
 /** Errors Slack gives when the bot cannot post in a channel. */
 const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
@@ -28,7 +29,7 @@ export interface SlackPortDeps {
   clock: () => Date;
   log: Logger;
   publisher: Publisher;
-  /** For views.publish and usergroups.users.list: `rejectRateLimitedCalls`, so that a 429 reaches the budget here. */
+  /** For views.publish, usergroups.users.list and file uploads: `rejectRateLimitedCalls`, so that a 429 reaches the budget here. */
   client: WebClient;
   groupTtlMs?: number;
 }
@@ -47,6 +48,8 @@ function retryAfterOf(err: unknown): number | undefined {
 export class SlackAdapter implements SlackPort {
   private readonly homes: RateBudget;
   private readonly groupReads: RateBudget;
+  /** files.getUploadURLExternal / completeUploadExternal on a budget of their own (./uploads.ts). */
+  private readonly uploader: FileUploader;
   private readonly groups = new Map<string, { users: string[]; at: number }>();
   private readonly userKinds = new Map<string, { kind: UserKind; at: number }>();
   /** Promotions whose people's Homes are to be published again, and the background run doing it. */
@@ -62,6 +65,11 @@ export class SlackAdapter implements SlackPort {
     const timer = () => deps.publisher.time;
     this.homes = new RateBudget(HOME_PUBLISHES, timer);
     this.groupReads = new RateBudget(GROUP_READS, timer);
+    this.uploader = new FileUploader(deps.client, timer, deps.log);
+  }
+
+  uploadFiles(input: { channelId: string; threadTs: string; files: readonly UploadFile[] }): Promise<UploadOutcome> {
+    return this.uploader.upload(input);
   }
 
   async refresh(promotionId: string, opts: { first?: string } = {}): Promise<void> {

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
-import { isDatabaseUnreachable, type Db } from '../store/db.js';
+import { isDatabaseUnreachable, type Db, type Queryable } from '../store/db.js';
 import { renderSectionsMessage, type RenderedMessage } from '../../blocks/checklist.js';
 import { renderOverview } from '../../blocks/overview.js';
 import { loadView } from '../store/promotions.js';
@@ -104,6 +104,13 @@ export interface PublisherDeps {
    * `RateTimer.databaseClock`).
    */
   timer?: RateTimer;
+  /**
+   * Called in the transaction that records the overview's post (a promotion's first message), so that what its post
+   * causes exists exactly when the recorded post does: the start's announcements in stakeholder channels
+   * (src/services/announce-start.ts). Idempotent (the outbox's keys): a post recorded twice causes it once. A throw
+   * is logged and undone alone (a savepoint): the overview's ts is recorded regardless, or it would be posted again.
+   */
+  onOverviewPosted?: (q: Queryable, promotionId: string, ts: string) => Promise<unknown>;
 }
 
 /** What one refresh request waits for: the pass that started after it joined, or its state handed to the budget. */
@@ -187,6 +194,7 @@ export class Publisher {
       postBudget: (channelId) => this.postBudget(channelId),
       lookups: this.lookups,
       signal: this.stopping.signal,
+      clock: deps.clock,
     });
   }
 
@@ -465,10 +473,38 @@ export class Publisher {
    */
   private async record(lease: Lease, m: MessageRow, row: { ts: string; version: number; hash: string }, sent: 'nothing' | 'updated' | 'posted'): Promise<void> {
     const { db } = this.deps;
+    if (sent === 'posted' && m.idx === 0 && this.deps.onOverviewPosted) {
+      if (!(await this.recordOverviewPost(lease, row))) lease.lost = true;
+      return;
+    }
     if (await markRenderedIfHeld(db, lease.promotionId, m.idx, this.owner, row)) return;
     lease.lost = true;
     if (sent === 'posted') await markRendered(db, lease.promotionId, m.idx, row);
     else if (sent === 'updated') await markBehind(db, lease.promotionId, m.idx);
+  }
+
+  /**
+   * Record the overview's post and, in the same transaction, what it causes (`onOverviewPosted`). A post is a fact:
+   * recorded even by a render that lost its lease (then false, as `markRenderedIfHeld` says).
+   */
+  private async recordOverviewPost(lease: Lease, row: { ts: string; version: number; hash: string }): Promise<boolean> {
+    const { db, log } = this.deps;
+    const onPosted = this.deps.onOverviewPosted!;
+    return db.tx(async (q) => {
+      const held = await markRenderedIfHeld(q, lease.promotionId, 0, this.owner, row);
+      if (!held) await markRendered(q, lease.promotionId, 0, row);
+      await q.query('SAVEPOINT overview_posted');
+      try {
+        await onPosted(q, lease.promotionId, row.ts);
+        await q.query('RELEASE SAVEPOINT overview_posted');
+      } catch (err) {
+        if (isDatabaseUnreachable(err)) throw err;
+        log.error({ err, promotionId: lease.promotionId }, 'could not enqueue what the overview\'s post causes (the start\'s announcements)');
+        await q.query('ROLLBACK TO SAVEPOINT overview_posted');
+        await q.query('RELEASE SAVEPOINT overview_posted');
+      }
+      return held;
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import { listDecisions } from './decisions.js';
 import type { Queryable } from './db.js';
 import { listMessages } from './messages.js';
 import { itemProbes } from './probe-runs.js';
+import { getRollback } from './rollbacks.js';
 
 interface PromotionRow {
   id: string;
@@ -149,7 +150,8 @@ export async function loadView(q: Queryable, id: string): Promise<PromotionView 
     sectionTs: new Map(messages.flatMap((m) => (m.idx > 0 && m.ts ? m.sections.flatMap((i) => (sections[i] ? [[sections[i].id, m.ts!] as const] : [])) : []))),
   };
   const probes = await itemProbes(q, id);
-  return { promotion, states: new Map(r.rows.map((row) => [row.item_id, toItemState(row)])), lastEvent, links, approvals, decisions, probes };
+  const rollback = promotion.stage === 'rolling-back' || promotion.status === 'rolled-back' ? await getRollback(q, id) : null;
+  return { promotion, states: new Map(r.rows.map((row) => [row.item_id, toItemState(row)])), lastEvent, links, approvals, decisions, probes, rollback };
 }
 
 /** The states of some items of a promotion (under the caller's lock when it is about to change them). */

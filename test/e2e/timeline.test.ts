@@ -89,8 +89,9 @@ describe('the maintenance window and its timeline', () => {
     const announced = postsSaying('maintenance window scheduled by <@U0LEAD>');
     expect(announced).toHaveLength(1);
     expect(h.fake.callsTo('chat.postMessage').find((c) => String(c.args.text).includes('maintenance window scheduled'))!.args.reply_broadcast).toBeTruthy();
-    // And once in the stakeholder channel, readable on its own, linking to the checklist.
-    const stakeholders = h.fake.messages('C0STAKE');
+    // And once in the stakeholder channel, readable on its own, linking to the checklist (after the start's announcement).
+    const stakeholders = h.fake.messages('C0STAKE').filter((m) => visibleText(m).includes(':calendar:'));
+    expect(h.fake.messages('C0STAKE')).toHaveLength(2);
     expect(stakeholders).toHaveLength(1);
     expect(visibleText(stakeholders[0]!)).toContain('maintenance window scheduled');
     expect(visibleText(stakeholders[0]!)).toContain('https://slack.com/archives/');
@@ -186,13 +187,16 @@ describe('the maintenance window and its timeline', () => {
     await at(new Date(T0.getTime() + 9 * MIN));
     expect(postsSaying('decision point unanswered')).toHaveLength(1);
 
+    // After GO, Roll back opens the rollback form (test/e2e/rollback.test.ts); submitted, it answers the decision point.
     await h.click('U0CHAIR', escalated[0]!, checkpointButton(escalated[0]!, ACTION.checkpointRollback));
     await h.settle();
-    const answered = postsSaying('decided by <@U0CHAIR>');
-    expect(answered).toHaveLength(1);
-    expect(visibleText(answered[0]!)).toContain('“NO - Rollback”');
-    expect(visibleText(answered[0]!)).toContain('on-rollback steps are open');
+    const form = h.fake.views().at(-1)!;
+    expect(form.view.callback_id).toBe(VIEW.rollback);
+    await h.submit('U0CHAIR', { ...form.view, id: form.id, state: { values: { [INPUT.rollbackIssue]: { [INPUT.value]: { type: 'plain_text_input', value: 'canary error rate 7%' } } } } });
+    await h.settle();
+    expect(postsSaying('Rolling back due to canary error rate 7%')).toHaveLength(1);
     expect((await getPromotion(h.bot.db, pid))!.stage).toBe('rolling-back');
+    expect((await listReminders(h.bot.db, pid)).find((r) => r.kind === 'checkpoint')!.answer).toBe('rollback');
     // The rest of the timeline is cancelled: the hourly checks never come.
     await at(new Date(T0.getTime() + 5 * 60 * MIN));
     expect(postsSaying('Hourly health check')).toHaveLength(0);

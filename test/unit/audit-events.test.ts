@@ -40,7 +40,13 @@ const SAMPLES: { [A in AuditAction]: AuditData<A> } = {
   'reminder.skipped': { reminder: '00000000-0000-4000-8000-000000000002', kind: 'timeline', offset: 'T+1h', due_at: '2026-11-24T03:00:00.000Z', why: 'superseded by T+2h' },
   'reminders.cancelled': { count: 4, why: 'aborted' },
   'checkpoint.answered': { checkpoint: '00000000-0000-4000-8000-000000000003', offset: 'T+2m', answer: 'rollback' },
+  'rollback.started': { path: 'immediate', issue: 'error rate 7%', impact: 'checkout slow', eta: null, action: null, channels: ['C0DEPLOYS', 'C0STAKE'] },
+  'rollback.acknowledged': {},
+  'rollback.update': { number: 2, text: 'restore at 60%' },
+  'rollback.completed': { resolution: 'previous version serving' },
   'hold.started': { item: 'ramp-10', until: '2026-11-24T03:00:00.000Z' },
+  'statuspage.updated': { op: 'maintenance-schedule', incident: 'p31zjtct2jer', status: 'scheduled' },
+  'statuspage.failed': { op: 'incident-open', status: 401, error: 'Statuspage answered 401: Could not authenticate' },
 };
 
 const event = <A extends AuditAction>(action: A): AuditEvent => ({ action, data: SAMPLES[action] }) as AuditEvent;

@@ -18,7 +18,9 @@ const WRONG_INPUT: Record<string, string> = {
   complete: 'complete v1.50 now',
   check: 'check v1.50 gates now',
   schedule: 'schedule v1.50',
+  rollback: 'rollback',
   assign: 'assign v1.50 backup @alice',
+  report: 'report v1.50 now',
   locks: 'locks all',
   templates: 'templates all',
 };

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       dataDir: './.data',
       checklistsDir: './checklists',
       github: { token: undefined, apiUrl: 'https://api.github.com' },
+      statuspage: { apiKey: undefined, apiUrl: 'https://api.statuspage.io/v1' },
       aws: { region: undefined, cloudwatchEndpoint: undefined },
       logLevel: 'info',
       probes: { concurrency: 20, env: HTTP },

@@ -105,6 +105,7 @@ describe('the overview', () => {
       'approval.reject',
       'approval.withdraw',
       'promotion.complete',
+      'rollback.start',
     ]);
     expect(messageProblems(renderOverview(after))).toEqual([]);
   });

@@ -76,6 +76,7 @@ describe('the template rules', () => {
       'timelineNamesExist',
       'holdsHaveANextStep',
       'holdsAreOnCheckSteps',
+      'rollbackPathsNameRollbackSections',
     ]);
   });
 

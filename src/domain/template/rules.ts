@@ -63,6 +63,8 @@ export interface Outline {
   approvals: ApprovalOutline[];
   /** The items named in `on_go.dispatch.inputs` placeholders (`{item:<id>}`). */
   inputItems: Located[];
+  /** The sections each rollback path names. */
+  rollbackSections: Located[];
 }
 
 export interface ApprovalOutline {
@@ -91,6 +93,9 @@ export function readOutline(raw: unknown): Outline {
     timeline: listAt(keyOf(raw, 'timeline')).map(readTimelineEntry),
     approvals: listAt(keyOf(raw, 'approvals')).map(readApproval),
     inputItems: readInputItems(raw),
+    rollbackSections: listAt(keyOf(keyOf(raw, 'rollback'), 'paths')).flatMap((p, i) =>
+      listAt(keyOf(p, 'sections')).map((v, j) => textAt(v, ['rollback', 'paths', i, 'sections', j])).filter(defined),
+    ),
   };
 }
 
@@ -143,6 +148,9 @@ function readRoleRefs(raw: unknown): Located[] {
     ...listAt(keyOf(raw, 'timeline')).flatMap((e, i) => listAt(keyOf(e, 'mention')).map((r, j) => textAt(r, ['timeline', i, 'mention', j]))),
     ...listAt(keyOf(raw, 'timeline')).flatMap((e, i) =>
       listAt(keyOf(keyOf(e, 'decision'), 'escalate_to')).map((r, j) => textAt(r, ['timeline', i, 'decision', 'escalate_to', j])),
+    ),
+    ...(['may', 'contacts', 'acknowledge'] as const).flatMap((key) =>
+      listAt(keyOf(keyOf(raw, 'rollback'), key)).map((r, j) => textAt(r, ['rollback', key, j])),
     ),
     ...listAt(keyOf(raw, 'sections')).map((s, i) => textAt(keyOf(s, 'owner'), ['sections', i, 'owner'])),
   ].filter(defined);
@@ -299,6 +307,17 @@ export const holdsAreOnCheckSteps: Rule = ({ sections }) =>
     }),
   );
 
+/** A rollback path's steps are an on-rollback section's: it opens when the rollback starts. */
+export const rollbackPathsNameRollbackSections: Rule = ({ sections, rollbackSections }) => {
+  const phases = new Map(sections.flatMap((s) => (s.id ? [[s.id.value, s.phase?.value ?? 'before-go'] as const] : [])));
+  return rollbackSections.flatMap((ref) => {
+    const phase = phases.get(ref.value);
+    if (phase === undefined) return [{ path: ref.path, message: `section "${ref.value}" does not exist` }];
+    if (phase !== 'on-rollback') return [{ path: ref.path, message: `section "${ref.value}" is ${phase}: a rollback path's steps are in an on-rollback section` }];
+    return [];
+  });
+};
+
 export const RULES = {
   sectionIdsAreUnique,
   itemIdsAreUnique,
@@ -313,6 +332,7 @@ export const RULES = {
   timelineNamesExist,
   holdsHaveANextStep,
   holdsAreOnCheckSteps,
+  rollbackPathsNameRollbackSections,
 } satisfies Record<string, Rule>;
 
 export function checkRules(raw: unknown): Issue[] {

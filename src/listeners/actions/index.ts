@@ -7,6 +7,8 @@ import { parseProbeClick } from '../payloads.js';
 import { parseCheckpointClick } from '../payloads.js';
 import { onCheckpointContinue, onCheckpointRollback } from './checkpoint.js';
 import { onScheduleWindow } from './schedule.js';
+import { parseRollbackClick } from '../payloads.js';
+import { onAcknowledgeRollback, onRollback, onRollbackComplete, onRollbackUpdate } from './rollback.js';
 import { onRunProbe, onRunProbes } from './run-probe.js';
 import { onApprove } from './approve.js';
 import { onComplete } from './complete.js';
@@ -50,6 +52,12 @@ export function register(app: PreflightApp): void {
   app.action({ type: 'block_actions', action_id: ACTION.runProbes }, resolveClick(parseProbeClick, 'run-check'), onRunProbes);
   // The overview's Schedule window / Reschedule (value: the promotion id): opens the modal.
   app.action({ type: 'block_actions', action_id: ACTION.scheduleWindow }, resolveClick(parseDecisionClick, 'decide'), onScheduleWindow);
+  // The rollback (issue 12): Roll back… after GO, the panel's and the update reminder's buttons, and Acknowledge on a
+  // stakeholder channel's broadcast. Who may is checked by the services (src/services/rollback.ts).
+  app.action({ type: 'block_actions', action_id: ACTION.rollback }, resolveClick(parseDecisionClick, 'decide'), onRollback);
+  app.action({ type: 'block_actions', action_id: ACTION.rollbackUpdate }, resolveClick(parseRollbackClick, 'decide'), onRollbackUpdate);
+  app.action({ type: 'block_actions', action_id: ACTION.rollbackComplete }, resolveClick(parseRollbackClick, 'decide'), onRollbackComplete);
+  app.action({ type: 'block_actions', action_id: ACTION.acknowledgeRollback }, resolveClick(parseRollbackClick, 'decide'), onAcknowledgeRollback);
   // A decision point's buttons (a reminder in the thread, blocks/timeline.ts): the decider's answer, recorded once.
   app.action({ type: 'block_actions', action_id: ACTION.checkpointContinue }, resolveClick(parseCheckpointClick, 'decide'), onCheckpointContinue);
   app.action({ type: 'block_actions', action_id: ACTION.checkpointRollback }, resolveClick(parseCheckpointClick, 'decide'), onCheckpointRollback);

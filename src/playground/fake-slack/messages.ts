@@ -64,6 +64,7 @@ export function messageJson(s: FakeSlackState, m: FakeMessage): Json {
     blocks: clone(m.blocks),
     ...(m.thread_ts ? { thread_ts: m.thread_ts, parent_user_id: parentUser(s, m) } : {}),
     ...(m.metadata ? { metadata: clone(m.metadata) } : {}),
+    ...(m.files ? { files: clone(m.files) } : {}),
   };
 }
 

@@ -62,6 +62,9 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = Object.freeze({
     // Since 2025-05-29 (existing installs in 2026), apps outside the Slack Marketplace get 1 request a minute here.
     'conversations.history': NON_MARKETPLACE_HISTORY,
     'conversations.replies': NON_MARKETPLACE_HISTORY,
+    // Slack's reference pages put both upload methods at Tier 4.
+    'files.getUploadURLExternal': TIER_4,
+    'files.completeUploadExternal': TIER_4,
   }),
   postMessagePerChannel: Object.freeze({ perMinute: 60, burst: 3 }),
 });

@@ -9,6 +9,7 @@ import { readApiArgs, sendJson, sendText } from './http.js';
 import { resolveChannel } from './channels.js';
 import { findMessage, storeMessage } from './messages.js';
 import { callMethod } from './methods/index.js';
+import { receiveUpload } from './methods/files.js';
 import { issueTriggerId } from './methods/views.js';
 import { RateLimiter, rateLimitChannel, resolveRateLimits, workspaceOf } from './rate-limits.js';
 import { restoreState, snapshotState, type FakeSlackSnapshot } from './snapshot.js';
@@ -17,6 +18,7 @@ import { SocketModeServer } from './socket-mode.js';
 import { FakeSlackState } from './state.js';
 import type {
   FakeEphemeral,
+  FakeFile,
   FakeMessage,
   FakeResponse,
   FakeSlack,
@@ -82,6 +84,7 @@ class FakeSlackServer implements FakeSlack {
     const { port: actual } = this.server.address() as AddressInfo;
     this.baseUrl = `http://127.0.0.1:${actual}`;
     this.apiUrl = `${this.baseUrl}/api/`;
+    this.state.baseUrl = this.baseUrl;
   }
 
   // ----- inspection ------------------------------------------------------------------------------------------
@@ -113,6 +116,14 @@ class FakeSlackServer implements FakeSlack {
 
   views(): FakeView[] {
     return [...this.state.viewMap.values()].map((v) => clone(v));
+  }
+
+  files(): FakeFile[] {
+    return [...this.state.fileMap.values()].map((f) => ({ ...f, ...(f.bytes ? { bytes: Buffer.from(f.bytes) } : {}) }));
+  }
+
+  fileText(id: string): string | undefined {
+    return this.state.fileMap.get(id)?.bytes?.toString('utf8');
   }
 
   triggerId(): string {
@@ -229,6 +240,10 @@ class FakeSlackServer implements FakeSlack {
     }
     if (path.startsWith('/api/')) {
       await this.handleApi(req, res, url);
+      return;
+    }
+    if (path.startsWith('/upload/v1/')) {
+      if (await receiveUpload(this.state, path.slice('/upload/v1/'.length), req, res)) this.changed();
       return;
     }
     if (path.startsWith('/respond/')) {

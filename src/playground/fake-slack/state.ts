@@ -5,6 +5,7 @@
  */
 import type {
   FakeEphemeral,
+  FakeFile,
   FakeMessage,
   FakeResponse,
   FakeSlackOptions,
@@ -54,6 +55,8 @@ export class FakeSlackState {
   readonly users = new Map<string, FakeUser & { is_bot: boolean }>();
   readonly usergroups = new Map<string, string[]>();
   readonly channels = new Map<string, ChannelRecord>();
+  /** Channel ID -> the error every chat.postMessage there is refused with (option `refuse`). */
+  readonly refusals: ReadonlyMap<string, string>;
 
   readonly msgs: FakeMessage[] = [];
   readonly ephemeralList: FakeEphemeral[] = [];
@@ -62,11 +65,17 @@ export class FakeSlackState {
   readonly homeViewByUser = new Map<string, string>();
   readonly responseUrls = new Map<string, ResponseUrlRecord>();
   readonly triggers = new Map<string, TriggerRecord>();
+  /** Uploads by file id, and the upload URL ticket -> file id (methods/files.ts). */
+  readonly fileMap = new Map<string, FakeFile>();
+  readonly uploadTickets = new Map<string, string>();
+  /** http://127.0.0.1:PORT once the server listens: where upload URLs point. */
+  baseUrl = '';
 
   /** The last message ts handed out, in microseconds (see nextTs). */
   tsCounter = 0;
   viewCounter = 0;
   channelCounter = 0;
+  fileCounter = 0;
 
   constructor(opts: FakeSlackOptions) {
     this.botUserId = opts.botUserId ?? 'U0PREFLIGHT';
@@ -84,6 +93,7 @@ export class FakeSlackState {
     if (!this.users.has(this.botUserId)) {
       this.users.set(this.botUserId, { id: this.botUserId, name: 'preflight', real_name: 'Preflight', is_bot: true });
     }
+    this.refusals = new Map(Object.entries(opts.refuse ?? {}));
     for (const [id, members] of Object.entries(opts.usergroups ?? {})) this.usergroups.set(id, [...members]);
     for (const c of opts.channels ?? []) {
       this.channels.set(c.id, {

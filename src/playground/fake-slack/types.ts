@@ -34,6 +34,11 @@ export interface FakeSlackOptions {
   usergroups?: Record<string, string[]>;
   /** When given, the only channels that exist (see the module comment). */
   channels?: FakeChannel[];
+  /**
+   * Channels where every chat.postMessage is refused with the given error, as Slack refuses a bot that is not a
+   * member (`{ C0GONE: 'not_in_channel' }`), an archived channel (`is_archived`)... Other channels are unaffected.
+   */
+  refuse?: Record<string, string>;
   /** Refuse payloads beyond Block Kit limits like Slack does (default true). */
   validateBlocks?: boolean;
   /** Store blocks the way Slack returns them (generated block_ids, emoji/verbatim flags); default true. */
@@ -87,6 +92,26 @@ export interface FakeMessage {
   deleted?: boolean;
   /** The `metadata` it was posted with (returned by conversations.history/replies with include_all_metadata). */
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  /** Files shared by this message (files.completeUploadExternal), as Slack lists them in a message. */
+  files?: Array<{ id: string; name: string; title: string; size: number; mimetype: string }>;
+}
+
+/** A file uploaded through files.getUploadURLExternal, its upload URL and files.completeUploadExternal. */
+export interface FakeFile {
+  id: string;
+  filename: string;
+  /** The `length` files.getUploadURLExternal was given. */
+  length: number;
+  /** Its title, from files.completeUploadExternal (the filename until then). */
+  title: string;
+  /** The bytes POSTed to its upload URL; undefined until they arrive. */
+  bytes?: Buffer;
+  /** files.completeUploadExternal finished it (once only). */
+  completed: boolean;
+  /** Set once files.completeUploadExternal shared it: where, and the message that shows it. */
+  channel?: string;
+  thread_ts?: string;
+  message_ts?: string;
 }
 
 /** Where a response_url came from: lets the fake apply its answers like Slack would. */
@@ -161,6 +186,10 @@ export interface FakeSlack {
    * is closed instead, as when a request times out after Slack took it. Queued when called several times.
    */
   loseNextAnswer(method: string): void;
+  /** Files uploaded (files.getUploadURLExternal, its upload URL, files.completeUploadExternal), in upload order (copies). */
+  files(): FakeFile[];
+  /** The bytes POSTed for a file, as UTF-8 text (undefined when none arrived): what a test reads back of an upload. */
+  fileText(id: string): string | undefined;
   /** Set a user group's members (usergroups.users.list answers them from now on); creates the group if new. */
   setUsergroup(id: string, members: readonly string[]): void;
   /** Store a message as if the bot had posted it (with metadata, say), without a Web API call. Returns its ts. */

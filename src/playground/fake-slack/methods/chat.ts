@@ -8,6 +8,8 @@ import { type Json, SlackApiError, str } from '../util.js';
 export function postMessage(s: FakeSlackState, a: Json): Json {
   const ref = str(a.channel);
   if (!ref) throw new SlackApiError('channel_not_found');
+  const refused = s.refusals.get(ref);
+  if (refused) throw new SlackApiError(refused);
   const ch = resolveChannel(s, ref);
   const text = str(a.text);
   if (!text && a.blocks === undefined && a.attachments === undefined) throw new SlackApiError('no_text');

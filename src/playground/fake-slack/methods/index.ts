@@ -10,6 +10,7 @@ import {
   usersInfo,
 } from './users-and-channels.js';
 import { conversationsHistory, conversationsReplies } from './conversations.js';
+import { completeUploadExternal, getUploadURLExternal } from './files.js';
 import { openView, publishView, updateView } from './views.js';
 
 export function callMethod(s: FakeSlackState, method: string, a: Json): Json {
@@ -44,6 +45,10 @@ export function callMethod(s: FakeSlackState, method: string, a: Json): Json {
       return conversationsHistory(s, a);
     case 'conversations.replies':
       return conversationsReplies(s, a);
+    case 'files.getUploadURLExternal':
+      return getUploadURLExternal(s, a);
+    case 'files.completeUploadExternal':
+      return completeUploadExternal(s, a);
     default:
       throw new SlackApiError('unknown_method');
   }
