@@ -44,7 +44,8 @@ export function communicationHints(body: string): Record<keyof typeof FIELD_LINE
 export function fillCommunication(body: string, input: CommunicationInput): string {
   const seen = new Set<keyof typeof FIELD_LINES>();
   const lines = body.split('\n').map((line) => {
-    let out = line.replace(/\[ISSUE\]/gi, input.issue);
+    // A function, not the string: `$&` in what people typed must stay as typed.
+    let out = line.replace(/\[ISSUE\]/gi, () => input.issue);
     for (const key of Object.keys(FIELD_LINES) as Array<keyof typeof FIELD_LINES>) {
       const m = FIELD_LINES[key].exec(out);
       if (!m) continue;

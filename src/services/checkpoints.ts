@@ -3,13 +3,12 @@ import { entryOf, offsetLabel } from '../domain/timeline.js';
 import { UserError } from '../errors.js';
 import { overviewTs } from '../store/messages.js';
 import { enqueue } from '../store/outbox.js';
-import { getPromotion, setStage } from '../store/promotions.js';
+import { getPromotion } from '../store/promotions.js';
 import { answerCheckpoint as recordAnswer, cancelPending, getReminder, getWindow } from '../store/reminders.js';
 import { commitChange } from './change.js';
 import { assertDecider } from './decisions.js';
 import type { Deps } from './deps.js';
 import { assertActive } from './guard.js';
-import { cancelReminders } from './reminders.js';
 import { showChange } from './show.js';
 
 export interface CheckpointAnswer {
@@ -22,9 +21,9 @@ export interface CheckpointAnswer {
 
 /**
  * A decision point's answer (the seeds' "T+2 min: canary healthy? YES - Continue / NO - Rollback"), by the decider
- * only; the first answer stands, and the escalation still pending is cancelled. Roll back moves the promotion to its
- * rollback stage (the template's on-rollback steps open in the checklist) and cancels the reminders still to send.
- * The answer is said in the thread (broadcast), once.
+ * only; the first answer stands, and the escalation still pending is cancelled. A rollback starts only through its
+ * form (src/services/rollback.ts; the listener opens it after GO), so here Roll back is refused before GO and after
+ * GO alike, and only recorded once a rollback is under way. The answer is said in the thread (broadcast), once.
  */
 export async function answerCheckpoint(deps: Deps, input: CheckpointAnswer): Promise<{ changed: boolean }> {
   const promotion = assertActive(await getPromotion(deps.db, input.promotionId));
@@ -48,7 +47,10 @@ export async function answerCheckpoint(deps: Deps, input: CheckpointAnswer): Pro
     }
     // Rolling back undoes a deployment: before GO (or after a NO-GO) there is none, and the stage machine would be
     // left where neither GO, NO-GO nor Complete applies. Continue is always a fair answer.
-    if (input.answer === 'rollback' && locked.stage !== 'go' && locked.stage !== 'rolling-back') {
+    if (input.answer === 'rollback' && locked.stage === 'go') {
+      throw new UserError(`Start the rollback with the checklist's Roll back… button (or \`/promote rollback ${locked.release}\`): it opens the form the broadcast needs. Nothing was recorded.`, 'use_the_form');
+    }
+    if (input.answer === 'rollback' && locked.stage !== 'rolling-back') {
       throw new UserError(
         `Roll back is for a deployment under way, and this promotion has ${locked.stage === 'no-go' ? 'a NO-GO' : 'no GO yet'}: nothing was recorded. To stop it, record a NO-GO or abort it (\`/promote abort ${locked.release} <reason>\`).`,
         'not_deployed',
@@ -58,14 +60,9 @@ export async function answerCheckpoint(deps: Deps, input: CheckpointAnswer): Pro
     await cancelPending(q, locked.id, 'the decision point was answered', now, { kinds: ['escalation'], ref: checkpoint.id });
     const offset = locked.window ? offsetLabel(locked.window.t0, checkpoint.dueAt) : '';
     let effect: string | null = null;
-    if (input.answer === 'rollback') {
-      if (locked.stage !== 'rolling-back') {
-        await setStage(q, locked.id, 'rolling-back');
-        effect = 'Rolling back: the on-rollback steps are open in the checklist.';
-      }
-      const cancelled = await cancelReminders(scope, input.userId, 'rolling back');
-      if (cancelled > 0) effect = `${effect ?? 'Rolling back.'} ${cancelled} pending reminder${cancelled === 1 ? ' was' : 's were'} cancelled.`;
-    }
+    // A rollback starts only through its form (src/services/rollback.ts: the broadcast, the record, the reminders);
+    // once it has started, this decision point's Roll back is only recorded.
+    if (input.answer === 'rollback') effect = 'The rollback is under way.';
     const thread = await overviewTs(q, locked.id);
     const key = `checkpoint-answer:${checkpoint.id}`;
     await enqueue(

@@ -68,7 +68,9 @@ export async function getRollback(q: Queryable, promotionId: string): Promise<Ro
 /** One more update posted; returns its number (1, 2...). */
 export async function countUpdate(q: Queryable, promotionId: string, at: Date): Promise<number> {
   const r = await q.query<{ updates: number }>('UPDATE rollbacks SET updates = updates + 1, last_update_at = $2 WHERE promotion_id = $1 RETURNING updates', [promotionId, at]);
-  return r.rows[0]!.updates;
+  const row = r.rows[0];
+  if (!row) throw new Error(`promotion ${promotionId} is rolling back without a rollback record`);
+  return row.updates;
 }
 
 export async function completeRollbackRow(q: Queryable, promotionId: string, by: string, at: Date, resolution: string): Promise<void> {

@@ -213,6 +213,21 @@ describe('the rollback', () => {
     expect((await listReminders(h.bot.db, pid)).find((r) => r.kind === 'checkpoint')!.answer).toBe('rollback');
   });
 
+  it('records a decision point\'s Roll back pressed once the rollback is under way, and keeps the lead\'s update reminders', async () => {
+    await begin();
+    await h.command('schedule v1.50 in 1h', { user: 'U0LEAD' });
+    await h.settle();
+    const t0 = (await getPromotion(h.bot.db, pid))!.window!.t0;
+    now = new Date(t0.getTime() + 2 * MIN);
+    await h.bot.preflight.remind();
+    await h.settle();
+    await rollBack();
+    const [point] = saying(CHANNEL, 'are canary metrics healthy?').filter((m) => JSON.stringify(m.blocks).includes(ACTION.checkpointRollback));
+    await click('U0CHAIR', point!, point!.blocks.find((b: any) => b.type === 'actions').block_id, ACTION.checkpointRollback);
+    expect(saying(CHANNEL, 'The rollback is under way.')).toHaveLength(1);
+    expect((await listReminders(h.bot.db, pid)).filter((r) => r.kind === 'rollback-update' && r.state === 'pending')).toHaveLength(1);
+  });
+
   it('with two bot processes receiving a rollback at once, broadcasts once in every channel', async () => {
     await begin(2);
     await click('U0LEAD', overview(), `decision|${pid}`, ACTION.rollback);

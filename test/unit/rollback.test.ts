@@ -29,6 +29,10 @@ Action Required: ${NOT_KNOWN_YET}
 Will update in 15 minutes.`);
   });
 
+  it('keeps what people typed as typed, `$&` included', () => {
+    expect(fillCommunication('Status: due to [ISSUE]', { issue: 'cost $& and $` here', impact: null, eta: null, action: null }).split('\n')[0]).toBe('Status: due to cost $& and $` here');
+  });
+
   it('keeps what the author wrote around the brackets, and adds the lines a template does not have', () => {
     expect(fillCommunication('Impact: users of [Description], see status page', { issue: 'x', impact: 'EU users', eta: null, action: null })).toBe(
       `Issue: x\nImpact: users of EU users, see status page\nETA: ${NOT_KNOWN_YET}\nAction Required: ${NOT_KNOWN_YET}`,

@@ -35,3 +35,9 @@ CREATE TABLE rollback_acks (
   at            timestamptz NOT NULL,
   PRIMARY KEY (promotion_id, user_id)
 );
+
+-- A promotion a decision point moved to rolling back before this table existed gets its record, so its panel, updates
+-- and completion work like any other rollback's.
+INSERT INTO rollbacks (promotion_id, started_by, started_at, issue, subject, message)
+SELECT id, requested_by, created_at, 'rolled back at a decision point', '[ROLLBACK INITIATED] ' || release, ''
+FROM promotions WHERE stage = 'rolling-back' AND status = 'active';
