@@ -10,7 +10,7 @@ import { INPUT } from '../ids.js';
 import { appendAudit } from '../store/audit.js';
 import type { Queryable } from '../store/db.js';
 import { overviewTs } from '../store/messages.js';
-import { enqueue, getOutboxRow } from '../store/outbox.js';
+import { enqueue } from '../store/outbox.js';
 import { endPromotion, findActive, getPromotion, loadView, setStage } from '../store/promotions.js';
 import { cancelPending, getReminder, insertReminder, answerCheckpoint as recordAnswer } from '../store/reminders.js';
 import { completeRollbackRow, countUpdate, getRollback, insertAck, insertRollback } from '../store/rollbacks.js';
@@ -139,7 +139,7 @@ export async function startRollback(deps: Deps, input: StartRollbackInput, opts:
 }
 
 /** Enqueue a post in the change, to be sent once it commits. */
-async function post(scope: ChangeScope, key: string, channel: string, where: { threadTs?: string; broadcast?: boolean }, message: OutboxMessage): Promise<void> {
+async function post(scope: ChangeScope, key: string, channel: string, where: { threadTs?: string; threadOf?: string; broadcast?: boolean }, message: OutboxMessage): Promise<void> {
   await enqueue(scope.q, { key, promotionId: scope.promotion.id, channelId: channel, message, ...where }, scope.now);
   scope.sendAfterCommit(key);
 }
@@ -174,11 +174,14 @@ async function planUpdateReminder(q: Queryable, promotion: Promotion, now: Date,
   await insertReminder(q, { promotionId: promotion.id, kind: 'rollback-update', series: 'rollback-update', ref: String(n), scheduleSeq: 0, dueAt: new Date(now.getTime() + every) });
 }
 
-/** Where an update or the resolution goes in a channel: under that channel's broadcast when it was posted. */
-async function underBroadcast(q: Queryable, promotion: Promotion, channel: string, thread: string | null): Promise<{ threadTs?: string; broadcast?: boolean }> {
+/**
+ * Where an update or the resolution goes in a channel: under that channel's broadcast. In the promotion's own channel
+ * that is the checklist's thread; elsewhere the broadcast's own message, named by its outbox key, since it may not be
+ * posted yet (the sender threads the reply once it is, src/slack/outbox.ts).
+ */
+function underBroadcast(promotion: Promotion, channel: string, thread: string | null): { threadTs?: string; threadOf?: string } {
   if (channel === promotion.channelId) return thread ? { threadTs: thread } : {};
-  const broadcast = await getOutboxRow(q, broadcastKey(promotion.id, channel));
-  return broadcast?.postedTs ? { threadTs: broadcast.postedTs } : {};
+  return { threadOf: broadcastKey(promotion.id, channel) };
 }
 
 function assertRollingBack(promotion: Promotion): void {
@@ -197,7 +200,7 @@ export async function postRollbackUpdate(deps: Deps, input: { promotionId: strin
     const n = await countUpdate(q, locked.id, now);
     const thread = await overviewTs(q, locked.id);
     for (const channel of rollbackChannels(locked)) {
-      await post(scope, `rollback-update:${locked.id}:${n}:${channel}`, channel, await underBroadcast(q, locked, channel, thread), {
+      await post(scope, `rollback-update:${locked.id}:${n}:${channel}`, channel, underBroadcast(locked, channel, thread), {
         kind: 'rollback-update',
         release: locked.release,
         number: n,
@@ -233,7 +236,7 @@ export async function completeRollback(deps: Deps, input: { promotionId: string;
     await cancelReminders(scope, input.userId, 'the rollback is complete');
     const thread = await overviewTs(q, locked.id);
     for (const channel of rollbackChannels(locked)) {
-      const where = await underBroadcast(q, locked, channel, thread);
+      const where = underBroadcast(locked, channel, thread);
       await post(scope, `rollback-complete:${locked.id}:${channel}`, channel, channel === locked.channelId ? { ...where, broadcast: Boolean(where.threadTs) } : where, {
         kind: 'rollback-complete',
         release: locked.release,

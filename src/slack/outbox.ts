@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { ErrorCode, type ChatPostMessageArguments, type WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
-import { claimDue, enqueue, getOutboxRow, markInDoubt, markPosted, markRefused, renewClaim, type ClaimedRow, type OutboxContent } from '../store/outbox.js';
+import { claimDue, enqueue, getOutboxRow, markInDoubt, markPosted, markRefused, renewClaim, setThread, type ClaimedRow, type OutboxContent } from '../store/outbox.js';
 import { overviewTs } from '../store/messages.js';
 import { getPromotion } from '../store/promotions.js';
 import { renderMessage, whatPost } from './message-kinds.js';
@@ -144,6 +144,18 @@ export class OutboxSender implements OutboxSending {
   private async deliver(row: ClaimedRow): Promise<boolean> {
     const { db, log } = this.deps;
     const where = { key: row.key, channel: row.channelId, promotionId: row.promotionId };
+    if (row.threadOf && !row.threadTs) {
+      // A reply to another post (an update under the broadcast): under its ts once it is posted; held back until then
+      // (a backoff, like a refusal); posted in the channel itself if that post was refused for good.
+      const parent = await getOutboxRow(db, row.threadOf);
+      if (parent?.state === 'posted' && parent.postedTs) {
+        await setThread(db, row.key, parent.postedTs);
+        row = { ...row, threadTs: parent.postedTs };
+      } else if (parent && parent.state !== 'failed') {
+        await markRefused(db, row.key, this.owner, { error: `waiting for ${row.threadOf} to be posted first`, terminal: false });
+        return false;
+      }
+    }
     if (row.inDoubt) {
       let found: string | undefined;
       try {

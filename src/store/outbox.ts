@@ -14,6 +14,11 @@ export interface OutboxPost {
   promotionId?: string | null;
   channelId: string;
   threadTs?: string | null;
+  /**
+   * The key of another post of this channel to reply to, when its ts is not known yet (it may still be waiting to be
+   * posted): the sender threads this one under it once it is posted, and holds this one back until then.
+   */
+  threadOf?: string | null;
   broadcast?: boolean;
   /** What to say, as a kind and its data: rendered when sent (src/slack/message-kinds.ts). */
   message: OutboxMessage;
@@ -35,6 +40,7 @@ export interface OutboxRow {
   promotionId: string | null;
   channelId: string;
   threadTs: string | null;
+  threadOf: string | null;
   broadcast: boolean;
   content: OutboxContent;
   eventType: string;
@@ -57,6 +63,7 @@ interface Row {
   promotion_id: string | null;
   channel_id: string;
   thread_ts: string | null;
+  thread_of: string | null;
   reply_broadcast: boolean;
   kind: string | null;
   data: Record<string, unknown> | null;
@@ -85,6 +92,7 @@ function toRow(r: Row): OutboxRow {
     promotionId: r.promotion_id,
     channelId: r.channel_id,
     threadTs: r.thread_ts,
+    threadOf: r.thread_of,
     broadcast: r.reply_broadcast,
     content: contentOf(r),
     eventType: r.event_type,
@@ -96,7 +104,7 @@ function toRow(r: Row): OutboxRow {
   };
 }
 
-const COLUMNS = `key, promotion_id, channel_id, thread_ts, reply_broadcast, kind, data, text, blocks, event_type, state, attempts, posted_ts, last_error, created_at`;
+const COLUMNS = `key, promotion_id, channel_id, thread_ts, thread_of, reply_broadcast, kind, data, text, blocks, event_type, state, attempts, posted_ts, last_error, created_at`;
 
 /**
  * Enqueue a post, inside the caller's transaction, so that it exists exactly when the change that causes it does. A
@@ -106,10 +114,10 @@ const COLUMNS = `key, promotion_id, channel_id, thread_ts, reply_broadcast, kind
 export async function enqueue(q: Queryable, post: OutboxPost, now: Date): Promise<boolean> {
   const { kind, ...data } = parseOutboxMessage(post.message);
   const r = await q.query(
-    `INSERT INTO slack_outbox (key, promotion_id, channel_id, thread_ts, reply_broadcast, kind, data, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+    `INSERT INTO slack_outbox (key, promotion_id, channel_id, thread_ts, thread_of, reply_broadcast, kind, data, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)
      ON CONFLICT (key) DO NOTHING RETURNING key`,
-    [post.key, post.promotionId ?? null, post.channelId, post.threadTs ?? null, post.broadcast ?? false, kind, JSON.stringify(data), now],
+    [post.key, post.promotionId ?? null, post.channelId, post.threadTs ?? null, post.threadOf ?? null, post.broadcast ?? false, kind, JSON.stringify(data), now],
   );
   return r.rows.length > 0;
 }
@@ -194,4 +202,9 @@ export async function markInDoubt(q: Queryable, key: string, owner: string, erro
     `UPDATE slack_outbox SET claimed_until = clock_timestamp(), last_error = $3 WHERE key = $1 AND claimed_by = $2 AND state = 'claimed'`,
     [key, owner, error],
   );
+}
+
+/** Thread a row under the ts its `thread_of` post got, before it is posted (a lookup of it then reads that thread). */
+export async function setThread(q: Queryable, key: string, threadTs: string): Promise<void> {
+  await q.query('UPDATE slack_outbox SET thread_ts = $2 WHERE key = $1 AND thread_ts IS NULL', [key, threadTs]);
 }

@@ -169,6 +169,28 @@ describe.each(BACKENDS)('the outbox on %s', (_kind, create) => {
     expect(await getOutboxRow(h.bot.db, 'test:timeout')).toMatchObject({ state: 'posted', postedTs: postedWithKey('test:timeout')[0]!.ts });
   });
 
+  it('threads a reply under the post it names once that post is up, holding it back until then; in the channel if that post failed', async () => {
+    await begin();
+    await enqueue(h.bot.db, post('test:parent'), new Date());
+    await enqueue(h.bot.db, { ...post('test:child'), threadOf: 'test:parent' }, new Date());
+    // The parent is not posted yet: the reply waits rather than landing in the channel on its own.
+    expect(await h.bot.preflight.publisher.outbox.send('test:child')).toBe('pending');
+    expect(postedWithKey('test:child')).toHaveLength(0);
+    expect(await h.bot.preflight.publisher.outbox.send('test:parent')).toBe('posted');
+    await h.bot.db.query(`UPDATE slack_outbox SET next_attempt_at = NULL WHERE key = 'test:child'`);
+    expect(await h.bot.preflight.publisher.outbox.send('test:child')).toBe('posted');
+    const [parent] = postedWithKey('test:parent');
+    expect(postedWithKey('test:child')[0]!.thread_ts).toBe(parent!.ts);
+    expect((await getOutboxRow(h.bot.db, 'test:child'))!.threadTs).toBe(parent!.ts);
+
+    h.fake.failNext('chat.postMessage', 'channel_not_found');
+    await enqueue(h.bot.db, post('test:gone'), new Date());
+    expect(await h.bot.preflight.publisher.outbox.send('test:gone')).toBe('failed');
+    await enqueue(h.bot.db, { ...post('test:orphan'), threadOf: 'test:gone' }, new Date());
+    expect(await h.bot.preflight.publisher.outbox.send('test:orphan')).toBe('posted');
+    expect(postedWithKey('test:orphan')[0]!.thread_ts).toBeUndefined();
+  });
+
   it('enqueues one key once', async () => {
     await begin();
     expect(await enqueue(h.bot.db, post('test:once'), new Date())).toBe(true);
