@@ -118,6 +118,6 @@ export function renderOverview(view: PromotionView): RenderedMessage {
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `${hint} · template \`${t.id}\` · \`/promote status ${esc(p.release)}\`` }],
   });
-  const text = `Promotion ${p.release} (${t.name}): ${total.done + total.na} of ${total.total} items${scope} settled${p.status === 'active' ? '' : `, ${p.status}`}`;
+  const text = `Promotion ${p.release} (${t.name}): ${total.done + total.na} of ${total.total} items${scope} settled${p.status === 'active' ? '' : `, ${p.status.replace('-', ' ')}`}`;
   return { text: truncate(text, LIMITS.fallbackText), blocks };
 }

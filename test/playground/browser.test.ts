@@ -5,7 +5,7 @@
  * `npm run screenshots` writes them to docs/screenshots for the README.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -87,21 +87,75 @@ describe('the playground page, in Chromium', () => {
   /** The last "only visible to you" message in the channel. */
   const lastEphemeral = () => page.locator('#feed .message.ephemeral').last();
 
-  async function clickInOverview(blockPart: string, button: string): Promise<void> {
-    await overview().locator(`[data-block*="${blockPart}"] button`, { hasText: button }).first().click();
+  /** Press a button of the overview (v1.50's, or the one `ov` finds) in a block whose id contains `blockPart`. */
+  async function clickInOverview(blockPart: string, button: string, ov = overview): Promise<void> {
+    await ov().locator(`[data-block*="${blockPart}"] button`, { hasText: button }).first().click();
   }
 
   /** Switch to `person` and press Approve on an approval of the overview. */
-  async function approveAs(person: string, approvalId: string): Promise<void> {
+  async function approveAs(person: string, approvalId: string, ov = overview): Promise<void> {
     await as(person);
-    await clickInOverview(`|${approvalId}`, 'Approve');
+    await clickInOverview(`|${approvalId}`, 'Approve', ov);
   }
 
   /** Press GO as the decider (and confirm, if the button asks). */
-  async function pressGo(): Promise<void> {
+  async function pressGo(ov = overview): Promise<void> {
     await as('Eleanor Hughes');
-    await clickInOverview('decision|', 'GO');
+    await clickInOverview('decision|', 'GO', ov);
     await page.locator('#confirm-root .confirm-yes').click({ timeout: 500 }).catch(() => undefined);
+  }
+
+  /** A probe item's line in the thread (not its evidence replies), and what it shows. */
+  const probeLine = (label: string) => thread().locator('.blk.section', { hasText: label, has: page.locator('button') });
+  const probeResult = async (label: string) => textOf(probeLine(label));
+  const HEALTH = '/health/ready returns 200';
+  /** The template's live checks, each asking a stand-in the playground started (src/playground/targets.ts). */
+  const LIVE = ['Build workflow green on main', 'PGHOST_PROD and PGPASSWORD_PROD set', HEALTH, 'No database session waiting for a lock', 'Note the current WAL position', 'HTTP 5xx under 5', 'No production alarm firing', 'The bot has its GitHub token'];
+
+  /** Run all checks from the open thread and wait until every live check has passed. */
+  async function runAllChecks(): Promise<void> {
+    await thread().locator('button', { hasText: 'Run all checks' }).first().click();
+    for (const label of LIVE) {
+      await until(`"${label}" passes`, async () => {
+        const text = await probeResult(label);
+        if (/(fail|error) · /.test(text)) throw new Error(`"${label}" did not pass: ${text}`);
+        return text.includes('pass · ');
+      });
+    }
+  }
+
+  /**
+   * The shortest way to GO for a promotion the release lead has just started (its overview is `ov`): what the GO test
+   * below does without its detours (refusals, withdrawals, the health switch), through the same clicks.
+   */
+  async function reachGo(ov: () => Locator): Promise<void> {
+    await as('Riley Chen');
+    await ov().locator('.replies').click();
+    await thread().locator('label.option[data-value="ci-green"]').waitFor();
+    for (const item of ['ci-green', 'staging-healthy', 'feature-flags']) await tick(item, true);
+    expect(await setField('deployed-sha', (m) => m.locator('input.text-input').fill('abc1234'))).toBeUndefined();
+    await thread().locator('[data-block*="|restore-tested|"] select').selectOption({ label: 'Yes' });
+    await until('the choice is recorded', async () => (await thread().locator('[data-block*="|restore-tested|"] select').inputValue()) === 'yes');
+    expect(await setField('change-ticket', (m) => m.locator('input.text-input').fill('CHG-1234'))).toBeUndefined();
+    expect(await setField('maintenance-start', async (m) => {
+      await m.locator('input[type="date"]').fill('2026-12-01');
+      await m.locator('input[type="time"]').fill('09:30');
+    })).toBeUndefined();
+    expect(await setField('on-call', (m) => m.locator('select').selectOption({ label: 'Sam Okafor' }).then(() => undefined))).toBeUndefined();
+    await runAllChecks();
+    await approveAs('Morgan Blake', 'code-review', ov);
+    await until('one code review', async () => (await textOf(ov())).includes('1 of 2 approvals'));
+    await approveAs('Jordan Reyes', 'code-review', ov);
+    await until('two code reviews', async () => (await textOf(ov())).includes('2 of 2 approvals'));
+    await approveAs('Sam Okafor', 'dba-review', ov);
+    await until('every approval before GO', async () => (await textOf(ov())).includes('2 of 2 complete'));
+    await pressGo(ov);
+    await until('GO is accepted', async () => {
+      const refusal = (await lastEphemeral().count()) > 0 ? await textOf(lastEphemeral()) : '';
+      if (/missing|still needs/i.test(refusal)) throw new Error(`GO was refused: ${refusal}`);
+      const text = await textOf(ov());
+      return !text.includes('GO still needs') && text.includes('Roll back…');
+    });
   }
 
   it('renders mrkdwn as Slack does: formatting, mentions with names, channels, groups, dates in the viewer\'s zone', async () => {
@@ -234,23 +288,13 @@ describe('the playground page, in Chromium', () => {
     // Live checks (issue 10): each item's probe asks a stand-in the playground started (src/playground/targets.ts).
     // One check first: the health endpoint answers 200, the item shows pass and is ticked.
     await as('Riley Chen');
-    const probeLine = (label: string) => thread().locator('.blk.section', { hasText: label, has: page.locator('button') }); // not its evidence replies
-    const result = async (label: string) => textOf(probeLine(label));
-    const HEALTH = '/health/ready returns 200';
+    const result = probeResult;
     await probeLine(HEALTH).locator('button', { hasText: 'Run check' }).click();
     await until('the health check passes', async () => (await result(HEALTH)).includes('pass · '));
     await until('the passing health check ticks its item', () => checkbox('health-ready').isChecked());
     // Then Run all checks: GitHub (a green run, the environment's secrets), PostgreSQL (locks, the WAL position into
     // its field), CloudWatch (the 5xx count, the alarms) and the bot's own environment all pass.
-    await thread().locator('button', { hasText: 'Run all checks' }).first().click();
-    const LIVE = ['Build workflow green on main', 'PGHOST_PROD and PGPASSWORD_PROD set', HEALTH, 'No database session waiting for a lock', 'Note the current WAL position', 'HTTP 5xx under 5', 'No production alarm firing', 'The bot has its GitHub token'];
-    for (const label of LIVE) {
-      await until(`"${label}" passes`, async () => {
-        const text = await result(label);
-        if (/(fail|error) · /.test(text)) throw new Error(`"${label}" did not pass: ${text}`);
-        return text.includes('pass · ');
-      });
-    }
+    await runAllChecks();
     await until('the WAL position is recorded in its field', async () => /WAL position before the deployment[^]*?\b[0-9A-F]{1,8}\/[0-9A-F]{1,8}\b/.test(await textOf(thread())));
     await shot('live-checks');
 
@@ -394,6 +438,139 @@ describe('the playground page, in Chromium', () => {
     expect(await textOf(thread())).not.toContain('“Roll back”');
     await page.locator('#feed .message.broadcast', { hasText: '“Continue”, decided by @Eleanor Hughes' }).waitFor();
   }, 120_000);
+
+  it('rehearses a rollback: broadcast to #release-announcements, acknowledged, updated, completed, and the report downloaded', async () => {
+    // A promotion of its own after a Reset: the one above still holds the production environment's lock.
+    const RELEASE = 'v1.70';
+    await page.locator('#reset').click();
+    await page.locator('#confirm-root .confirm-yes').click();
+    await page.locator('#toasts .toast', { hasText: 'The playground was reset' }).waitFor({ timeout: 60_000 });
+    await page.locator('#channel-list .nav-item[data-channel="deploys"]').click();
+    await page.locator('#feed .empty', { hasText: 'Nothing here yet' }).waitFor();
+    const ov = () => page.locator('#feed .message:not(.broadcast)').filter({ hasText: `Promotion ${RELEASE}` }).first();
+    /** The rollback panel's buttons (its text is the section above them, in the overview). */
+    const panel = () => ov().locator('[data-block^="rollback|"]');
+    const ovSays = (text: string) => until(`the overview says "${text}"`, async () => (await textOf(ov())).includes(text));
+    await as('Riley Chen');
+    await page.fill('#composer-input', `/promote start ${RELEASE}`);
+    await page.press('#composer-input', 'Enter');
+    await ov().waitFor();
+    await reachGo(ov);
+
+    // Roll back… opens the template's form: the communication's bracketed words as hints, and the two paths.
+    await as('Riley Chen');
+    await clickInOverview('decision|', 'Roll back…', ov);
+    await page.locator('#confirm-root .confirm-yes').click({ timeout: 500 }).catch(() => undefined);
+    await modal().waitFor();
+    expect(await textOf(modal().locator('.modal-title'))).toContain('Roll back');
+    expect(await textOf(modal())).toContain('Description of impact');
+    const field = (blockId: string) => modal().locator(`[data-block="${blockId}"]`).locator('input.text-input, textarea');
+    await field(INPUT.rollbackIssue).fill('5xx rate over 5% for 5 minutes after the deployment');
+    await field(INPUT.rollbackImpact).fill('Checkout fails for about 1 in 10 customers');
+    await field(INPUT.rollbackEta).fill('20 minutes');
+    await modal().locator(`[data-block="${INPUT.rollbackPath}"] label.option[data-value="redeploy-previous"]`).click();
+    expect(await modal().locator(`[data-block="${INPUT.rollbackPath}"] label.option[data-value="redeploy-previous"] input`).isChecked()).toBe(true);
+    await modal().locator('.modal-submit').click();
+    await modal().waitFor({ state: 'detached' });
+
+    // The deployment channel: the broadcast is a thread reply also sent to the channel; the path's steps are in the
+    // thread; the overview's panel waits for the stakeholders.
+    const SUBJECT = '[ROLLBACK INITIATED] Playground service';
+    await page.locator('#feed .message.broadcast', { hasText: SUBJECT }).waitFor();
+    await ovSays('Rolling back');
+    await until('the panel waits for the stakeholders', async () => /waiting for @Priya Natarajan, @Morgan Blake/.test(await textOf(ov())));
+    await ov().locator('.replies').click();
+    const steps = thread().locator('.message', { hasText: 'Rollback steps: Redeploy the previous release' });
+    await steps.waitFor();
+    expect(await textOf(steps)).toContain("Redeploy the previous release's commit");
+    expect(await textOf(steps)).not.toContain('feature flags');
+
+    // #release-announcements: the broadcast, once, with the communication filled in and an Acknowledge button.
+    await page.locator('#channel-list .nav-item[data-channel="release-announcements"]').click();
+    const broadcast = page.locator('#feed .message', { hasText: SUBJECT });
+    await broadcast.waitFor();
+    expect(await broadcast.count()).toBe(1);
+    const said = await textOf(broadcast);
+    expect(said).toContain('Rolling back due to 5xx rate over 5% for 5 minutes after the deployment');
+    expect(said).toContain('Impact: Checkout fails for about 1 in 10 customers');
+    expect(said).toContain('ETA: 20 minutes');
+    expect(said).toContain('Action Required: not known yet');
+    expect(said).toContain('path: Redeploy the previous release');
+    expect(said).toContain('@dba-team');
+    expect(said).not.toContain(':rotating_light:');
+    // Acknowledged by the product manager, a stakeholder.
+    await as('Priya Natarajan');
+    await broadcast.locator('button', { hasText: 'Acknowledge' }).click();
+    await until('the acknowledgement is answered', async () => (await textOf(lastEphemeral())).includes('Acknowledged'));
+
+    // The overview's panel shows who acknowledged and who the lead still waits for.
+    await page.locator('#channel-list .nav-item[data-channel="deploys"]').click();
+    await as('Riley Chen');
+    await until('the panel shows the acknowledgement', async () => {
+      const text = await textOf(ov());
+      return text.includes('Acknowledged: @Priya Natarajan') && /waiting for @Morgan Blake/.test(text);
+    });
+    // The screenshot: the panel in the overview, the broadcast and the path's steps in the thread.
+    await ov().locator('.replies').click();
+    await steps.waitFor();
+    await panel().scrollIntoViewIfNeeded();
+    await thread().locator('.message', { hasText: SUBJECT }).scrollIntoViewIfNeeded();
+    await until('no toast is left over', async () => (await page.locator('#toasts .toast').count()) === 0);
+    await shot('rollback');
+
+    // Post update… from the panel: it goes to the thread (and #release-announcements' thread).
+    await panel().locator('button', { hasText: 'Post update…' }).click();
+    await modal().waitFor();
+    await modal().locator('textarea').fill('Previous release redeploying, 2 of 6 tasks healthy');
+    await modal().locator('.modal-submit').click();
+    await modal().waitFor({ state: 'detached' });
+    await thread().locator('.message', { hasText: `${RELEASE} rollback, update 1` }).waitFor();
+    await ovSays('Updates: 1');
+
+    // Next reminder: 15 minutes later the lead is reminded in the thread, with a Post update button.
+    await page.locator('#clock-next').click();
+    const due = thread().locator('.message', { hasText: 'time to post an update' });
+    await due.waitFor();
+    await due.locator('button', { hasText: 'Post update' }).click();
+    await modal().waitFor();
+    await modal().locator('textarea').fill('All 6 tasks healthy on the previous release');
+    await modal().locator('.modal-submit').click();
+    await modal().waitFor({ state: 'detached' });
+    await thread().locator('.message', { hasText: `${RELEASE} rollback, update 2` }).waitFor();
+
+    // Rollback complete…: the promotion ends rolled back.
+    await panel().locator('button', { hasText: 'Rollback complete…' }).click();
+    await modal().waitFor();
+    await modal().locator('textarea').fill('v1.69 serving, error rate back to 0.1%');
+    await modal().locator('.modal-submit').click();
+    await modal().waitFor({ state: 'detached' });
+    await ovSays('Rolled back');
+    await thread().locator('.message', { hasText: 'rollback complete' }).first().waitFor();
+
+    // /promote report: the Markdown and the JSON shared in the checklist's thread, each with a download link.
+    await page.fill('#composer-input', `/promote report ${RELEASE}`);
+    await page.press('#composer-input', 'Enter');
+    await until('the report is answered', async () => (await textOf(lastEphemeral())).includes('The record of'));
+    const mdFile = thread().locator('.file[data-file$=".md"]');
+    await mdFile.waitFor();
+    await thread().locator('.file[data-file$=".json"]').waitFor();
+    expect(await textOf(mdFile)).toContain(`${RELEASE}.md`);
+    const [download] = await Promise.all([page.waitForEvent('download'), mdFile.locator('a.file-download').click()]);
+    expect(download.suggestedFilename()).toMatch(new RegExp(`${RELEASE.replace('.', '\\.')}\\.md$`));
+    const saved = await download.path();
+    const markdown = await readFile(saved, 'utf8');
+    expect(markdown).toContain('started a rollback');
+    expect(markdown).toContain('5xx rate over 5% for 5 minutes after the deployment');
+    expect(markdown).toContain('acknowledged the rollback');
+    expect(markdown).toContain('posted rollback update 1');
+    expect(markdown).toContain('declared the rollback complete: v1.69 serving, error rate back to 0.1%');
+    expect(markdown).toContain('rolled back');
+    // The link names the message that shared the file: another message's ts (a link from before a restart) gets 404.
+    const href = (await mdFile.locator('a.file-download').getAttribute('href'))!;
+    const status = (url: string) => page.evaluate(async (u) => (await fetch(u)).status, url);
+    expect(await status(href)).toBe(200);
+    expect(await status(href.replace(/ts=[^&]+/, 'ts=1.000000'))).toBe(404);
+  }, 240_000);
 });
 
 /** A date and a time as the datetimepicker's inputs take them, in a time zone. */

@@ -3,6 +3,8 @@
  * server-sent events, and the page's acts (a command typed, a click, a modal submitted or closed, App Home opened),
  * each sent on to the bot by the session as Slack sends it. Also the controls only the playground has: the bot's
  * clock, Reset, and the switch that makes the probes' health endpoint fail (`/api/health`). A POST from another origin is refused, so no other web page can drive it.
+ * `GET /api/files/<id>?channel=…&ts=…` downloads a file the bot shared in a message (files.completeUploadExternal: the
+ * report's Markdown and JSON), with the bytes the emulator keeps for it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -68,6 +70,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       if (resetting) await resetting;
       if (u.pathname === '/api/state') return sendJson(res, 200, { ...opts.session().state(u.searchParams.get('user') ?? 'U0LEAD'), ...(opts.health ? { healthFailing: opts.health.failing } : {}) });
       if (u.pathname === '/api/wire') return sendJson(res, 200, { entries: opts.session().wireLog() });
+      if (u.pathname.startsWith('/api/files/')) return sendFile(opts.session(), decodeURIComponent(u.pathname.slice('/api/files/'.length)), u.searchParams, res);
       return serveStatic(u.pathname, res);
     }
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' });
@@ -145,7 +148,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 const HOW_TO_SCHEDULE = (release: string) => `schedule its window (\`/promote schedule ${release} in 2h\`, or the overview's Schedule window button)`;
 
 /** A reminder's kind as the page's answer to `{ to: 'next' }` names it. */
-const KIND_WORDS: Record<string, string> = { timeline: 'reminder', 'item-due': 'items due', checkpoint: 'decision point', escalation: 'escalation', hold: 'end of a hold' };
+const KIND_WORDS: Record<string, string> = { timeline: 'reminder', 'item-due': 'items due', checkpoint: 'decision point', escalation: 'escalation', hold: 'end of a hold', 'rollback-update': 'rollback update due' };
 
 /**
  * The page's clock controls. `{ advanceMs }` moves the bot's clock forward; `{ to: 'T-5m' }` (any offset) to that
@@ -196,6 +199,34 @@ async function remindNow(s: Session): Promise<number> {
   const counts = await Promise.all(s.stack.bots.map((b) => b.preflight.remind().catch(() => 0)));
   if (counts.some((n) => n > 0)) s.notify();
   return counts.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * A file shared in a message, as its link on the page downloads it: the bytes the bot uploaded to the emulator. The
+ * link names the message too, so a link left from before a restart (the emulator keeps uploads in memory only, and
+ * counts file ids afresh) answers 404 rather than another file that got the same id.
+ */
+function sendFile(s: Session, id: string, params: URLSearchParams, res: ServerResponse): void {
+  const file = s.stack.fake.files().find((f) => f.id === id);
+  const shared = file?.completed === true && file.channel === params.get('channel') && file.message_ts === params.get('ts');
+  if (!file || !shared || file.bytes === undefined) {
+    return sendJson(res, 404, { error: 'The emulator does not hold this file: it keeps uploads in memory only, so they are gone after the playground restarts.' });
+  }
+  const name = file.filename.replace(/["\\\r\n]/g, '_');
+  res.writeHead(200, {
+    'content-type': mimetypeOf(file.filename),
+    'content-length': String(file.bytes.length),
+    'content-disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+  });
+  res.end(file.bytes);
+}
+
+const FILE_TYPES: Record<string, string> = { md: 'text/markdown; charset=utf-8', json: 'application/json; charset=utf-8', txt: 'text/plain; charset=utf-8', csv: 'text/csv; charset=utf-8' };
+
+function mimetypeOf(filename: string): string {
+  return FILE_TYPES[filename.split('.').at(-1)?.toLowerCase() ?? ''] ?? 'application/octet-stream';
 }
 
 async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {

@@ -12,9 +12,9 @@ export interface Person extends FakeUser {
 }
 
 export const PEOPLE: readonly Person[] = [
-  { id: 'U0LEAD', name: 'riley', real_name: 'Riley Chen', role: 'Release lead (starts the promotion)', tz: 'Europe/London' },
-  { id: 'U0PM', name: 'priya', real_name: 'Priya Natarajan', role: 'Product manager', tz: 'America/New_York' },
-  { id: 'U0CTO', name: 'morgan', real_name: 'Morgan Blake', role: 'CTO (engineering lead)', tz: 'America/Los_Angeles' },
+  { id: 'U0LEAD', name: 'riley', real_name: 'Riley Chen', role: 'Release lead (starts the promotion, leads a rollback)', tz: 'Europe/London' },
+  { id: 'U0PM', name: 'priya', real_name: 'Priya Natarajan', role: 'Product manager (acknowledges a rollback)', tz: 'America/New_York' },
+  { id: 'U0CTO', name: 'morgan', real_name: 'Morgan Blake', role: 'CTO (engineering lead, acknowledges a rollback)', tz: 'America/Los_Angeles' },
   { id: 'U0CHAIR', name: 'eleanor', real_name: 'Eleanor Hughes', role: 'Chairman (decides GO / NO-GO)', tz: 'Europe/London' },
   { id: 'U0DBA', name: 'sam', real_name: 'Sam Okafor', role: 'DBA (in @dba-team)', tz: 'Africa/Lagos' },
   { id: 'U0SEC', name: 'jordan', real_name: 'Jordan Reyes', role: 'Security lead (engineering lead)', tz: 'Europe/Berlin' },
@@ -35,7 +35,7 @@ export const RELEASES = 'C0RELEASES';
 
 export const CHANNELS: readonly (FakeChannel & { topic: string })[] = [
   { id: DEPLOYS, name: 'deploys', topic: 'Promotions run here: type /promote start v1.50' },
-  { id: RELEASES, name: 'release-announcements', topic: 'Where stakeholders hear about GO, NO-GO and completion' },
+  { id: RELEASES, name: 'release-announcements', topic: 'Where stakeholders hear about GO, NO-GO, completion and a rollback (and acknowledge it)' },
 ];
 
 export const BOT_USER_ID = 'U0PREFLIGHT';

@@ -268,11 +268,34 @@ function messageEl(m, where) {
       parent ? h('button', { type: 'button', class: 'broadcast-of', onclick: () => openThread(m.channel, m.thread_ts) }, h('span', { class: 'muted' }, 'replied to a thread: '), h('span', { class: 'broadcast-parent', html: mrkdwn(parent.text ?? '', ctx) })) : null,
       h('div', { class: 'message-meta' }, h('b', {}, 'Preflight'), h('span', { class: 'app-badge' }, 'APP'), h('span', { class: 'time' }, timeOf(m.ts)), m.updates > 0 ? h('span', { class: 'edited' }, '(edited)') : null),
       body,
+      m.files?.length ? fileList(m) : null,
       broadcast && where.threadTs ? h('div', { class: 'broadcast-note muted' }, 'Also sent to the channel') : null,
       replies.length ? h('button', { type: 'button', class: 'replies', 'data-thread': m.ts, onclick: () => openThread(m.channel, m.ts) }, h('span', { class: 'app-icon small' }, 'P'), h('b', {}, `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}`), h('span', { class: 'muted' }, ` Last reply ${timeOf(replies.at(-1).ts)}`)) : null,
     ),
   );
   return el;
+}
+
+/** Files shared in a message (files.completeUploadExternal): each one's name and a link that downloads what the bot uploaded. */
+function fileList(m) {
+  return h(
+    'div',
+    { class: 'files' },
+    ...m.files.map((f) => {
+      const href = `/api/files/${encodeURIComponent(f.id)}?${new URLSearchParams({ channel: m.channel, ts: m.ts })}`;
+      return h(
+        'div',
+        { class: 'file', 'data-file': f.name },
+        h('span', { class: 'file-icon', 'aria-hidden': 'true' }, f.name.endsWith('.json') ? '{ }' : '📄'),
+        h('span', { class: 'file-body' }, h('b', { class: 'file-name' }, f.name), h('span', { class: 'muted file-meta' }, [f.title && f.title !== f.name ? f.title : null, f.mimetype, fileSize(f.size)].filter(Boolean).join(' · '))),
+        h('a', { class: 'btn file-download', href, download: f.name, title: `Download ${f.name} from the emulator` }, 'Download'),
+      );
+    }),
+  );
+}
+
+function fileSize(bytes) {
+  return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 function ephemeralEl(e) {

@@ -21,7 +21,7 @@ const EMOJI = {
   '-1': '👎', question: '❓', grey_question: '❔', exclamation: '❗', heavy_exclamation_mark: '❗', arrow_right: '➡️',
   clipboard: '📋', leftwards_arrow_with_hook: '↩️', arrows_counterclockwise: '🔄', twisted_rightwards_arrows: '🔀',
   pause_button: '⏸️', radio_button: '🔘', robot_face: '🤖', sparkles: '✨', point_right: '👉', clock3: '🕒', alarm_clock: '⏰',
-  test_tube: '🧪', double_vertical_bar: '⏸️',
+  test_tube: '🧪', double_vertical_bar: '⏸️', rotating_light: '🚨', page_facing_up: '📄',
 };
 
 export function esc(s) {
