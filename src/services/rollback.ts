@@ -11,7 +11,10 @@ import { appendAudit } from '../store/audit.js';
 import type { Queryable } from '../store/db.js';
 import { overviewTs } from '../store/messages.js';
 import { enqueue } from '../store/outbox.js';
-import { endPromotion, findActive, getPromotion, loadView, setStage } from '../store/promotions.js';
+import { endPromotion, findActive, getItemStates, getPromotion, loadView, setStage, writeItemState } from '../store/promotions.js';
+import { isSettled } from '../domain/promotion.js';
+import { itemKind } from '../domain/template.js';
+import { before } from './items.js';
 import { cancelPending, getReminder, insertReminder, answerCheckpoint as recordAnswer } from '../store/reminders.js';
 import { completeRollbackRow, countUpdate, getRollback, insertAck, insertRollback } from '../store/rollbacks.js';
 import { roleMembers } from './approvals.js';
@@ -125,6 +128,7 @@ export async function startRollback(deps: Deps, input: StartRollbackInput, opts:
       });
     }
     await postSteps(scope, path ? { label: path.label, sections: path.sections } : null, thread);
+    if (path) await setAsideOtherPaths(scope, input.userId, path, paths);
     await planUpdateReminder(q, locked, now, 1);
     // The status page (when the template names one and a key is set): an incident, in step with the broadcast.
     await openStatuspageIncident(deps, scope, { name: subject, body: message });
@@ -157,6 +161,25 @@ async function postSteps(scope: ChangeScope, path: { label: string; sections: re
     sections: sections.map((s) => ({ title: s.title, ts: view.links?.sectionTs.get(s.id) ?? null, steps: s.items.map((i) => i.label) })),
     checklist: { channel: promotion.channelId, ts: thread },
   });
+}
+
+/**
+ * The paths not taken: their sections' open steps are marked not applicable ("rollback path … was chosen"), so the
+ * checklist's progress counts the chosen path only. A section shared with the chosen path is left alone. Each section
+ * is one `section.not_applicable` event, as if someone had marked it.
+ */
+async function setAsideOtherPaths(scope: ChangeScope, actor: string, chosen: { id: string; label: string; sections: readonly string[] }, paths: ReadonlyArray<{ id: string; sections: readonly string[] }>): Promise<void> {
+  const { q, promotion, now } = scope;
+  const others = new Set(paths.filter((p) => p.id !== chosen.id).flatMap((p) => p.sections).filter((id) => !chosen.sections.includes(id)));
+  const reason = `rollback path “${chosen.label}” was chosen`;
+  for (const section of promotion.template.sections.filter((s) => others.has(s.id))) {
+    const states = await getItemStates(q, promotion.id, section.items.map((i) => i.id));
+    const open = section.items.filter((item) => !isSettled(item, states.get(item.id)));
+    if (open.length === 0) continue;
+    for (const item of open) await writeItemState(q, promotion.id, { itemId: item.id, state: 'na', value: null, note: reason, by: actor, at: now });
+    const items = open.map((item) => ({ item: item.id, kind: itemKind(item), before: before(states.get(item.id)) }));
+    await appendAudit(q, { promotionId: promotion.id, actor, at: now, action: 'section.not_applicable', data: { section: section.id, reason, items } });
+  }
 }
 
 /** The decision point whose Roll back opened the form: answered with the rollback, once. */

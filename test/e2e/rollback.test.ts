@@ -9,7 +9,7 @@ import { ACTION, INPUT, VIEW } from '../../src/ids.js';
 import type { FakeMessage } from '../../src/playground/fake-slack.js';
 import { listAudit } from '../../src/store/audit.js';
 import { listLocks } from '../../src/store/locks.js';
-import { findActive, getPromotion } from '../../src/store/promotions.js';
+import { findActive, getPromotion, loadView } from '../../src/store/promotions.js';
 import { listReminders } from '../../src/store/reminders.js';
 import { postgresDatabase, type TestDatabase } from '../support/db.js';
 import { CHANNEL, findCheckbox, promotionMessages, startHarness, visibleText, type BotProcess, type Harness } from '../support/harness.js';
@@ -130,6 +130,10 @@ describe('the rollback', () => {
     expect(steps).toHaveLength(1);
     expect(visibleText(steps[0]!)).toContain('Restore the snapshot');
     expect(visibleText(steps[0]!)).not.toContain('Turn the new flags off');
+    // The path not taken is set aside: its steps are not applicable, so the progress counts the chosen path only.
+    const view = (await loadView(h.bot.db, pid))!;
+    expect(view.states.get('flags-off')).toMatchObject({ state: 'na', note: 'rollback path “Immediate restore” was chosen', by: 'U0LEAD' });
+    expect(view.states.get('restore-snapshot')!.state).toBe('open');
     // The panel: who the lead waits for.
     expect(visibleText(overview())).toContain('*Rolling back*');
     expect(visibleText(overview())).toContain('*waiting for* <@U0PM>, <@U0CTO>');
