@@ -4,6 +4,7 @@ import type { MessageOf } from '../src/domain/message-kinds.js';
 import type { PromotionView } from '../src/domain/promotion.js';
 import { roleMentions } from '../src/domain/timeline.js';
 import type { RenderedMessage } from './checklist.js';
+import { checklistLink, contextBlock, mentionAny, sectionBlock } from './posts.js';
 import { esc, escCapped, escLiteral, LIMITS, mention, messageLink, SHOWN_MAX, slackDate, truncate } from './text.js';
 
 /**
@@ -11,22 +12,6 @@ import { esc, escCapped, escLiteral, LIMITS, mention, messageLink, SHOWN_MAX, sl
  * Acknowledge in stakeholder channels), the chosen path's steps, updates, the lead's reminder to post one, and the
  * resolution. The communication is the template's and the lead's words: plain text, escaped, never read as markup.
  */
-
-function who(id: string): string {
-  return id.startsWith('S') ? `<!subteam^${id}>` : mention(id);
-}
-
-function section(text: string): KnownBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } };
-}
-
-function context(text: string): KnownBlock {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) }] };
-}
-
-function checklistLink(ref: { channel: string; ts: string | null }): string {
-  return ref.ts ? `<${messageLink(ref.channel, ref.ts)}|checklist>` : `<#${ref.channel}>`;
-}
 
 /** Plain text people wrote, shown as a quote: escaped so `<!channel>` or a link is only text. */
 function quote(text: string): string {
@@ -38,10 +23,10 @@ function quote(text: string): string {
 
 export function rollbackBroadcast(m: MessageOf<'rollback-broadcast'>): RenderedMessage {
   const blocks: KnownBlock[] = [
-    section(`:rotating_light: *${escLiteral(m.subject)}*\n*${esc(m.release)}*, rollback started by ${mention(m.by)}${m.path ? ` · path: ${escLiteral(m.path)}` : ''} · ${checklistLink(m.checklist)}`),
-    section(quote(truncate(m.message, 2400))),
+    sectionBlock(`:rotating_light: *${escLiteral(m.subject)}*\n*${esc(m.release)}*, rollback started by ${mention(m.by)}${m.path ? ` · path: ${escLiteral(m.path)}` : ''} · ${checklistLink(m.checklist)}`),
+    sectionBlock(quote(truncate(m.message, 2400))),
   ];
-  if (m.contacts.length > 0) blocks.push(context(`${m.contacts.map(who).join(' ')}: you are the on-call and escalation contacts for this rollback.`));
+  if (m.contacts.length > 0) blocks.push(contextBlock(`${m.contacts.map(mentionAny).join(' ')}: you are the on-call and escalation contacts for this rollback.`));
   if (m.acknowledge) {
     blocks.push({
       type: 'actions',
@@ -62,7 +47,7 @@ export function rollbackSteps(m: MessageOf<'rollback-steps'>): RenderedMessage {
     if (s.steps.length > 30) steps.push(`_and ${s.steps.length - 30} more in the checklist_`);
     return [title, ...steps].join('\n');
   });
-  const blocks: KnownBlock[] = [section(`:rewind: *Rollback steps${m.path ? `: ${escLiteral(m.path)}` : ''}*, tick them in the checklist as they are done`)];
+  const blocks: KnownBlock[] = [sectionBlock(`:rewind: *Rollback steps${m.path ? `: ${escLiteral(m.path)}` : ''}*, tick them in the checklist as they are done`)];
   // Within a message's text budget: sections past it are counted, not listed (the checklist has them all).
   let budget = STEPS_BUDGET;
   let shown = 0;
@@ -70,17 +55,17 @@ export function rollbackSteps(m: MessageOf<'rollback-steps'>): RenderedMessage {
     const text = truncate(p, LIMITS.sectionText);
     if (text.length > budget) break;
     budget -= text.length;
-    blocks.push(section(text));
+    blocks.push(sectionBlock(text));
     shown++;
   }
-  if (shown < parts.length) blocks.push(context(`_and ${parts.length - shown} more section${parts.length - shown === 1 ? '' : 's'} of steps in the ${checklistLink(m.checklist)}_`));
+  if (shown < parts.length) blocks.push(contextBlock(`_and ${parts.length - shown} more section${parts.length - shown === 1 ? '' : 's'} of steps in the ${checklistLink(m.checklist)}_`));
   return { text: truncate(`${esc(m.release)}: rollback steps${m.path ? ` (${escLiteral(m.path)})` : ''}`, LIMITS.fallbackText), blocks };
 }
 
 export function rollbackUpdate(m: MessageOf<'rollback-update'>): RenderedMessage {
   return {
     text: truncate(`${esc(m.release)} rollback, update ${m.number}: ${esc(m.text)}`, LIMITS.fallbackText),
-    blocks: [section(`:memo: *${esc(m.release)} rollback, update ${m.number}* by ${mention(m.by)} ${slackDate(new Date(m.at))}\n${quote(truncate(m.text, 2600))}`), context(checklistLink(m.checklist))],
+    blocks: [sectionBlock(`:memo: *${esc(m.release)} rollback, update ${m.number}* by ${mention(m.by)} ${slackDate(new Date(m.at))}\n${quote(truncate(m.text, 2600))}`), contextBlock(checklistLink(m.checklist))],
   };
 }
 
@@ -88,7 +73,7 @@ export function rollbackUpdateDue(m: MessageOf<'rollback-update-due'>): Rendered
   return {
     text: truncate(`${esc(m.release)}: time to post a rollback update`, LIMITS.fallbackText),
     blocks: [
-      section(`:hourglass: ${mention(m.lead)}: time to post an update on the *${esc(m.release)}* rollback (every ${esc(m.every)}; the last went out ${slackDate(new Date(m.since))}).`),
+      sectionBlock(`:hourglass: ${mention(m.lead)}: time to post an update on the *${esc(m.release)}* rollback (every ${esc(m.every)}; the last went out ${slackDate(new Date(m.since))}).`),
       {
         type: 'actions',
         block_id: `rollback-update|${m.promotionId}`,
@@ -102,8 +87,8 @@ export function rollbackComplete(m: MessageOf<'rollback-complete'>): RenderedMes
   return {
     text: truncate(`${esc(m.release)}: rollback complete`, LIMITS.fallbackText),
     blocks: [
-      section(`:white_check_mark: *${esc(m.release)}: rollback complete*, declared by ${mention(m.by)} ${slackDate(new Date(m.at))} (started ${slackDate(new Date(m.startedAt))})\n${quote(truncate(m.resolution, 2600))}`),
-      context(checklistLink(m.checklist)),
+      sectionBlock(`:white_check_mark: *${esc(m.release)}: rollback complete*, declared by ${mention(m.by)} ${slackDate(new Date(m.at))} (started ${slackDate(new Date(m.startedAt))})\n${quote(truncate(m.resolution, 2600))}`),
+      contextBlock(checklistLink(m.checklist)),
     ],
   };
 }
@@ -112,7 +97,7 @@ export function rollbackComplete(m: MessageOf<'rollback-complete'>): RenderedMes
 const PANEL_NAMES = 20;
 
 function names(ids: readonly string[]): string {
-  const shown = ids.slice(0, PANEL_NAMES).map(who).join(', ');
+  const shown = ids.slice(0, PANEL_NAMES).map(mentionAny).join(', ');
   return ids.length > PANEL_NAMES ? `${shown} and ${ids.length - PANEL_NAMES} more` : shown;
 }
 
@@ -141,7 +126,7 @@ export function rollbackPanel(view: PromotionView): KnownBlock[] {
     `*Acknowledged:* ${acked.length > 0 ? names(acked) : 'nobody yet'}${waiting.length > 0 ? ` · *waiting for* ${names(waiting)}` : ''}${groups.length > 0 ? ` · *and someone of* ${names(groups)}` : ''}`,
   );
   lines.push(`*Updates:* ${r.updates}${r.lastUpdateAt ? `, the last ${slackDate(r.lastUpdateAt)}` : ''}${r.completedAt ? '' : ` · due every ${esc(t.rollback?.update_every ?? '15m')}`}`);
-  const blocks: KnownBlock[] = [section(lines.join('\n'))];
+  const blocks: KnownBlock[] = [sectionBlock(lines.join('\n'))];
   if (p.status === 'active' && !r.completedAt) {
     blocks.push({
       type: 'actions',

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { ACTION, refValue } from '../src/ids.js';
 import type { MessageOf } from '../src/domain/message-kinds.js';
 import type { RenderedMessage } from './checklist.js';
+import { checklistLink, contextBlock, mentionAny, sectionBlock } from './posts.js';
 import { esc, escLiteral, LIMITS, mention, messageLink, slackDate, truncate } from './text.js';
 
 /**
@@ -12,30 +13,13 @@ import { esc, escLiteral, LIMITS, mention, messageLink, slackDate, truncate } fr
 type Reminder = MessageOf<'reminder'>;
 type ProbeLine = NonNullable<Reminder['hold']>['checks'][number];
 
-/** A user (U…, W…) or a user group (S…), as a mention. */
-function who(id: string): string {
-  return id.startsWith('S') ? `<!subteam^${id}>` : mention(id);
-}
-
 function mentions(ids: readonly string[]): string {
-  return ids.map(who).join(' ');
-}
-
-function section(text: string): KnownBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } };
-}
-
-function context(text: string): KnownBlock {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) }] };
+  return ids.map(mentionAny).join(' ');
 }
 
 /** A button's words: plain text, which Slack shows as typed; angle brackets are dropped so no copy can read as a mention. */
 function label(text: string): string {
   return truncate(text.replace(/[<>]/g, ''), LIMITS.buttonText);
-}
-
-function checklistLink(ref: Reminder['checklist'], label = 'checklist'): string {
-  return ref.ts ? `<${messageLink(ref.channel, ref.ts)}|${label}>` : `<#${ref.channel}>`;
 }
 
 function due(m: { dueAt: string; late: boolean }): string {
@@ -79,26 +63,26 @@ export function reminder(m: Reminder): RenderedMessage {
   if (m.variant === 'hold' && m.hold) {
     const h = m.hold;
     const moved = h.by ? ` (moved on by ${mention(h.by)}${h.at ? ` ${slackDate(new Date(h.at))}` : ''})` : '';
-    blocks.push(section(`:stopwatch: *${esc(m.release)}: the ${esc(h.holdFor)} hold after “${escLiteral(m.say)}” is over*${moved}${due(m)}`));
+    blocks.push(sectionBlock(`:stopwatch: *${esc(m.release)}: the ${esc(h.holdFor)} hold after “${escLiteral(m.say)}” is over*${moved}${due(m)}`));
     const next = h.next ? `Before the next step, “${escLiteral(h.next)}”, check:` : 'Check before going on:';
-    blocks.push(section(h.checks.length > 0 ? `${next}\n${probeLines(h.checks)}` : `${h.next ? `Next step: “${escLiteral(h.next)}”.` : 'That was the last step.'}`));
-    if (h.next && h.checks.length > 0) blocks.push(context(`Run the checks from the ${checklistLink(m.checklist)}, then tick “${escLiteral(h.next)}” to move the ramp on.`));
-    else if (h.next) blocks.push(context(`Tick “${escLiteral(h.next)}” in the ${checklistLink(m.checklist)} to move the ramp on.`));
-    if (m.mentions.length > 0) blocks.push(context(mentions(m.mentions)));
+    blocks.push(sectionBlock(h.checks.length > 0 ? `${next}\n${probeLines(h.checks)}` : `${h.next ? `Next step: “${escLiteral(h.next)}”.` : 'That was the last step.'}`));
+    if (h.next && h.checks.length > 0) blocks.push(contextBlock(`Run the checks from the ${checklistLink(m.checklist)}, then tick “${escLiteral(h.next)}” to move the ramp on.`));
+    else if (h.next) blocks.push(contextBlock(`Tick “${escLiteral(h.next)}” in the ${checklistLink(m.checklist)} to move the ramp on.`));
+    if (m.mentions.length > 0) blocks.push(contextBlock(mentions(m.mentions)));
     return { text: truncate(`${esc(m.release)}: hold over after ${esc(m.say)}${h.next ? `; next: ${esc(h.next)}` : ''}`, LIMITS.fallbackText), blocks };
   }
   if (m.variant === 'item-due') {
-    blocks.push(section(`:alarm_clock: *${esc(m.release)} · ${m.offset}: still open past their due time*${due(m)}`));
-    blocks.push(section(openList(m)));
-    if (m.mentions.length > 0) blocks.push(context(mentions(m.mentions)));
+    blocks.push(sectionBlock(`:alarm_clock: *${esc(m.release)} · ${m.offset}: still open past their due time*${due(m)}`));
+    blocks.push(sectionBlock(openList(m)));
+    if (m.mentions.length > 0) blocks.push(contextBlock(mentions(m.mentions)));
     return { text: truncate(`${esc(m.release)} ${m.offset}: items still open past their due time`, LIMITS.fallbackText), blocks };
   }
-  blocks.push(section(`:alarm_clock: *${esc(m.release)} · ${m.offset}*${due(m)}\n${esc(m.say)}`));
+  blocks.push(sectionBlock(`:alarm_clock: *${esc(m.release)} · ${m.offset}*${due(m)}\n${esc(m.say)}`));
   if (nothingOpen) {
-    blocks.push(context(':white_check_mark: Nothing open in what this step covers.'));
+    blocks.push(contextBlock(':white_check_mark: Nothing open in what this step covers.'));
   } else {
-    blocks.push(section(`*Still open:*\n${openList(m)}`));
-    if (m.mentions.length > 0) blocks.push(context(mentions(m.mentions)));
+    blocks.push(sectionBlock(`*Still open:*\n${openList(m)}`));
+    if (m.mentions.length > 0) blocks.push(contextBlock(mentions(m.mentions)));
   }
   return { text: truncate(`${esc(m.release)} ${m.offset}: ${esc(m.say)}`, LIMITS.fallbackText), blocks };
 }
@@ -108,8 +92,8 @@ export function checkpoint(m: MessageOf<'checkpoint'>): RenderedMessage {
   const head = m.escalation
     ? `:rotating_light: *${esc(m.release)} · ${m.offset}: decision point unanswered for ${esc(m.escalation.after)}*`
     : `:vertical_traffic_light: *${esc(m.release)} · ${m.offset}: decision point*${due(m)}`;
-  blocks.push(section(`${head}\n${esc(m.say)}`));
-  if (m.probes.length > 0) blocks.push(section(`*Latest checks:*\n${probeLines(m.probes)}`));
+  blocks.push(sectionBlock(`${head}\n${esc(m.say)}`));
+  if (m.probes.length > 0) blocks.push(sectionBlock(`*Latest checks:*\n${probeLines(m.probes)}`));
   blocks.push({
     type: 'actions',
     block_id: `checkpoint|${m.checkpointId}`,
@@ -133,7 +117,7 @@ export function checkpoint(m: MessageOf<'checkpoint'>): RenderedMessage {
   });
   const called = m.escalation ? [...m.deciders, ...m.escalation.contacts.filter((c) => !m.deciders.includes(c))] : m.deciders;
   const cc = (m.cc ?? []).filter((c) => !called.includes(c));
-  blocks.push(context(`${mentions(called)}: ${m.escalation ? 'please decide now' : 'your call'}${cc.length > 0 ? ` · cc ${mentions(cc)}` : ''} · ${checklistLink(m.checklist)}`));
+  blocks.push(contextBlock(`${mentions(called)}: ${m.escalation ? 'please decide now' : 'your call'}${cc.length > 0 ? ` · cc ${mentions(cc)}` : ''} · ${checklistLink(m.checklist)}`));
   const text = `${esc(m.release)} ${m.offset}: ${m.escalation ? 'unanswered decision point: ' : ''}${esc(m.say)}`;
   return { text: truncate(text, LIMITS.fallbackText), blocks };
 }
@@ -142,7 +126,7 @@ export function checkpointAnswered(m: MessageOf<'checkpoint-answered'>): Rendere
   const icon = m.answer === 'continue' ? ':large_green_circle:' : ':rewind:';
   const lines = [`${icon} *${esc(m.release)} · ${m.offset}: “${escLiteral(m.label)}”*, decided by ${mention(m.by)} ${slackDate(new Date(m.at))}`];
   if (m.effect) lines.push(esc(m.effect));
-  return { text: truncate(`${esc(m.release)} ${m.offset}: ${escLiteral(m.label)}`, LIMITS.fallbackText), blocks: [section(lines.join('\n'))] };
+  return { text: truncate(`${esc(m.release)} ${m.offset}: ${escLiteral(m.label)}`, LIMITS.fallbackText), blocks: [sectionBlock(lines.join('\n'))] };
 }
 
 export function windowScheduled(m: MessageOf<'window-scheduled'>): RenderedMessage {
@@ -154,8 +138,8 @@ export function windowScheduled(m: MessageOf<'window-scheduled'>): RenderedMessa
     `*${slackDate(start)}* to *${slackDate(end, '{time}')}*${end.getTime() - start.getTime() > 86_400_000 ? ` (${slackDate(end, '{date_short}')})` : ''} · ${checklistLink(m.checklist)}`,
   ];
   if (m.previous) lines.push(`_Was ${slackDate(new Date(m.previous.start))} to ${slackDate(new Date(m.previous.end), '{time}')}_`);
-  const blocks: KnownBlock[] = [section(lines.join('\n'))];
-  if (m.next.length > 0) blocks.push(context(`Next: ${m.next.map((n) => `${n.offset} ${slackDate(new Date(n.at), '{time}')} ${escLiteral(truncate(n.what, 60))}`).join(' · ')}`));
+  const blocks: KnownBlock[] = [sectionBlock(lines.join('\n'))];
+  if (m.next.length > 0) blocks.push(contextBlock(`Next: ${m.next.map((n) => `${n.offset} ${slackDate(new Date(n.at), '{time}')} ${escLiteral(truncate(n.what, 60))}`).join(' · ')}`));
   const fallbackWhen = `${start.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   return { text: truncate(`${esc(m.release)}: maintenance window ${verb}: ${fallbackWhen}`, LIMITS.fallbackText), blocks };
 }
@@ -178,5 +162,5 @@ export function scheduledReply(
     if (s.planned.length > shown.length) lines.push(`• _and ${s.planned.length - shown.length} more_`);
   }
   const text = lines.join('\n');
-  return { text: truncate(`Window of ${esc(promotion.release)} ${s.previous ? 'moved' : 'scheduled'}`, LIMITS.fallbackText), blocks: [section(text)] };
+  return { text: truncate(`Window of ${esc(promotion.release)} ${s.previous ? 'moved' : 'scheduled'}`, LIMITS.fallbackText), blocks: [sectionBlock(text)] };
 }

@@ -223,8 +223,9 @@ async function deliver(scope: ChangeScope, reminder: Reminder): Promise<AuditEve
     case 'timeline': {
       const found = entryOf(promotion.template, reminder.ref);
       if (!found) return skip('its timeline entry is not in the template');
-      const open = withLinks(view, openInSections(view, found.entry.sections));
-      const mentions = open.open.length === 0 ? [] : [...new Set([...roleMentions(promotion.template, found.entry.mention), ...assigneesOf(openInSections(view, found.entry.sections).sections)])];
+      const listed = openInSections(view, found.entry.sections);
+      const open = withLinks(view, listed);
+      const mentions = listed.sections.length === 0 ? [] : [...new Set([...roleMentions(promotion.template, found.entry.mention), ...assigneesOf(listed.sections)])];
       message = { kind: 'reminder', variant: 'timeline', release: promotion.release, offset, say: found.entry.say, dueAt, late, ...open, mentions, checklist };
       broadcast = found.entry.channel;
       break;
