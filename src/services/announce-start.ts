@@ -1,4 +1,7 @@
+import type { OutboxMessage } from '../domain/message-kinds.js';
 import type { Promotion } from '../domain/promotion.js';
+import { overviewTs } from '../store/messages.js';
+import type { ChangeScope } from './change.js';
 import type { Queryable } from '../store/db.js';
 import { enqueue } from '../store/outbox.js';
 import { getPromotion } from '../store/promotions.js';
@@ -22,6 +25,21 @@ export function startedKey(promotionId: string, channel: string): string {
 /** The channels a promotion's announcements go to besides its own: the template's `announce.channels`. */
 export function stakeholderChannels(promotion: Pick<Promotion, 'channelId' | 'template'>): string[] {
   return [...new Set(promotion.template.announce?.channels ?? [])].filter((c) => c !== promotion.channelId);
+}
+
+/**
+ * Announce in the promotion's own channel (a reply in the checklist's thread, shown in the channel; in the channel when
+ * no checklist was posted) and once in each stakeholder channel, keyed `<key>:<channel>`, each sent after the change
+ * commits. GO, NO-GO, completion and the window's scheduling say what they say this way.
+ */
+export async function announceEverywhere(scope: ChangeScope, key: string, message: OutboxMessage): Promise<void> {
+  const { q, promotion, now } = scope;
+  const thread = await overviewTs(q, promotion.id);
+  for (const channel of [promotion.channelId, ...stakeholderChannels(promotion)]) {
+    const here = channel === promotion.channelId && thread ? { threadTs: thread, broadcast: true } : {};
+    await enqueue(q, { key: `${key}:${channel}`, promotionId: promotion.id, channelId: channel, message, ...here }, now);
+    scope.sendAfterCommit(`${key}:${channel}`);
+  }
 }
 
 /**

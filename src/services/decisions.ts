@@ -10,9 +10,9 @@ import type { TxQueryable } from '../store/db.js';
 import { appendDecision } from '../store/decisions.js';
 import { releaseLock } from '../store/locks.js';
 import { overviewTs } from '../store/messages.js';
-import { enqueue } from '../store/outbox.js';
 import { endPromotion, findActive, getPromotion, loadView, setStage } from '../store/promotions.js';
 import { roleMembers } from './approvals.js';
+import { announceEverywhere } from './announce-start.js';
 import { commitChange, type ChangeScope } from './change.js';
 import { cancelReminders } from './reminders.js';
 import { enqueueMaintenanceComplete } from './statuspage.js';
@@ -87,26 +87,16 @@ function approvalsAt(view: PromotionView, records: Awaited<ReturnType<typeof lis
 }
 
 /** Announce a decision in the checklist's thread (broadcast to the channel) and in each stakeholder channel. */
-async function announce(scope: ChangeScope, key: string, message: Omit<Extract<OutboxMessage, { kind: 'decision-announcement' }>, 'kind' | 'release' | 'templateName' | 'checklist'>, ): Promise<void> {
-  const { q, promotion, now } = scope;
-  const thread = await overviewTs(q, promotion.id);
-  const full: OutboxMessage = {
+async function announce(scope: ChangeScope, key: string, message: Omit<Extract<OutboxMessage, { kind: 'decision-announcement' }>, 'kind' | 'release' | 'templateName' | 'checklist'>): Promise<void> {
+  const { q, promotion } = scope;
+  await announceEverywhere(scope, key, {
     kind: 'decision-announcement',
     release: promotion.release,
     templateName: promotion.template.name,
-    checklist: { channel: promotion.channelId, ts: thread },
+    checklist: { channel: promotion.channelId, ts: await overviewTs(q, promotion.id) },
     ...message,
-  };
-  const here = `${key}:${promotion.channelId}`;
-  await enqueue(q, { key: here, promotionId: promotion.id, channelId: promotion.channelId, message: full, ...(thread ? { threadTs: thread, broadcast: true } : {}) }, now);
-  scope.sendAfterCommit(here);
-  for (const channel of promotion.template.announce?.channels ?? []) {
-    if (channel === promotion.channelId) continue;
-    await enqueue(q, { key: `${key}:${channel}`, promotionId: promotion.id, channelId: channel, message: full }, now);
-    scope.sendAfterCommit(`${key}:${channel}`);
-  }
+  });
 }
-
 
 /**
  * GO. Refused (with the list, and an audit entry of the refusal) unless every gate holds. A second GO (a double

@@ -17,6 +17,7 @@ import { itemKind } from '../domain/template.js';
 import { before } from './items.js';
 import { cancelPending, getReminder, insertReminder, answerCheckpoint as recordAnswer } from '../store/reminders.js';
 import { completeRollbackRow, countUpdate, getRollback, insertAck, insertRollback } from '../store/rollbacks.js';
+import { stakeholderChannels } from './announce-start.js';
 import { roleMembers } from './approvals.js';
 import { commitChange, type ChangeScope } from './change.js';
 import { releaseEnvironment } from './decisions.js';
@@ -38,7 +39,7 @@ import { openStatuspageIncident, resolveStatuspageIncident, updateStatuspageInci
 
 /** The channels a rollback speaks in: the promotion's own first, then each stakeholder channel once. */
 export function rollbackChannels(promotion: Promotion): string[] {
-  return [promotion.channelId, ...new Set((promotion.template.announce?.channels ?? []).filter((c) => c !== promotion.channelId))];
+  return [promotion.channelId, ...stakeholderChannels(promotion)];
 }
 
 /** The outbox key of the broadcast in a channel: the updates and the resolution thread under its ts. */

@@ -5,10 +5,10 @@ import { entryOf, MAX_WINDOW_MS, offsetLabel, planReminders, windowFrom, type Pl
 import { InputError, UserError } from '../errors.js';
 import { INPUT } from '../ids.js';
 import { overviewTs } from '../store/messages.js';
-import { enqueue } from '../store/outbox.js';
 import { findActive, getPromotion } from '../store/promotions.js';
 import { cancelPending, insertReminders, setWindow } from '../store/reminders.js';
-import { commitChange, type ChangeScope } from './change.js';
+import { announceEverywhere } from './announce-start.js';
+import { commitChange } from './change.js';
 import { assertDecider } from './decisions.js';
 import type { Deps } from './deps.js';
 import { assertActive } from './guard.js';
@@ -46,19 +46,6 @@ function upcoming(promotion: Promotion, t0: Date, planned: readonly PlannedRemin
     at: r.dueAt.toISOString(),
     what: r.kind === 'item-due' ? 'items due' : (entryOf(promotion.template, r.ref)?.entry.say ?? ''),
   }));
-}
-
-/** Announce the window in the checklist's thread (broadcast to the channel) and in each stakeholder channel. */
-async function announce(scope: ChangeScope, seq: number, message: OutboxMessage): Promise<void> {
-  const { q, promotion, now } = scope;
-  const thread = await overviewTs(q, promotion.id);
-  const channels = [promotion.channelId, ...(promotion.template.announce?.channels ?? []).filter((c) => c !== promotion.channelId)];
-  for (const channel of channels) {
-    const key = `window:${promotion.id}:${seq}:${channel}`;
-    const here = channel === promotion.channelId && thread ? { threadTs: thread, broadcast: true } : {};
-    await enqueue(q, { key, promotionId: promotion.id, channelId: channel, message, ...here }, now);
-    scope.sendAfterCommit(key);
-  }
 }
 
 /** Who may schedule or move the window: the person who started the promotion, or a decider. Refused saying who can. */
@@ -100,7 +87,7 @@ export async function scheduleWindow(deps: Deps, input: ScheduleInput, opts: { r
     const planned = planReminders(locked.template, window.t0, now);
     await insertReminders(q, locked.id, seq, planned);
     const thread = await overviewTs(q, locked.id);
-    await announce(scope, seq, {
+    await announceEverywhere(scope, `window:${locked.id}:${seq}`, {
       kind: 'window-scheduled',
       release: locked.release,
       templateName: locked.template.name,
