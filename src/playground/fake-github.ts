@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
+import type { FakeGitHubApp } from './fake-github-app.js';
 
 /**
  * A loopback GitHub REST API for the workflow dispatch (node:http on 127.0.0.1; Octokit's baseUrl pointed at it), with
@@ -25,6 +26,9 @@ import type { Socket } from 'node:net';
  * - `GET /repos/{o}/{r}/environments/{env}/secrets` (404 for an environment that does not exist),
  *   `GET /repos/{o}/{r}/actions/secrets` and `GET /repos/{o}/{r}/actions/organization-secrets` (403 when
  *   `secrets.org` is 'forbidden'): `{ total_count, secrets: [{ name, created_at, updated_at }] }`, names only.
+ *
+ * With `app` (src/playground/fake-github-app.ts), the GitHub App's endpoints too: installation tokens and the custom
+ * deployment protection rule's reviews.
  */
 export interface FakeWorkflow {
   /** Inputs the workflow declares (on.workflow_dispatch.inputs). */
@@ -84,6 +88,8 @@ export interface FakeGitHubOptions {
   /** Plays GitHub Enterprise Server 3.20 or older: 400 to return_run_details. */
   ghes?: boolean;
   workflows?: Record<string, FakeWorkflow>;
+  /** The GitHub App side (src/playground/fake-github-app.ts): installation tokens, deployment protection rule reviews. */
+  app?: FakeGitHubApp;
 }
 
 export class FakeGitHub {
@@ -109,8 +115,12 @@ export class FakeGitHub {
   private readonly sockets = new Set<Socket>();
   private nextRunId = 9_000_000_001;
   url = '';
+  /** The GitHub App side: its endpoints answer before the token check, and the installation tokens it issued pass it. */
+  app: FakeGitHubApp | undefined;
 
-  constructor(readonly opts: FakeGitHubOptions = {}) {}
+  constructor(readonly opts: FakeGitHubOptions = {}) {
+    this.app = opts.app;
+  }
 
   get workflows(): Record<string, FakeWorkflow> {
     return this.opts.workflows ?? {};
@@ -124,6 +134,7 @@ export class FakeGitHub {
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    if (this.app) this.app.apiUrl = this.url;
     return this;
   }
 
@@ -265,8 +276,9 @@ export class FakeGitHub {
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', this.url);
     this.requests.push(`${req.method} ${url.pathname}`);
+    if (this.app && (await this.app.handle(req, res, url, Buffer.concat(chunks).toString('utf8')))) return;
     const authorization = req.headers.authorization;
-    if (this.opts.token && authorization !== `token ${this.opts.token}` && authorization !== `Bearer ${this.opts.token}`) {
+    if (this.opts.token && authorization !== `token ${this.opts.token}` && authorization !== `Bearer ${this.opts.token}` && !this.app?.authorizes(authorization)) {
       return this.send(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
     }
     const docs = 'https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event';
