@@ -19,7 +19,7 @@ function section(text: string): KnownBlock {
 }
 
 /** A URL GitHub gave, as a link: the characters that would end a Slack link escaped. */
-function urlLink(url: string, label: string): string {
+export function urlLink(url: string, label: string): string {
   return `<${truncate(url.replace(/[<>|]/g, encodeURIComponent), SHOWN_MAX.url)}|${esc(label)}>`;
 }
 

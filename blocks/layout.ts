@@ -4,11 +4,12 @@ import { FIELD_MAX_LENGTH, NA_REASON_MAX } from '../src/domain/fields.js';
 import { sectionMode, STAGES, type ItemState, type PromotionStage, type PromotionView } from '../src/domain/promotion.js';
 import { renderSectionsMessage } from './checklist.js';
 import { approvalsOf, boundValues, fingerprintOf, type ApprovalRecord } from '../src/domain/approvals.js';
-import type { Decision, RollbackView } from '../src/domain/promotion.js';
+import type { Decision, GateView, RollbackView } from '../src/domain/promotion.js';
 import { REASON_MAX } from './approvals.js';
 import { renderOverview } from './overview.js';
 import { PROBE_SUMMARY_MAX, type ItemProbe } from '../src/domain/probes.js';
 import { LIMITS } from './text.js';
+import { GATES_SHOWN } from './github-gate.js';
 
 /** Total characters of text a message's blocks carry: what Slack's `msg_blocks_too_long` counts. */
 export function blockTextLength(blocks: readonly KnownBlock[]): number {
@@ -160,6 +161,19 @@ export interface MessageSize {
 }
 
 /** The longest window line the overview can show: it spans days, and T0 is not when it opens. */
+/** GitHub jobs at the gate at their longest (issue 13): more than the overview lists, every part at GitHub's maximum. */
+const WORST_GATES: GateView[] = Array.from({ length: GATES_SHOWN + 2 }, (_, i) => ({
+  repo: `${'a'.repeat(39)}/${'&'.repeat(100)}`,
+  environment: '&'.repeat(255),
+  runId: 99_999_999_999 - i,
+  runUrl: `https://github.example.com/${'o'.repeat(39)}/${'&'.repeat(100)}/actions/runs/${'9'.repeat(20)}`,
+  sha: 'f'.repeat(64),
+  ref: '&'.repeat(255),
+  triggeredBy: '&'.repeat(100),
+  state: 'approved',
+  sent: 'failed',
+}));
+
 const WORST_WINDOW = { start: new Date('2099-12-24T23:59:00Z'), end: new Date('2099-12-31T23:59:00Z'), t0: new Date('2099-12-25T23:59:00Z') };
 
 function worstRollback(completed: boolean): RollbackView {
@@ -196,6 +210,7 @@ function worstViews(template: Template, panel = false): Map<PromotionStage, Prom
           if (panel && stage === 'no-go') view.decisions = WORST_DECISIONS.slice(0, 1);
           // A scheduled window (over a day long, T0 after it opens) is longer than the "not scheduled" line.
           if (panel) view.promotion.window = WORST_WINDOW;
+          if (panel && template.github) view.gates = WORST_GATES;
           // Rolling back: the rollback panel at its longest (every acknowledgement, the longest issue and resolution).
           if (panel && stage === 'rolling-back') view.rollback = worstRollback(ended);
           if (ended) Object.assign(view.promotion, { status: 'aborted', endedBy: WORST_USER, endedAt: WORST_AT, endReason: '&'.repeat(500) });

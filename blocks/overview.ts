@@ -10,6 +10,7 @@ import {
 import { phaseOf, PHASES } from '../src/domain/template.js';
 import { ACTION } from '../src/ids.js';
 import { approvalsPanel, decisionBlocks } from './approvals.js';
+import { gateBlocks } from './github-gate.js';
 import { KIND_EMOJI, type RenderedMessage } from './checklist.js';
 import { activityLine, nextLines } from './overview-next.js';
 import { bold, esc, escCapped, LIMITS, mention, progressBar, SHOWN_MAX, slackDate, truncate } from './text.js';
@@ -110,6 +111,8 @@ export function renderOverview(view: PromotionView): RenderedMessage {
   const activity = activityLine(view);
   if (activity) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: activity }] });
   blocks.push(...sectionFields(view));
+  // GitHub's jobs waiting at the gated environment, and their answers (blocks/github-gate.ts, issue 13).
+  blocks.push(...gateBlocks(view.gates));
   // The approvals of the stage in play and the decision (blocks/approvals.ts), after a divider.
   const decision = [...approvalsPanel(view), ...decisionBlocks(view)];
   if (decision.length > 0) blocks.push({ type: 'divider' }, ...decision);

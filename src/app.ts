@@ -23,6 +23,10 @@ import { SlackAdapter } from './slack/port.js';
 import { ClickIntake, SWEEP_EVERY } from './services/intake.js';
 import { WorkflowDispatcher } from './github/dispatch.js';
 import { StatuspageSender } from './statuspage/sender.js';
+import { GithubApp } from './github/app.js';
+import { GateSender, type GateTiming } from './github/gate-sender.js';
+import { GITHUB_WEBHOOK_PATH, githubWebhook, type WebhookHandler } from './github/webhook.js';
+import { attachWaitingGates } from './services/github-gate.js';
 import { register as registerCommands } from '../commands/index.js';
 import { register as registerActions } from './listeners/actions/index.js';
 import { register as registerViews } from './listeners/views/index.js';
@@ -63,6 +67,8 @@ export interface PreflightOptions {
   scheduler?: boolean;
   /** The probe families (default: src/probes/registry.ts); tests and the bench pass doubles. */
   probeFamilies?: Partial<ProbeFamilies>;
+  /** The GitHub gate sender's timing (src/github/gate-sender.ts): tests shorten its backoff and report interval. */
+  gateTiming?: Partial<GateTiming>;
 }
 
 export interface Preflight {
@@ -80,6 +86,11 @@ export interface Preflight {
   remind(): Promise<number>;
   /** Send the status page's due calls now (what the scheduler does every few seconds); how many were taken. */
   statuspage(): Promise<number>;
+  /**
+   * The GitHub gate's sweep now (what the scheduler does every few seconds): jobs still waiting for a promotion join
+   * one, then the answers and status reports due are sent; how many answers were sent.
+   */
+  gates(): Promise<number>;
 }
 
 export function createPreflight(opts: PreflightOptions): Preflight {
@@ -91,6 +102,12 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     timeout: 15_000,
   };
   const logger = boltLogger(log.child({ component: 'bolt' }));
+  // POST /github/webhook (issue 13), answered by the handler made below once the use cases' deps exist.
+  let webhook: WebhookHandler | undefined;
+  const onWebhook = (req: Parameters<WebhookHandler['handle']>[0], res: Parameters<WebhookHandler['handle']>[1]) =>
+    void webhook?.handle(req, res).then((handled) => {
+      if (!handled && !res.headersSent) res.writeHead(404).end();
+    });
   const receiver = config.mode === 'socket'
       ? new SocketModeReceiver({ appToken: config.slack.appToken!, logger, installerOptions: { clientOptions } })
       : new HTTPReceiver({
@@ -100,6 +117,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
           customRoutes: [
             { path: '/healthz', method: 'GET', handler: (req, res) => void answerHealth(db, req, res) },
             { path: '/readyz', method: 'GET', handler: (req, res) => void answerHealth(db, req, res) },
+            { path: GITHUB_WEBHOOK_PATH, method: 'POST', handler: onWebhook },
           ],
           // When each request arrived, for the deadline to acknowledge a click (Slack waits 3 s from there).
           customPropertiesExtractor: (req) => ({ arrivedAt: arrivedAtOf(req) }),
@@ -173,7 +191,21 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     signal: dispatching.signal,
   });
   const sendStatuspage: Job = { name: 'send-statuspage', every: OUTBOX_EVERY, run: () => statuspage.sweep() };
-  const deps: Deps = { db, clock, log, templates: opts.templates, slack, clicks, statuspage };
+  // The GitHub deployment gate (src/github/, issue 13): with the App configured, the answers GO, NO-GO, abort, rollback
+  // and completion decide are sent once (right after the change, and what is left every few seconds), and jobs waiting
+  // for a promotion join one.
+  const githubApp = config.githubApp ? new GithubApp(config.githubApp, config.github.apiUrl, log.child({ component: 'github-app' })) : undefined;
+  const gateSender = githubApp
+    ? new GateSender({ db, app: githubApp, clock, log: log.child({ component: 'github-gate' }), sendPost: (key) => publisher.outbox.send(key), signal: dispatching.signal, ...(opts.gateTiming ? { timing: opts.gateTiming } : {}) })
+    : undefined;
+  const gates = githubApp && gateSender ? { checkInstallation: (id: number) => githubApp.checkInstallation(id), kick: () => gateSender.kick() } : undefined;
+  const deps: Deps = { db, clock, log, templates: opts.templates, slack, clicks, statuspage, gates };
+  const sweepGates = async (): Promise<number> => {
+    if (!gateSender) return 0;
+    await attachWaitingGates(deps);
+    return gateSender.sweep();
+  };
+  const answerGates: Job = { name: 'answer-github-gates', every: OUTBOX_EVERY, run: sweepGates };
   // App Home (src/services/home.ts): after a change, the Homes of the people it concerns; what fell behind, every few seconds.
   slack.republishHomes = (promotionId) => refreshHomesOf(deps, promotionId);
   const publishHomes: Job = { name: 'publish-stale-homes', every: OUTBOX_EVERY, run: () => publishStaleHomes(deps) };
@@ -205,6 +237,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     }
   };
   app.use(requestContext(deps, app.client, track));
+  webhook = githubWebhook({ deps, secret: config.githubApp?.webhookSecret, log: log.child({ component: 'github-webhook' }), track: (work) => void track(work) });
 
   const idle = async () => {
     while (inflight.size > 0) await Promise.allSettled([...inflight]);
@@ -213,6 +246,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     await slack.homesIdle();
     await probes.idle();
     await statuspage.idle();
+    await gateSender?.idle();
   };
 
   registerCommands(app);
@@ -238,10 +272,13 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   const listen = async (port: number): Promise<{ port: number }> => {
     if (config.mode === 'socket') {
       // Socket Mode has no inbound HTTP, but orchestrators still probe health and readiness.
+      // And GitHub's webhook: GitHub delivers over HTTP whatever transport Slack uses.
       const server = createServer((req, res) => {
-        void answerHealth(db, req, res).then((handled) => {
-          if (!handled) res.writeHead(404).end();
-        });
+        void answerHealth(db, req, res)
+          .then((handled) => handled || (webhook?.handle(req, res) ?? false))
+          .then((handled) => {
+            if (!handled) res.writeHead(404).end();
+          });
       });
       await listenOn(server, port);
       server.on('error', (err) => log.error({ err }, 'health server error'));
@@ -295,6 +332,10 @@ export function createPreflight(opts: PreflightOptions): Preflight {
       ticker.start([sweepProbes]);
       void ticker.runOnce(sendReminders);
       ticker.start([sendReminders]);
+      if (gateSender) {
+        void ticker.runOnce(answerGates);
+        ticker.start([answerGates]);
+      }
       return listening;
     },
     async stop() {
@@ -312,5 +353,6 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     repair: () => publisher.repairStale(),
     remind: () => reminders.sendDue(),
     statuspage: () => statuspage.sweep(),
+    gates: sweepGates,
   };
 }

@@ -1,3 +1,5 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -64,6 +66,10 @@ const envSchema = z
     CHECKLISTS_DIR: z.string().min(1).default('./checklists'),
     GITHUB_TOKEN: optionalString,
     GITHUB_API_URL: z.url().default('https://api.github.com'),
+    /** The GitHub App that gates deployments (issue 13): all three, or none. */
+    GITHUB_APP_ID: optionalString.pipe(z.coerce.number<string | undefined>({ error: 'must be the App\'s numeric id' }).int('must be the App\'s numeric id').positive('must be the App\'s numeric id').optional()),
+    GITHUB_APP_PRIVATE_KEY: optionalString,
+    GITHUB_WEBHOOK_SECRET: optionalString,
     /** Statuspage (issue 12): the API key keeps the template's status page in step; unset, its items stay manual. */
     STATUSPAGE_API_KEY: optionalString,
     STATUSPAGE_API_URL: optionalString.pipe(z.url('must be a URL such as https://api.statuspage.io/v1').optional()).transform((v) => v ?? 'https://api.statuspage.io/v1'),
@@ -88,6 +94,8 @@ export interface Config {
   dataDir: string;
   checklistsDir: string;
   github: { token?: string; apiUrl: string };
+  /** The GitHub App that gates deployments (`POST /github/webhook`): set when GITHUB_APP_ID, its key and the webhook secret are. */
+  githubApp?: GithubAppConfig;
   /** Statuspage's REST API: `apiKey` is a secret (never logged or shown); without it nothing is called. */
   statuspage: { apiKey?: string; apiUrl: string };
   /**
@@ -126,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (blank(env['SLACK_APP_TOKEN']) && blank(env['SLACK_SIGNING_SECRET'])) {
     problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode)');
   }
+  const githubApp = readGithubApp(env, problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -136,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.PREFLIGHT_DATA_DIR,
     checklistsDir: e.CHECKLISTS_DIR,
     github: { token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL },
+    ...(githubApp && e.GITHUB_APP_ID ? { githubApp: { ...githubApp, appId: e.GITHUB_APP_ID } } : {}),
     statuspage: { apiKey: e.STATUSPAGE_API_KEY, apiUrl: e.STATUSPAGE_API_URL },
     aws: {
       region: e.AWS_REGION,
@@ -148,6 +158,49 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nodeEnv: e.NODE_ENV,
     probes: { concurrency: e.PROBE_CONCURRENCY, env },
   };
+}
+
+export interface GithubAppConfig {
+  appId: number;
+  /** PKCS#8 PEM (what @octokit/auth-app signs with), whatever form it was given in. */
+  privateKey: string;
+  webhookSecret: string;
+}
+
+const GITHUB_APP_VARS = ['GITHUB_APP_ID', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_WEBHOOK_SECRET'] as const;
+
+/**
+ * The GitHub App's key and secret, or nothing when none of its variables is set. Some but not all set is a problem
+ * (the gate would half work: deliveries verified but never answered, or the reverse). The key is the PEM GitHub gives
+ * (its newlines may be written as \n, as environment files often hold it) or the path of the .pem file; it is checked
+ * here, so a wrong one fails at start. Problems never repeat the value.
+ */
+function readGithubApp(env: Record<string, string | undefined>, problems: string[]): Omit<GithubAppConfig, 'appId'> | undefined {
+  const set = GITHUB_APP_VARS.filter((name) => (env[name] ?? '').trim() !== '');
+  if (set.length === 0) return undefined;
+  if (set.length < GITHUB_APP_VARS.length) {
+    const missing = GITHUB_APP_VARS.filter((name) => !set.includes(name));
+    problems.push(`${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} required with ${set.join(' and ')}: the GitHub App that gates deployments needs its id, its private key and its webhook secret`);
+    return undefined;
+  }
+  const given = env['GITHUB_APP_PRIVATE_KEY']!.trim();
+  let pem = given;
+  if (!given.includes('-----BEGIN')) {
+    try {
+      pem = readFileSync(given, 'utf8');
+    } catch (err) {
+      problems.push(`GITHUB_APP_PRIVATE_KEY is neither a PEM private key nor a readable file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): paste the key GitHub gave when you generated it, or its path`);
+      return undefined;
+    }
+  }
+  pem = pem.replace(/\\n/g, '\n');
+  try {
+    const privateKey = createPrivateKey(pem).export({ type: 'pkcs8', format: 'pem' }).toString();
+    return { privateKey, webhookSecret: env['GITHUB_WEBHOOK_SECRET']!.trim() };
+  } catch {
+    problems.push('GITHUB_APP_PRIVATE_KEY is not a PEM private key GitHub could have generated: generate one on the App\'s page (Private keys) and give its contents or its path');
+    return undefined;
+  }
 }
 
 /**

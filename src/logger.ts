@@ -45,12 +45,24 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["x-slack-signature"]',
   'request.headers.authorization',
+  // The GitHub App (issue 13): its key, the webhook secret, installation tokens, deliveries' signatures.
+  'privateKey',
+  'webhookSecret',
+  '*.privateKey',
+  '*.webhookSecret',
+  '*.*.privateKey',
+  '*.*.webhookSecret',
+  'headers["x-hub-signature-256"]',
+  'req.headers["x-hub-signature-256"]',
 ];
 
 /** Slack tokens and credentials inside URLs, masked in free text (error messages) before they are logged. */
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/xox[abposr]-[A-Za-z0-9-]+/g, 'xox?-[redacted]'],
   [/xapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]'],
+  // GitHub tokens (installation ghs_, personal ghp_/github_pat_, OAuth gho_...) and any PEM private key.
+  [/\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{16,}/g, '$1[redacted]'],
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[private key redacted]'],
   // Greedy to the last '@' of the URL, so a password containing '@' is hidden whole.
   [/(\w+:\/\/[^:/\s@]+:)\S*@/g, '$1[redacted]@'],
 ];

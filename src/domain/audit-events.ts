@@ -112,6 +112,33 @@ export const AUDIT_EVENTS = {
   'statuspage.updated': z.object({ op: z.string(), incident: z.string(), status: z.string() }).strict(),
   /** A Statuspage call failed for good: Statuspage's HTTP status (null: it never answered) and message, never the key. */
   'statuspage.failed': z.object({ op: z.string(), status: z.number().int().nullable(), error: z.string() }).strict(),
+  /**
+   * Issue 13. A GitHub job waiting at the gated environment joined the promotion: its run, commit and who triggered it;
+   * the answer it got at once (it came after GO, or during a rollback), or null while it waits; the runs it superseded.
+   */
+  'github.gate_requested': z
+    .object({
+      gate: z.string(),
+      repo: z.string(),
+      environment: z.string(),
+      run_id: z.number().int(),
+      sha: z.string(),
+      ref: z.string(),
+      triggered_by: z.string(),
+      answer: z.enum(['approved', 'rejected']).nullable(),
+      superseded: z.array(z.number().int()),
+    })
+    .strict(),
+  /** The waiting jobs were answered (GO approves; NO-GO, abort, rollback, completion reject): each run and its answer, and why. */
+  'github.gate_decided': z
+    .object({ gates: z.array(z.object({ run_id: z.number().int(), state: z.enum(['approved', 'rejected']) }).strict()), why: z.string() })
+    .strict(),
+  /** GitHub took a gate's answer (or had it already: `note`). */
+  'github.gate_answered': z.object({ run_id: z.number().int(), environment: z.string(), state: z.enum(['approved', 'rejected']), note: z.string().nullable() }).strict(),
+  /** GitHub refused a gate's answer for good: its HTTP status (null: it never answered) and message, never a token. */
+  'github.gate_failed': z
+    .object({ run_id: z.number().int(), environment: z.string(), state: z.enum(['approved', 'rejected']), status: z.number().int().nullable(), error: z.string() })
+    .strict(),
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_EVENTS;

@@ -89,6 +89,13 @@ const RENDER: AuditRenderers = {
   'rollback.completed': (d) => `declared the rollback complete: ${d.resolution}`,
   'hold.started': (d, n) => `moved the ramp on with ${n.item(d.item)}; the next step is held until ${utc(d.until)}`,
   'statuspage.updated': (d) => `${STATUSPAGE_CALL[d.op]?.[0] ?? `made the call ${d.op}`} on the status page (incident ${d.incident}, now ${d.status})`,
+  'github.gate_requested': (d) =>
+    `GitHub job waiting: run ${d.run_id} of ${d.repo} (commit ${d.sha.slice(0, 7)}, ${d.ref}, triggered by ${d.triggered_by}) at ${d.environment}` +
+    (d.answer ? `, ${d.answer} at once` : '') +
+    (d.superseded.length ? `; superseded run${d.superseded.length === 1 ? '' : 's'} ${d.superseded.join(', ')}` : ''),
+  'github.gate_decided': (d) => `answered the GitHub gate (${d.why}): ${d.gates.map((g) => `run ${g.run_id} ${g.state}`).join(', ')}`,
+  'github.gate_answered': (d) => `GitHub took the gate's answer: run ${d.run_id} ${d.state} at ${d.environment}${d.note ? ` (${d.note})` : ''}`,
+  'github.gate_failed': (d) => `GitHub refused the gate's answer (run ${d.run_id} ${d.state} at ${d.environment}): ${d.status ?? 'no answer'} ${d.error}`,
   'statuspage.failed': (d) => `could not ${STATUSPAGE_CALL[d.op]?.[1] ?? `make the call ${d.op}`} on the status page: ${d.error}`,
 };
 

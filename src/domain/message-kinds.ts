@@ -348,8 +348,71 @@ const statuspageFailed = z
   })
   .strict();
 
+/** Issue 13. A GitHub job waiting at a gated environment: its run, commit and who triggered it. */
+const gateRef = z
+  .object({
+    repo: z.string().min(1),
+    environment: z.string().min(1),
+    runId: z.number().int(),
+    runUrl: z.string().min(1),
+    sha: z.string().min(1),
+    ref: z.string(),
+    triggeredBy: z.string(),
+  })
+  .strict();
+
+/**
+ * A GitHub job waits for the promotion's GO: said in the checklist's thread with the run's link, the commit (and the
+ * commit it replaced as the bound one, whose approvals are void), the jobs it superseded, or the answer it got at
+ * once (it arrived after GO, or during a rollback).
+ */
+const githubGateWaiting = z
+  .object({
+    kind: z.literal('github-gate-waiting'),
+    release: z.string().min(1),
+    gate: gateRef,
+    answer: z.enum(['approved', 'rejected']).nullable(),
+    previousCommit: z.string().nullable(),
+    superseded: z.array(z.number().int()),
+  })
+  .strict();
+
+/** A GitHub job waits and no promotion is active to take it (template `github.promotion: join`): said in the channel once. */
+const githubGateUnattached = z
+  .object({
+    kind: z.literal('github-gate-unattached'),
+    gate: gateRef,
+    templateId: z.string().min(1),
+  })
+  .strict();
+
+/** GitHub took the gate's answer: the job was released (approved) or stopped (rejected). */
+const githubGateAnswered = z
+  .object({
+    kind: z.literal('github-gate-answered'),
+    release: z.string().min(1),
+    gate: gateRef,
+    state: z.enum(['approved', 'rejected']),
+    /** Why, for a rejection (the reason given); null for an approval. */
+    why: z.string().nullable(),
+  })
+  .strict();
+
+/** GitHub refused the gate's answer for good: shown with GitHub's words and what to do, mentioning the lead. */
+const githubGateFailed = z
+  .object({
+    kind: z.literal('github-gate-failed'),
+    release: z.string().min(1),
+    gate: gateRef,
+    state: z.enum(['approved', 'rejected']),
+    lead: z.string(),
+    status: z.number().int().nullable(),
+    error: z.string(),
+  })
+  .strict();
+
 /** Every kind: one member per kind (and one renderer per kind in src/slack/message-kinds.ts, or the build fails). */
-export const OUTBOX_MESSAGE = z.discriminatedUnion('kind', [abortNotice, dispatchStarted, dispatchFailed, approvalsVoided, decisionAnnouncement, probeEvidence, reminder, checkpoint, checkpointAnswered, windowScheduled, promotionStarted, postFailed, rollbackBroadcast, rollbackSteps, rollbackUpdate, rollbackUpdateDue, rollbackComplete, statuspageFailed]);
+export const OUTBOX_MESSAGE = z.discriminatedUnion('kind', [abortNotice, dispatchStarted, dispatchFailed, approvalsVoided, decisionAnnouncement, probeEvidence, reminder, checkpoint, checkpointAnswered, windowScheduled, promotionStarted, postFailed, rollbackBroadcast, rollbackSteps, rollbackUpdate, rollbackUpdateDue, rollbackComplete, statuspageFailed, githubGateWaiting, githubGateUnattached, githubGateAnswered, githubGateFailed]);
 
 /** One post: its kind and that kind's data, e.g. `{ kind: 'abort-notice', release: 'v1.50', ... }`. */
 export type OutboxMessage = z.infer<typeof OUTBOX_MESSAGE>;

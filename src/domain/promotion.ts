@@ -99,6 +99,20 @@ export interface Decision {
 }
 
 /** A promotion with the state of every item: what every message is rendered from. */
+/** A GitHub job at the promotion's gate, as the overview shows it. */
+export interface GateView {
+  repo: string;
+  environment: string;
+  runId: number;
+  runUrl: string;
+  sha: string;
+  ref: string;
+  triggeredBy: string;
+  state: 'waiting' | 'approved' | 'rejected';
+  /** Where the answer is: none yet, on its way to GitHub, taken, or refused by GitHub. */
+  sent: 'none' | 'pending' | 'claimed' | 'sent' | 'failed';
+}
+
 export interface PromotionView {
   promotion: Promotion;
   states: Map<string, ItemState>;
@@ -108,6 +122,8 @@ export interface PromotionView {
   decisions?: readonly Decision[];
   /** Item id → its probe's latest run and latest result (loaded with the view; absent elsewhere: never run). */
   probes?: ReadonlyMap<string, ItemProbe>;
+  /** GitHub jobs waiting (or answered) at the template's gated environment, oldest first (issue 13; loaded with the view for a template with `github`). */
+  gates?: readonly GateView[];
   /** The rollback, once one started (issue 12; loaded with the view: absent elsewhere, none). */
   rollback?: RollbackView | null;
   /** Loaded with the view from the store; absent in views built elsewhere, which then show no activity. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { slugSchema } from './names.js';
 import { sectionsSchema, warningSchema } from './template/items.js';
+import { githubGateSchema } from './template/github.js';
 import { onGoSchema } from './template/on-go.js';
 import { approvalsSchema, deciderSchema, rolesSchema, separationSchema } from './template/people.js';
 import { announceSchema, rollbackSchema } from './template/rollback.js';
@@ -43,6 +44,7 @@ export const templateSchema = z
     announce: announceSchema,
     rollback: rollbackSchema,
     statuspage: statuspageSchema,
+    github: githubGateSchema,
     sections: sectionsSchema,
   })
   .strict()

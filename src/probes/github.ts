@@ -1,5 +1,5 @@
 import type { Octokit } from '@octokit/rest';
-import { answerOf, scrub } from '../github/dispatch.js';
+import { answerOf, scrub } from '../github/answers.js';
 import { placeholdersIn } from '../domain/template/probes/common.js';
 import type { ProbeOf } from '../domain/template/probes.js';
 import { ROWS_KEPT, type ProbeContext, type ProbeFamily, type ProbeOutcome } from './types.js';

@@ -1,4 +1,4 @@
-import { scrub as scrubGitHubTokens } from '../github/dispatch.js';
+import { scrub as scrubGitHubTokens } from '../github/answers.js';
 import { scrubSecrets } from '../logger.js';
 import { placeholdersIn } from '../domain/template/probes/common.js';
 import type { ProbeFamily, ProbeOutcome } from './types.js';

@@ -29,6 +29,11 @@ export interface ChangeScope {
    * is undone; if sending fails, the outbox's sweep sends it, once.
    */
   sendAfterCommit(outboxKey: string): void;
+  /**
+   * Run this once the change commits (never if it is undone): to wake a sender whose rows the change wrote (the GitHub
+   * gate's answers). It must not throw; what it would have done, that sender's sweep does.
+   */
+  afterCommit(fn: () => void): void;
 }
 
 /** A change writes its rows and says what happened, as one audit event; null means nothing changed. */
@@ -46,15 +51,18 @@ export type Change = (scope: ChangeScope) => Promise<AuditEvent | null>;
 export async function commitChange(deps: Deps, req: ChangeRequest, change: Change): Promise<{ changed: boolean }> {
   const now = deps.clock();
   let posts: string[] = [];
+  let after: Array<() => void> = [];
   const changed = await deps.db.tx(async (q) => {
     posts = [];
+    after = [];
     const promotion = await lockActivePromotion(q, req.promotionId, req.refuseEnded);
     if (req.receiptKey !== undefined && !(await claimReceipt(q, req.receiptKey, promotion.id, now))) return false;
-    const event = await change({ q, promotion, now, sendAfterCommit: (key) => posts.push(key) });
+    const event = await change({ q, promotion, now, sendAfterCommit: (key) => posts.push(key), afterCommit: (fn) => after.push(fn) });
     if (!event) return false;
     await appendAudit(q, { promotionId: promotion.id, actor: req.actor, at: now, ...event });
     return true;
   });
+  if (changed) for (const fn of after) fn();
   await sendPosts(deps, posts);
   return { changed };
 }
@@ -104,8 +112,10 @@ export interface Batch<K> {
 export async function commitBatch<K>(deps: Pick<Deps, 'db' | 'clock' | 'slack' | 'log'>, promotionId: string, batch: Batch<K>): Promise<Map<K, BatchedOutcome>> {
   const now = deps.clock();
   let posts: string[] = [];
+  let after: Array<() => void> = [];
   const result = await deps.db.tx(async (q) => {
     posts = [];
+    after = [];
     const outcomes = new Map<K, BatchedOutcome>();
     let promotion: Promotion | undefined;
     let ended: unknown;
@@ -123,17 +133,19 @@ export async function commitBatch<K>(deps: Pick<Deps, 'db' | 'clock' | 'slack' |
       }
       await q.query('SAVEPOINT batched_click');
       const mine: string[] = [];
+      const mineAfter: Array<() => void> = [];
       try {
         let outcome: BatchedOutcome;
         if (!(await claimReceipt(q, c.receiptKey, promotion.id, now))) {
           outcome = { status: 'duplicate' };
         } else {
-          const event = await c.change({ q, promotion, now, sendAfterCommit: (key) => mine.push(key) });
+          const event = await c.change({ q, promotion, now, sendAfterCommit: (key) => mine.push(key), afterCommit: (fn) => mineAfter.push(fn) });
           if (event) await appendAudit(q, { promotionId: promotion.id, actor: c.actor, at: now, ...event });
           outcome = { status: event ? 'changed' : 'unchanged' };
         }
         await q.query('RELEASE SAVEPOINT batched_click');
         posts.push(...mine);
+        after.push(...mineAfter);
         outcomes.set(c.key, outcome);
       } catch (err) {
         if (isDatabaseUnreachable(err)) throw err;
@@ -145,6 +157,7 @@ export async function commitBatch<K>(deps: Pick<Deps, 'db' | 'clock' | 'slack' |
     await batch.done(q, clicks.map((c) => c.key));
     return outcomes;
   });
+  for (const fn of after) fn();
   await sendPosts(deps, posts);
   return result;
 }

@@ -16,6 +16,7 @@ import { announceEverywhere } from './announce-start.js';
 import { commitChange, type ChangeScope } from './change.js';
 import { cancelReminders } from './reminders.js';
 import { enqueueMaintenanceComplete } from './statuspage.js';
+import { answerGates } from './github-gate.js';
 import type { Deps } from './deps.js';
 import { assertActive } from './guard.js';
 import { showChange } from './show.js';
@@ -124,6 +125,8 @@ export async function decideGo(deps: Deps, input: DecideInput, onGo?: OnGo): Pro
     const seq = await appendDecision(q, { promotionId: locked.id, decision: 'go', by: input.userId, at: now, reason: null, newDate: null, approvals });
     await setStage(q, locked.id, 'go');
     await announce(scope, `decision:${locked.id}:${seq}`, { decision: 'go', by: input.userId, reason: null, newDate: null });
+    // GitHub's waiting production jobs of the approved commit are released (src/services/github-gate.ts).
+    await answerGates(deps, { ...scope, promotion: { ...locked, stage: 'go' } }, { kind: 'go' }, input.userId);
     if (onGo) await onGo({ ...scope, promotion: { ...locked, stage: 'go' } }, seq);
     return { action: 'decision.go', data: { approvals } };
   });
@@ -152,6 +155,7 @@ export async function decideNoGo(
     await setStage(q, locked.id, 'no-go');
     // The window is off: its reminders would nag about a deployment that is not happening. The new date is scheduled anew.
     await cancelReminders(scope, input.userId, 'NO-GO: schedule the new window to plan its reminders');
+    await answerGates(deps, scope, { kind: 'reject', why: `NO-GO for ${locked.release}: ${reason}` }, input.userId);
     await announce(scope, `decision:${locked.id}:${seq}`, { decision: 'no-go', by: input.userId, reason, newDate: input.newDate });
     return { action: 'decision.no_go', data: { reason, new_date: input.newDate } };
   });
@@ -181,6 +185,7 @@ export async function completePromotion(deps: Deps, input: DecideInput): Promise
     await endPromotion(q, locked.id, { status: 'completed', by: input.userId, reason: 'completed', at: now });
     await releaseEnvironment(q, locked, input.userId, 'completed', now);
     await cancelReminders(scope, input.userId, 'the promotion was completed');
+    await answerGates(deps, scope, { kind: 'reject', why: `${locked.release} was completed without this run.` }, input.userId);
     await enqueueMaintenanceComplete(deps, scope);
     // A promotion completes once (it ends here), so its id alone keys the announcement.
     await announce(scope, `completed:${locked.id}`, { decision: 'completed', by: input.userId, reason: null, newDate: null });

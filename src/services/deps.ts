@@ -58,6 +58,11 @@ export interface SlackPort {
    * home.ts `refreshHomesOf`; bursts coalesce). Returns at once and never throws. Optional: fakes may leave it out.
    */
   homesChanged?(promotionId: string): void;
+  /**
+   * The workspace the bot is installed in (auth.test, asked once): for what starts without a Slack request (a GitHub
+   * job waiting at a gate), so its environment lock is the workspace's. Undefined when Slack could not be asked.
+   */
+  teamId?(): Promise<string | undefined>;
   /** The members of a user group (cached for a while); `GroupsUnavailable` on plans without user groups. */
   groupMembers(groupId: string): Promise<string[]>;
   /**
@@ -152,4 +157,17 @@ export interface Deps {
    * change enqueued (the `send-statuspage` job sends what is left). Absent: disabled.
    */
   statuspage?: StatuspagePort;
+  /**
+   * The GitHub deployment gate (issue 13, src/github/gate-sender.ts over the App, src/github/app.ts): absent when the
+   * GitHub App is not configured (the webhook then refuses deliveries and nothing is ever answered).
+   */
+  gates?: GatePort;
+}
+
+/** What the gate's use cases ask of GitHub (./github-gate.ts). */
+export interface GatePort {
+  /** Whether GitHub knows this installation of the App (a token is minted for it). */
+  checkInstallation(installationId: number): Promise<'ok' | 'unknown' | 'unreachable'>;
+  /** Send, in the background, the answers a committed change decided (the `answer-github-gates` job sends what is left). */
+  kick(): void;
 }

@@ -17,6 +17,7 @@ import { stakeholderChannels, startedKey } from './announce-start.js';
 import { releaseEnvironment } from './decisions.js';
 import { CannotPost, type Deps, type PostOutcome } from './deps.js';
 import { showChange } from './show.js';
+import { answerGates } from './github-gate.js';
 
 /** The actor of changes the bot makes itself, in the audit trail. */
 export const SYSTEM_ACTOR = 'preflight';
@@ -180,6 +181,7 @@ function abortById(
     await endPromotion(q, id, { status: 'aborted', by: userId, reason, at: now });
     await releaseEnvironment(q, promotion, userId, 'aborted', now);
     await cancelReminders(scope, userId, 'the promotion was aborted');
+    await answerGates(deps, scope, { kind: 'reject', why: `${promotion.release} was aborted: ${reason}` }, userId);
     // A scheduled maintenance on the status page ends with the promotion (nothing when there is none).
     await enqueueMaintenanceComplete(deps, scope, 'The maintenance was cancelled.');
     if (opts.notice) {

@@ -24,6 +24,7 @@ import { releaseEnvironment } from './decisions.js';
 import type { Deps } from './deps.js';
 import { assertActive } from './guard.js';
 import { cancelReminders } from './reminders.js';
+import { answerGates } from './github-gate.js';
 import { showChange } from './show.js';
 import { openStatuspageIncident, resolveStatuspageIncident, updateStatuspageIncident } from './statuspage.js';
 
@@ -108,6 +109,7 @@ export async function startRollback(deps: Deps, input: StartRollbackInput, opts:
     }
     await setStage(q, locked.id, 'rolling-back');
     await cancelReminders(scope, input.userId, 'rolling back');
+    await answerGates(deps, scope, { kind: 'reject', why: `${locked.release} is being rolled back.` }, input.userId);
     if (input.checkpointId) await answerFromCheckpoint(scope, input.checkpointId, input.userId);
     const thread = await overviewTs(q, locked.id);
     const checklist = { channel: locked.channelId, ts: thread };
@@ -258,6 +260,7 @@ export async function completeRollback(deps: Deps, input: { promotionId: string;
     await endPromotion(q, locked.id, { status: 'rolled-back', by: input.userId, reason: resolution, at: now });
     await releaseEnvironment(q, locked, input.userId, 'rolled-back', now);
     await cancelReminders(scope, input.userId, 'the rollback is complete');
+    await answerGates(deps, scope, { kind: 'reject', why: `${locked.release} was rolled back.` }, input.userId);
     const thread = await overviewTs(q, locked.id);
     for (const channel of rollbackChannels(locked)) {
       const where = underBroadcast(locked, channel, thread);

@@ -6,6 +6,7 @@ import { probeEvidence } from '../../blocks/probes.js';
 import { checkpoint, checkpointAnswered, reminder, windowScheduled } from '../../blocks/timeline.js';
 import { rollbackBroadcast, rollbackComplete, rollbackSteps, rollbackUpdate, rollbackUpdateDue } from '../../blocks/rollback.js';
 import { statuspageFailed } from '../../blocks/statuspage.js';
+import { githubGateAnswered, githubGateFailed, githubGateUnattached, githubGateWaiting } from '../../blocks/github-gate.js';
 import type { MessageKind, MessageOf, OutboxMessage } from '../domain/message-kinds.js';
 
 /**
@@ -33,6 +34,10 @@ export const RENDER_MESSAGE: MessageRenderers = {
   'promotion-started': promotionStarted,
   'post-failed': postFailed,
   'statuspage-failed': statuspageFailed,
+  'github-gate-waiting': githubGateWaiting,
+  'github-gate-unattached': githubGateUnattached,
+  'github-gate-answered': githubGateAnswered,
+  'github-gate-failed': githubGateFailed,
 };
 
 /**
@@ -59,6 +64,10 @@ export const WHAT_POST: { [K in MessageKind]: (message: MessageOf<K>) => string 
   'rollback-update-due': () => 'the reminder to post a rollback update',
   'rollback-complete': () => 'the rollback resolution',
   'statuspage-failed': () => 'the notice of a failed status page update',
+  'github-gate-waiting': () => 'the notice of a GitHub job waiting',
+  'github-gate-unattached': () => 'the notice of a GitHub job waiting for a promotion',
+  'github-gate-answered': (m) => (m.state === 'approved' ? "the notice of GitHub's job released" : "the notice of GitHub's job rejected"),
+  'github-gate-failed': () => "the notice of GitHub's refusal",
 };
 
 /** What a post is, in words (WHAT_POST). */

@@ -167,6 +167,20 @@ export class SlackAdapter implements SlackPort {
     return kind;
   }
 
+  private team: Promise<string | undefined> | undefined;
+
+  teamId(): Promise<string | undefined> {
+    this.team ??= this.deps.client.auth
+      .test()
+      .then((r) => (typeof r.team_id === 'string' ? r.team_id : undefined))
+      .catch((err: unknown) => {
+        this.team = undefined; // asked again next time
+        this.deps.log.warn({ err }, 'auth.test failed: the workspace is not known yet');
+        return undefined;
+      });
+    return this.team;
+  }
+
   async groupMembers(groupId: string): Promise<string[]> {
     const now = this.deps.publisher.time.now();
     const cached = this.groups.get(groupId);

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { SYSTEM_ACTOR } from '../services/promotions.js';
 import { RateBudget, REAL_TIMER, type BucketLimit, type RateTimer } from '../slack/rate-budget.js';
 import { appendAudit } from '../store/audit.js';
+import { BackgroundPass } from '../scheduler/kick.js';
 import type { Db } from '../store/db.js';
 import { overviewTs } from '../store/messages.js';
 import { enqueue } from '../store/outbox.js';
@@ -152,11 +153,15 @@ export class StatuspageSender {
   private readonly timing: StatuspageTiming;
   private readonly client: StatuspageClient | undefined;
   private readonly budget: RateBudget;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly background: BackgroundPass;
 
   constructor(private readonly deps: StatuspageSenderDeps) {
     this.timing = { ...DEFAULT_STATUSPAGE_TIMING, ...deps.timing };
+    this.background = new BackgroundPass(
+      () => this.sweep(),
+      (err) => deps.log.warn({ err }, 'status page calls not sent now; the send-statuspage job sends them'),
+      deps.signal,
+    );
     this.enabled = Boolean(deps.apiKey);
     this.client = deps.apiKey ? new StatuspageClient({ apiKey: deps.apiKey, apiUrl: deps.apiUrl, timeoutMs: this.timing.requestTimeoutMs, signal: deps.signal }) : undefined;
     const timer = deps.timer ?? (() => REAL_TIMER);
@@ -199,23 +204,12 @@ export class StatuspageSender {
   /** Send what is due now, in the background (a change enqueued a call and committed); bursts coalesce. Never throws. */
   kick(): void {
     if (!this.client) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        await this.sweep().catch((err: unknown) => this.deps.log.warn({ err }, 'status page calls not sent now; the send-statuspage job sends them'));
-      } while (this.again && !this.deps.signal?.aborted);
-    })().finally(() => {
-      this.running = undefined;
-    });
+    this.background.kick();
   }
 
   /** Resolves once the background sends (`kick`) are over. */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    await this.background.idle();
   }
 
   private async process(client: StatuspageClient, row: StatuspageCall): Promise<void> {

@@ -7,6 +7,7 @@ import type { Queryable } from './db.js';
 import { listMessages } from './messages.js';
 import { itemProbes } from './probe-runs.js';
 import { getRollback } from './rollbacks.js';
+import { gateSummary, gatesOf } from './github-gates.js';
 
 interface PromotionRow {
   id: string;
@@ -151,7 +152,8 @@ export async function loadView(q: Queryable, id: string): Promise<PromotionView 
   };
   const probes = await itemProbes(q, id);
   const rollback = promotion.stage === 'rolling-back' || promotion.status === 'rolled-back' ? await getRollback(q, id) : null;
-  return { promotion, states: new Map(r.rows.map((row) => [row.item_id, toItemState(row)])), lastEvent, links, approvals, decisions, probes, rollback };
+  const gates = promotion.template.github ? (await gatesOf(q, id)).map((g) => ({ ...gateSummary(g), state: g.state, sent: g.sendState })) : undefined;
+  return { promotion, states: new Map(r.rows.map((row) => [row.item_id, toItemState(row)])), lastEvent, links, approvals, decisions, probes, rollback, ...(gates ? { gates } : {}) };
 }
 
 /** The states of some items of a promotion (under the caller's lock when it is about to change them). */

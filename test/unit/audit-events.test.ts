@@ -46,6 +46,10 @@ const SAMPLES: { [A in AuditAction]: AuditData<A> } = {
   'rollback.completed': { resolution: 'previous version serving' },
   'hold.started': { item: 'ramp-10', until: '2026-11-24T03:00:00.000Z' },
   'statuspage.updated': { op: 'maintenance-schedule', incident: 'p31zjtct2jer', status: 'scheduled' },
+  'github.gate_requested': { gate: '7f9c1f5e-1d2b-4c1a-9a56-3d7c2b1e4f00', repo: 'acme/platform', environment: 'production', run_id: 9000000123, sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', ref: 'v1.50', triggered_by: 'octocat', answer: null, superseded: [9000000100] },
+  'github.gate_decided': { gates: [{ run_id: 9000000123, state: 'approved' }], why: 'GO' },
+  'github.gate_answered': { run_id: 9000000123, environment: 'production', state: 'approved', note: null },
+  'github.gate_failed': { run_id: 9000000123, environment: 'production', state: 'approved', status: 422, error: 'No pending deployment protection rule' },
   'statuspage.failed': { op: 'incident-open', status: 401, error: 'Statuspage answered 401: Could not authenticate' },
 };
 

@@ -3,6 +3,17 @@ import { OUTBOX_MESSAGE, parseOutboxMessage, type MessageKind, type MessageOf } 
 import { RENDER_MESSAGE, renderMessage } from '../../src/slack/message-kinds.js';
 import { messageProblems } from './block-kit-limits.js';
 
+/** The longest GitHub job a gate post names: every part at GitHub's maximum, with mrkdwn to escape. */
+const WORST_GATE = {
+  repo: `${'a'.repeat(39)}/${'&'.repeat(100)}`,
+  environment: `<!channel> ${'&'.repeat(244)}`,
+  runId: 99_999_999_999,
+  runUrl: `https://github.example.com/${'o'.repeat(39)}/${'r'.repeat(100)}/actions/runs/${'9'.repeat(20)}?x=<!channel>|`,
+  sha: 'f'.repeat(64),
+  ref: `<!channel> ${'&'.repeat(244)}`,
+  triggeredBy: `<@U123> ${'&'.repeat(92)}`,
+};
+
 /**
  * The longest sample of every kind of one-off post. The mapped type makes this exhaustive: a kind added to
  * OUTBOX_MESSAGE without a sample here does not compile, so every kind is rendered against Slack's limits below.
@@ -200,6 +211,10 @@ const WORST: { [K in MessageKind]: MessageOf<K> } = {
     error: `Statuspage answered 422: <!channel> ${'&'.repeat(3000)}`,
     pageId: `${'p'.repeat(32)}<!channel>`,
   },
+  'github-gate-waiting': { kind: 'github-gate-waiting', release: 'v'.repeat(64), gate: WORST_GATE, answer: null, previousCommit: 'f'.repeat(64), superseded: Array.from({ length: 40 }, (_, i) => 9_000_000_000 + i) },
+  'github-gate-unattached': { kind: 'github-gate-unattached', gate: WORST_GATE, templateId: 't'.repeat(40) },
+  'github-gate-answered': { kind: 'github-gate-answered', release: 'v'.repeat(64), gate: WORST_GATE, state: 'rejected', why: `NO-GO: <!channel> ${'&'.repeat(2000)}` },
+  'github-gate-failed': { kind: 'github-gate-failed', release: 'v'.repeat(64), gate: WORST_GATE, state: 'approved', lead: 'W0123456789ABCDEFGH', status: 422, error: `GitHub answered 422: <!channel> ${'&'.repeat(3000)}` },
 };
 
 describe('kinds of one-off post', () => {

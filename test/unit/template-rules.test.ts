@@ -77,6 +77,7 @@ describe('the template rules', () => {
       'holdsHaveANextStep',
       'holdsAreOnCheckSteps',
       'rollbackPathsNameRollbackSections',
+      'githubGateNamesWhatExists',
     ]);
   });
 
@@ -437,5 +438,35 @@ describe('timeline entries, decision points and holds', () => {
       path: ['timeline', 2, 'decision', 'escalate_to', 1],
       message: 'role "dba" is not defined under roles',
     });
+  });
+});
+
+describe('the GitHub gate (github)', () => {
+  type WithGithub = Omit<Input, "decider"> & { github?: Record<string, unknown>; decider?: string };
+  /** A valid template gated by GitHub (`github` with `over`), changed by `change`; typed as the rules' input. */
+  const gated = (over: Record<string, unknown>, change: (t: WithGithub) => void = () => {}): Input => {
+    const t: WithGithub = { ...valid(), github: { repo: 'acme/platform', environment: 'production', channel: 'C0DEPLOYS', ...over } };
+    change(t);
+    return t as Input;
+  };
+
+  it('accepts a gate binding a sha field, with a decider', () => {
+    expect(issuesOf(gated({ commit: 'ci-sha' }))).toEqual([]);
+  });
+
+  it('refuses a commit item that does not exist, or is a checkbox (githubGateNamesWhatExists)', () => {
+    expect(onlyIssue(RULES.githubGateNamesWhatExists, gated({ commit: 'nope' }))).toEqual({ path: ['github', 'commit'], message: 'item "nope" does not exist' });
+    expect(onlyIssue(RULES.githubGateNamesWhatExists, gated({ commit: 'deployed' })).message).toContain('is a checkbox');
+  });
+
+  it('refuses a gate that starts promotions with nobody to decide GO, and accepts it with promotion: join', () => {
+    const issue = onlyIssue(RULES.githubGateNamesWhatExists, gated({}, (t) => delete t.decider));
+    expect(issue).toEqual({ path: ['github'], message: expect.stringContaining('name a `decider` role, or set `promotion: join`') });
+    expect(issuesOf(gated({ promotion: 'join' }, (t) => delete t.decider))).toEqual([]);
+  });
+
+  it('refuses a release name that every run would share, and a channel name instead of its id', () => {
+    expect(issuesOf(gated({ release: 'production' })).map((i) => i.path)).toEqual([['github', 'release']]);
+    expect(issuesOf(gated({ channel: '#deploys' })).map((i) => i.path)).toEqual([['github', 'channel']]);
   });
 });

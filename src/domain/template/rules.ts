@@ -65,6 +65,8 @@ export interface Outline {
   inputItems: Located[];
   /** The sections each rollback path names. */
   rollbackSections: Located[];
+  /** The GitHub gate's `commit` item, and where the gate is when it may start promotions (no person starts them). */
+  github?: { commit?: Located; starts?: Located; decider: boolean };
 }
 
 export interface ApprovalOutline {
@@ -96,6 +98,17 @@ export function readOutline(raw: unknown): Outline {
     rollbackSections: listAt(keyOf(keyOf(raw, 'rollback'), 'paths')).flatMap((p, i) =>
       listAt(keyOf(p, 'sections')).map((v, j) => textAt(v, ['rollback', 'paths', i, 'sections', j])).filter(defined),
     ),
+    ...(isRaw(keyOf(raw, 'github')) ? { github: readGithub(raw) } : {}),
+  };
+}
+
+function readGithub(raw: unknown): NonNullable<Outline['github']> {
+  const github = keyOf(raw, 'github');
+  const mode = keyOf(github, 'promotion');
+  return {
+    commit: textAt(keyOf(github, 'commit'), ['github', 'commit']),
+    ...(mode === undefined || mode === 'join-or-start' ? { starts: { value: 'github', path: ['github'] } } : {}),
+    decider: typeof keyOf(raw, 'decider') === 'string',
   };
 }
 
@@ -318,6 +331,25 @@ export const rollbackPathsNameRollbackSections: Rule = ({ sections, rollbackSect
   });
 };
 
+/**
+ * The GitHub gate's `commit` is a field that takes the deployment's SHA; a promotion GitHub starts has no person who
+ * started it, so someone must be named to decide GO.
+ */
+export const githubGateNamesWhatExists: Rule = ({ sections, github }) => {
+  if (!github) return [];
+  const issues: Issue[] = [];
+  const commit = github.commit;
+  if (commit) {
+    const item = sections.flatMap((s) => s.items).find((i) => i.id?.value === commit.value);
+    if (!item) issues.push({ path: commit.path, message: `item "${commit.value}" does not exist` });
+    else if (!item.hasValue) issues.push({ path: commit.path, message: `item "${commit.value}" is a checkbox: the deployment's SHA goes into a field (type: sha)` });
+  }
+  if (github.starts && !github.decider) {
+    issues.push({ path: github.starts.path, message: 'a promotion GitHub starts has nobody who started it to decide GO: name a `decider` role, or set `promotion: join`' });
+  }
+  return issues;
+};
+
 export const RULES = {
   sectionIdsAreUnique,
   itemIdsAreUnique,
@@ -333,6 +365,7 @@ export const RULES = {
   holdsHaveANextStep,
   holdsAreOnCheckSteps,
   rollbackPathsNameRollbackSections,
+  githubGateNamesWhatExists,
 } satisfies Record<string, Rule>;
 
 export function checkRules(raw: unknown): Issue[] {
