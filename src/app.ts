@@ -196,7 +196,7 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   // for a promotion join one.
   const githubApp = config.githubApp ? new GithubApp(config.githubApp, config.github.apiUrl, log.child({ component: 'github-app' })) : undefined;
   const gateSender = githubApp
-    ? new GateSender({ db, app: githubApp, clock, log: log.child({ component: 'github-gate' }), sendPost: (key) => publisher.outbox.send(key), signal: dispatching.signal, ...(opts.gateTiming ? { timing: opts.gateTiming } : {}) })
+    ? new GateSender({ db, app: githubApp, clock, log: log.child({ component: 'github-gate' }), sendPost: (key) => publisher.outbox.send(key), refresh: (id) => slack.refresh(id), signal: dispatching.signal, ...(opts.gateTiming ? { timing: opts.gateTiming } : {}) })
     : undefined;
   const gates = githubApp && gateSender ? { checkInstallation: (id: number) => githubApp.checkInstallation(id), kick: () => gateSender.kick() } : undefined;
   const deps: Deps = { db, clock, log, templates: opts.templates, slack, clicks, statuspage, gates };

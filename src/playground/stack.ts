@@ -6,6 +6,7 @@
  */
 import { Writable } from 'node:stream';
 import { createPreflight, type Preflight } from '../app.js';
+import type { GateTiming } from '../github/gate-sender.js';
 import type { ProbeFamilies } from '../probes/types.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
@@ -104,6 +105,8 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** The bots' probe families instead of src/probes/registry.ts (a test double, the bench's). */
   probeFamilies?: Partial<ProbeFamilies>;
+  /** The bots' GitHub gate sender timing (`createPreflight`'s `gateTiming`): a short backoff or report interval. */
+  gateTiming?: Partial<GateTiming>;
 }
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
@@ -132,7 +135,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const addBot = async (): Promise<BotProcess> => {
     const db = await opts.database.open();
     await migrate(db);
-    const preflight = createPreflight({ config, db, templates, log: createLogger(config.logLevel, sink), clock: opts.clock, scheduler: opts.scheduler, ...(opts.probeFamilies ? { probeFamilies: opts.probeFamilies } : {}) });
+    const preflight = createPreflight({ config, db, templates, log: createLogger(config.logLevel, sink), clock: opts.clock, scheduler: opts.scheduler, ...(opts.probeFamilies ? { probeFamilies: opts.probeFamilies } : {}), ...(opts.gateTiming ? { gateTiming: opts.gateTiming } : {}) });
     preflight.publisher.useTimer(timer);
     const { port } = await preflight.start(0);
     const bot: BotProcess = {

@@ -132,7 +132,13 @@ export async function recordGateRequest(q: Queryable, deliveryId: string, gate: 
      ON CONFLICT (lower(repo), deployment_id) DO NOTHING RETURNING id`,
     [gate.id, gate.templateId, gate.channelId, gate.installationId, gate.repo, gate.environment, gate.runId, gate.deploymentId, gate.sha, gate.ref, gate.runUrl, gate.triggeredBy, gate.event, now],
   );
-  return inserted.rows.length > 0 ? 'stored' : 'duplicate';
+  if (inserted.rows.length > 0) return 'stored';
+  // The deployment waits already (GitHub redelivered it under a new id): this delivery names that gate.
+  await q.query(
+    `UPDATE github_deliveries SET gate_id = (SELECT id FROM github_gates WHERE lower(repo) = lower($2) AND deployment_id = $3) WHERE delivery_id = $1`,
+    [deliveryId, gate.repo, gate.deploymentId],
+  );
+  return 'duplicate';
 }
 
 export async function getGate(q: Queryable, id: string, opts: { lock?: boolean } = {}): Promise<Gate | undefined> {
