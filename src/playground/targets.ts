@@ -8,11 +8,16 @@
  * - CloudWatch (./fake-cloudwatch.ts, AWS JSON 1.0 as the SDK speaks it; dummy credentials): a low 5xx count and the
  *   `app-prod-` alarms, all OK;
  * - PostgreSQL: the server at `databaseUrl` when given (the developer's DATABASE_URL), otherwise an embedded PGlite
- *   served over the wire (./pg-wire.ts), in PLAYGROUND_DATABASE_URL; the probes only read (locks, the WAL position).
+ *   served over the wire (./pg-wire.ts), in PLAYGROUND_DATABASE_URL; the probes only read (locks, the WAL position);
+ * - GitHub's App side (./fake-github-app.ts): Preflight installed as a GitHub App on `acme` (a key pair made at start;
+ *   GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_WEBHOOK_SECRET), the custom deployment protection rule of
+ *   acme/platform's `production`: `runReachesProduction` registers a waiting gate and delivers its signed
+ *   `deployment_protection_rule` webhook to the bot, as GitHub does when a workflow job reaches the environment.
  *
  * The health endpoint's origin is written in the template as HEALTH_ORIGIN; when that port is taken (or `healthPort`
  * is 0, as tests ask) it listens elsewhere, and `renderTemplates` writes the template with the origin it got.
  */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -20,6 +25,8 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { FakeCloudWatch } from './fake-cloudwatch.js';
 import { FakeGitHub } from './fake-github.js';
+import { FakeGitHubApp, type FakeGate } from './fake-github-app.js';
+import { deliver, signedDelivery } from './github-deliveries.js';
 import { servePgliteOverWire, type PgWireServer } from './pg-wire.js';
 
 /** Where the template says the health endpoint is; `npm run playground` listens there when it can. */
@@ -29,6 +36,22 @@ export const HEALTH_PORT = 3751;
 /** A token the stand-in GitHub asks for, as GitHub asks for one (not a secret: it opens nothing else). */
 const GITHUB_TOKEN = 'playground-github-token';
 
+/** The playground's GitHub App: its id, its one installation (on acme), and its webhook secret (not secrets either). */
+export const GITHUB_APP_ID = 1_000_001;
+export const GITHUB_INSTALLATION_ID = 5150;
+const GITHUB_WEBHOOK_SECRET = 'playground-webhook-secret';
+/** The repository and environment the App gates (the playground template's `github:`). */
+export const GATED_REPO = 'acme/platform';
+export const GATED_ENVIRONMENT = 'production';
+
+/** What a workflow run reaching production did: the gate GitHub registered, and how the bot answered its webhook. */
+export interface GateDeliveryResult {
+  gate: FakeGate;
+  /** The bot's HTTP status (202: waiting for GO; 0: the bot did not answer). */
+  status: number;
+  text: string;
+}
+
 export interface PlaygroundTargets {
   /** The bot's environment for them: GITHUB_*, AWS_*, CLOUDWATCH_ENDPOINT, PLAYGROUND_DATABASE_URL. */
   env: Record<string, string>;
@@ -37,6 +60,13 @@ export interface PlaygroundTargets {
   /** The page's switch: while true, the health endpoint answers 503. */
   health: { failing: boolean };
   github: FakeGitHub;
+  /** The GitHub App side of `github`: the gates it registered and how Preflight answered them. */
+  githubApp: FakeGitHubApp;
+  /**
+   * A workflow run of acme/platform reaching `production` (a fresh SHA on main, by octocat): GitHub registers the
+   * waiting gate and delivers the signed `deployment_protection_rule` webhook to `webhookUrl` (the bot's /github/webhook).
+   */
+  runReachesProduction(webhookUrl: string): Promise<GateDeliveryResult>;
   cloudwatch: FakeCloudWatch;
   /** Which PostgreSQL the postgres probes read: the developer's server, or the embedded one. */
   database: 'postgres' | 'pglite';
@@ -55,7 +85,10 @@ export interface TargetsOptions {
 export async function startTargets(opts: TargetsOptions = {}): Promise<PlaygroundTargets> {
   const health = { failing: false };
   const healthServer = await startHealth(health, opts.healthPort ?? HEALTH_PORT);
-  const github = seedGitHub(await new FakeGitHub({ token: GITHUB_TOKEN, login: 'preflight-bot', workflows: { 'build.yml': { inputs: [] }, 'nightly-e2e.yml': { inputs: [] } } }).start());
+  // The App's key pair, made afresh at each start: the bot signs its JWTs with the private key, the fake checks them.
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const githubApp = new FakeGitHubApp({ appId: GITHUB_APP_ID, publicKey, installations: [{ id: GITHUB_INSTALLATION_ID, account: GATED_REPO.split('/')[0]! }] });
+  const github = seedGitHub(await new FakeGitHub({ token: GITHUB_TOKEN, login: 'preflight-bot', workflows: { 'build.yml': { inputs: [] }, 'nightly-e2e.yml': { inputs: [] } }, app: githubApp }).start());
   const cloudwatch = seedCloudWatch(await new FakeCloudWatch().start());
 
   let pglite: PGlite | undefined;
@@ -74,6 +107,9 @@ export async function startTargets(opts: TargetsOptions = {}): Promise<Playgroun
     env: {
       GITHUB_TOKEN,
       GITHUB_API_URL: github.url,
+      GITHUB_APP_ID: String(GITHUB_APP_ID),
+      GITHUB_APP_PRIVATE_KEY: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+      GITHUB_WEBHOOK_SECRET,
       AWS_REGION: 'eu-west-1',
       CLOUDWATCH_ENDPOINT: cloudwatch.url,
       AWS_ACCESS_KEY_ID: 'playground',
@@ -83,6 +119,16 @@ export async function startTargets(opts: TargetsOptions = {}): Promise<Playgroun
     healthOrigin,
     health,
     github,
+    githubApp,
+    async runReachesProduction(webhookUrl) {
+      const gate = githubApp.requestGate({ repo: GATED_REPO, environment: GATED_ENVIRONMENT, sha: randomBytes(20).toString('hex'), ref: 'main', installationId: GITHUB_INSTALLATION_ID, sender: 'octocat' });
+      try {
+        const answer = await deliver(webhookUrl, signedDelivery(gate.payload, GITHUB_WEBHOOK_SECRET, { appId: GITHUB_APP_ID }), { signal: AbortSignal.timeout(10_000) });
+        return { gate, ...answer };
+      } catch (err) {
+        return { gate, status: 0, text: err instanceof Error ? err.message : String(err) };
+      }
+    },
     cloudwatch,
     database: opts.databaseUrl ? 'postgres' : 'pglite',
     async renderTemplates(from, to) {

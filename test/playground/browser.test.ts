@@ -126,14 +126,15 @@ describe('the playground page, in Chromium', () => {
 
   /**
    * The shortest way to GO for a promotion the release lead has just started (its overview is `ov`): what the GO test
-   * below does without its detours (refusals, withdrawals, the health switch), through the same clicks.
+   * below does without its detours (refusals, withdrawals, the health switch), through the same clicks. `commitSet`:
+   * the release commit is set already (a GitHub job's SHA), and left as it is.
    */
-  async function reachGo(ov: () => Locator): Promise<void> {
+  async function reachGo(ov: () => Locator, opts: { commitSet?: boolean } = {}): Promise<void> {
     await as('Riley Chen');
     await ov().locator('.replies').click();
     await thread().locator('label.option[data-value="ci-green"]').waitFor();
     for (const item of ['ci-green', 'staging-healthy', 'feature-flags']) await tick(item, true);
-    expect(await setField('deployed-sha', (m) => m.locator('input.text-input').fill('abc1234'))).toBeUndefined();
+    if (!opts.commitSet) expect(await setField('deployed-sha', (m) => m.locator('input.text-input').fill('abc1234'))).toBeUndefined();
     await thread().locator('[data-block*="|restore-tested|"] select').selectOption({ label: 'Yes' });
     await until('the choice is recorded', async () => (await thread().locator('[data-block*="|restore-tested|"] select').inputValue()) === 'yes');
     expect(await setField('change-ticket', (m) => m.locator('input.text-input').fill('CHG-1234'))).toBeUndefined();
@@ -571,6 +572,26 @@ describe('the playground page, in Chromium', () => {
     expect(await status(href)).toBe(200);
     expect(await status(href.replace(/ts=[^&]+/, 'ts=1.000000'))).toBe(404);
   }, 240_000);
+
+  it('plays GitHub: a workflow run reaching production waits in the checklist, and GO releases it', async () => {
+    // The run above ended rolled back: nothing holds the environment. The stand-in's button plays GitHub: the job
+    // waits, and the bot starts a promotion named after the branch and the commit.
+    await page.locator('#channel-list .nav-item[data-channel="deploys"]').click();
+    await page.locator('#github-run').click();
+    const run = page.locator('#github-runs .gh-run').first();
+    await until('the GitHub panel lists the waiting run', async () => (await run.getAttribute('data-status')) === 'waiting');
+    const sha = await textOf(run.locator('code'));
+    const ov = () => page.locator('#feed .message:not(.broadcast)').filter({ hasText: `Promotion main-${sha}` }).first();
+    await until('the overview shows the waiting job', async () => (await textOf(ov())).includes('GitHub job waiting'));
+    expect(await textOf(ov())).toContain(`commit ${sha}`);
+    await shot('github-waiting');
+
+    // GO (the job's commit is the release commit already): the gate is approved in the stand-in, and both say so.
+    await reachGo(ov, { commitSet: true });
+    await until('the GitHub panel shows the run approved', async () => (await run.getAttribute('data-status')) === 'approved');
+    expect(await textOf(run)).toContain(`Approved by Preflight: GO for main-${sha}`);
+    await until('the overview says GitHub released it', async () => (await textOf(ov())).includes('Released in GitHub'));
+  }, 180_000);
 });
 
 /** A date and a time as the datetimepicker's inputs take them, in a time zone. */

@@ -8,13 +8,14 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
+import { GITHUB_WEBHOOK_PATH } from '../../github/webhook.js';
 import { REAL_TIMER } from '../../slack/rate-budget.js';
 import { pgliteDirDatabase } from '../databases.js';
 import type { FakeSlackSnapshot } from '../fake-slack.js';
 import { startLocalStack } from '../stack.js';
-import { HEALTH_PORT, startTargets, type PlaygroundTargets } from '../targets.js';
+import { GATED_ENVIRONMENT, GATED_REPO, HEALTH_PORT, startTargets, type PlaygroundTargets } from '../targets.js';
 import { PlaygroundClock } from './clock.js';
-import { startWebServer, type WebServer } from './server.js';
+import { startWebServer, type GitHubRunView, type WebServer } from './server.js';
 import { Session } from './session.js';
 import { CHANNELS, PEOPLE, USER_GROUPS } from './workspace.js';
 
@@ -107,12 +108,46 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     port: opts.port ?? 0,
     session: () => current,
     health: targets.health,
+    github: {
+      repo: GATED_REPO,
+      environment: GATED_ENVIRONMENT,
+      // GitHub delivers to the App's webhook URL: the bot's /github/webhook, over HTTP in either transport.
+      async run() {
+        const { gate, status, text } = await targets.runReachesProduction(`http://127.0.0.1:${current.stack.bot.port}${GITHUB_WEBHOOK_PATH}`);
+        let message = text;
+        try {
+          message = String((JSON.parse(text) as { message?: unknown }).message ?? text);
+        } catch {
+          // not JSON: the text as it came
+        }
+        return { runId: gate.runId, sha: gate.sha, status, message };
+      },
+      runs: () =>
+        targets.githubApp.gates
+          .map((g): GitHubRunView => ({
+            runId: g.runId,
+            repo: g.repo,
+            environment: g.environment,
+            sha: g.sha,
+            ref: g.ref,
+            status: g.status,
+            ...(g.comment !== undefined ? { comment: g.comment } : {}),
+            reports: g.reports.map((r) => r.comment),
+            requestedAt: g.requestedAt,
+            ...(g.answeredAt ? { answeredAt: g.answeredAt } : {}),
+          }))
+          .reverse(),
+    },
     reset: async () => {
       await end(current);
       await rm(dataDir, { recursive: true, force: true });
+      // GitHub's side is kept across Reset, but not the runs the old bot was gating: the page starts afresh.
+      targets.githubApp.gates.splice(0);
       current = await begin();
     },
   });
+  // A gate answered (GO approves it through the App's installation token) shows on the page at once.
+  const stopGitHub = targets.githubApp.onChange(() => web?.changed());
 
   return {
     url: web.url,
@@ -120,6 +155,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     targets,
     reset: () => web!.reset(),
     async close() {
+      stopGitHub();
       await web!.close();
       clearTimeout(saving);
       await save(current).catch(() => undefined);

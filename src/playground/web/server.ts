@@ -3,6 +3,8 @@
  * server-sent events, and the page's acts (a command typed, a click, a modal submitted or closed, App Home opened),
  * each sent on to the bot by the session as Slack sends it. Also the controls only the playground has: the bot's
  * clock, Reset, and the switch that makes the probes' health endpoint fail (`/api/health`). A POST from another origin is refused, so no other web page can drive it.
+ * `POST /api/github/run` plays GitHub when a workflow run reaches the gated environment (the stand-in registers the
+ * waiting gate and delivers the signed webhook to the bot); `/api/state`'s `github` lists those runs and their gates.
  * `GET /api/files/<id>?channel=…&ts=…` downloads a file the bot shared in a message (files.completeUploadExternal: the
  * report's Markdown and JSON), with the bytes the emulator keeps for it.
  */
@@ -33,6 +35,33 @@ export interface WebServerOptions {
   reset: () => Promise<void>;
   /** The probes' health endpoint's switch (../targets.ts): the page shows it and flips it. */
   health?: { failing: boolean };
+  /** The GitHub stand-in's deployment gate (../targets.ts): the page triggers runs and lists their gates. */
+  github?: GitHubStandIn;
+}
+
+/** A workflow run waiting on (or let through by) Preflight's deployment protection rule, as the page lists it. */
+export interface GitHubRunView {
+  runId: number;
+  repo: string;
+  environment: string;
+  sha: string;
+  ref: string;
+  status: 'waiting' | 'approved' | 'rejected';
+  /** The comment GitHub got with the approval or rejection. */
+  comment?: string;
+  /** Status reports (comments without an answer), oldest first. */
+  reports: string[];
+  requestedAt: string;
+  answeredAt?: string;
+}
+
+export interface GitHubStandIn {
+  repo: string;
+  environment: string;
+  /** A run reached the environment: its gate registered, the webhook delivered; the bot's answer to the delivery. */
+  run(): Promise<{ runId: number; sha: string; status: number; message: string }>;
+  /** Every run's gate, newest first. */
+  runs(): GitHubRunView[];
 }
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -68,7 +97,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         return;
       }
       if (resetting) await resetting;
-      if (u.pathname === '/api/state') return sendJson(res, 200, { ...opts.session().state(u.searchParams.get('user') ?? 'U0LEAD'), ...(opts.health ? { healthFailing: opts.health.failing } : {}) });
+      if (u.pathname === '/api/state') {
+        return sendJson(res, 200, {
+          ...opts.session().state(u.searchParams.get('user') ?? 'U0LEAD'),
+          ...(opts.health ? { healthFailing: opts.health.failing } : {}),
+          ...(opts.github ? { github: { repo: opts.github.repo, environment: opts.github.environment, runs: opts.github.runs() } } : {}),
+        });
+      }
       if (u.pathname === '/api/wire') return sendJson(res, 200, { entries: opts.session().wireLog() });
       if (u.pathname.startsWith('/api/files/')) return sendFile(opts.session(), decodeURIComponent(u.pathname.slice('/api/files/'.length)), u.searchParams, res);
       return serveStatic(u.pathname, res);
@@ -102,6 +137,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         opts.health.failing = body.failing;
         s.notify();
         return sendJson(res, 200, { failing: opts.health.failing });
+      case '/api/github/run': {
+        if (!opts.github) throw new PageError(404, 'no GitHub stand-in in this playground');
+        const run = await opts.github.run();
+        s.notify();
+        return sendJson(res, 200, run);
+      }
       default:
         return sendJson(res, 404, { error: 'not found' });
     }

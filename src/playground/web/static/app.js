@@ -162,6 +162,27 @@ function renderSidebar() {
   $('health-toggle').textContent = `health: ${failing ? 'failing' : 'OK'}`;
   $('health-toggle').classList.toggle('failing', failing);
   $('health-toggle').setAttribute('aria-pressed', String(failing));
+  renderGitHub(d.github);
+}
+
+/** The GitHub stand-in: its gated repository and environment, and each run's gate as GitHub holds it. */
+function renderGitHub(gh) {
+  $('github').classList.toggle('hidden', !gh);
+  if (!gh) return;
+  $('github-where').textContent = `${gh.repo} · ${gh.environment}`;
+  const WORDS = { waiting: 'waiting', approved: 'approved', rejected: 'rejected' };
+  $('github-runs').replaceChildren(
+    ...gh.runs.slice(0, 8).map((r) => {
+      // What GitHub shows on the run: the answer's comment, else Preflight's latest status report.
+      const said = r.comment ?? r.reports.at(-1);
+      return h(
+        'div',
+        { class: 'gh-run', 'data-run': String(r.runId), 'data-status': r.status, title: said ?? '' },
+        h('div', { class: 'gh-run-line' }, h('span', {}, `run ${r.runId}`), h('code', {}, r.sha.slice(0, 7)), h('span', { class: 'gh-status' }, WORDS[r.status] ?? r.status)),
+        r.comment ? h('div', { class: 'gh-comment' }, r.comment) : null,
+      );
+    }),
+  );
 }
 
 function fmtOffset(ms) {
@@ -626,6 +647,16 @@ function setup() {
   $('clock-t5').addEventListener('click', () => clock({ to: 'T-5m' }));
   $('clock-next').addEventListener('click', () => clock({ to: 'next' }));
   $('health-toggle').addEventListener('click', () => post('/api/health', { failing: S.data?.healthFailing !== true }).then(refresh, (e) => toast(e.message, 'info')));
+  $('github-run').addEventListener('click', async () => {
+    try {
+      const run = await post('/api/github/run', {});
+      // GitHub shows the App's answer in its delivery log; the page shows it when it is not "waiting for GO".
+      if (run.status !== 202) toast(`GitHub delivered run ${run.runId}'s webhook; the bot answered ${run.status === 0 ? 'nothing' : `HTTP ${run.status}`}: ${run.message}`, run.status === 200 ? 'info' : 'error');
+      refresh();
+    } catch (e) {
+      toast(e.message);
+    }
+  });
   $('reset').addEventListener('click', async () => {
     const ok = await askConfirm({ title: { type: 'plain_text', text: 'Reset the playground?' }, text: { type: 'plain_text', text: 'Every promotion, message and approval is deleted, and the bot starts afresh.' }, confirm: { type: 'plain_text', text: 'Reset' }, style: 'danger' });
     if (!ok) return;
