@@ -126,7 +126,8 @@ export function createPreflight(opts: PreflightOptions): Preflight {
           processEventErrorHandler: async (args) => {
             if (!wasNotAcknowledged(args.error)) return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
             if (!args.response.headersSent) args.response.writeHead(500).end();
-            return false;
+            // Handled: Bolt marks the request answered, so its 3 s timer does not log "not acknowledged" for it too.
+            return true;
           },
         });
   if (receiver instanceof HTTPReceiver) guardRequests(receiver, config.slack.signingSecret!);

@@ -1,3 +1,5 @@
+import { DatabaseUnavailable } from '../errors.js';
+import { isDatabaseUnreachable } from '../store/db.js';
 import { schedule, type ScheduledTask } from 'node-cron';
 import type { Logger } from '../logger.js';
 
@@ -30,7 +32,9 @@ export class Ticker {
     try {
       await job.run();
     } catch (err) {
-      this.log.error({ err, job: job.name }, 'background job failed; it runs again on the next tick');
+      // The database away is an outage /readyz already reports (and requests log as a warning), not a fault of the job.
+      if (isDatabaseUnreachable(err) || err instanceof DatabaseUnavailable) this.log.warn({ err, job: job.name }, 'background job could not reach the database; it runs again on the next tick');
+      else this.log.error({ err, job: job.name }, 'background job failed; it runs again on the next tick');
     }
   }
 

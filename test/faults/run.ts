@@ -7,7 +7,9 @@
 import { spawn } from 'node:child_process';
 
 /** Every fault script, in the order they run; `quick`: part of `npm test` (in its `--quick` form). */
-export const FAULTS: Array<{ name: string; file: string; quick: boolean }> = [];
+export const FAULTS: Array<{ name: string; file: string; quick: boolean }> = [
+  { name: 'postgres-restart', file: 'test/faults/postgres-restart.fault.ts', quick: true },
+];
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
