@@ -16,6 +16,7 @@ import { status } from './status.js';
 import { templates } from './templates.js';
 import { schedule } from './schedule.js';
 import { rollback } from './rollback.js';
+import { openModal } from '../src/slack/open-modal.js';
 
 export const COMMAND = '/promote';
 
@@ -45,7 +46,7 @@ function commandContext(context: RequestContext, command: SlashCommand, client: 
     channelId: command.channel_id,
     teamId: command.team_id ?? null,
     openModal: async (view) => {
-      await client.views.open({ trigger_id: command.trigger_id, view });
+      await openModal(client, { trigger_id: command.trigger_id, view });
     },
   };
 }

@@ -13,6 +13,9 @@
  *   when absent, as CloudWatch does);
  * - DescribeAlarmHistory: `history` (StateUpdate items) within StartDate..EndDate, filtered by AlarmName.
  * Anything else: 400 UnknownOperationException.
+ *
+ * `fail`, while set, answers every call with that error instead (a refused key: 403 `InvalidClientTokenId` or
+ * `SignatureDoesNotMatch`; throttling: 400 `Throttling`), as CloudWatch's JSON endpoint shapes errors.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -41,6 +44,8 @@ export class FakeCloudWatch {
   readonly history: FakeAlarmHistoryItem[] = [];
   /** Every call, as its operation name. */
   readonly calls: string[] = [];
+  /** While set, every call is answered with this error (HTTP status, AWS error code, message). */
+  fail: { status: number; code: string; message: string } | undefined = undefined;
   url = '';
   private server!: Server;
   private readonly sockets = new Set<Socket>();
@@ -70,6 +75,7 @@ export class FakeCloudWatch {
     }
     const op = target.slice(TARGET_PREFIX.length);
     this.calls.push(op);
+    if (this.fail) return this.error(res, this.fail.status, this.fail.code, this.fail.message);
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;

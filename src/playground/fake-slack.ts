@@ -57,6 +57,13 @@
  *   `failNext` is applied when the call is processed, and answers HTTP 200 `{ ok: false, error }` whatever the
  *   error (so `failNext(m, 'ratelimited')` is a platform error, not an HTTP 429 with Retry-After).
  *   `close()` drops held calls (the client sees a network error).
+ * - Faults (a misbehaving Slack), `faults.set(method, { kind, count?, retryAfter?, hangMs?, apply?, when? })`: the
+ *   next `count` calls of the method (default: all, until `faults.clear(method)`) answer HTTP 429 with Retry-After and
+ *   `{"ok":false,"error":"ratelimited"}` (on views.open: Slack refusing a modal), HTTP 500, or hang `hangMs` (default
+ *   20 s, past the bot's 15 s client timeout) and then drop the connection. The method does not run, unless `apply`
+ *   (500 and timeout): then it runs (a post is stored) and the answer is lost. `when` picks the calls (say, posts with
+ *   metadata). Checked when a call is processed, before the rate limits and `failNext`; each call records its
+ *   `fault`, and `faults.count(method?)` counts them by kind.
  * - Rate limits (fake-slack/rate-limits.ts), option `rateLimits`: token buckets per workspace and method in Slack's
  *   tiers (chat.update Tier 3; chat.postEphemeral, views.open/update/push/publish, users.info Tier 4;
  *   usergroups.users.list Tier 2; conversations.info/open Tier 3, as Slack's reference pages say) and for
@@ -108,6 +115,9 @@ export {
 export type {
   FakeChannel,
   FakeEphemeral,
+  FakeFault,
+  FakeFaultKind,
+  FakeFaults,
   FakeFile,
   FakeMessage,
   FakeResponse,

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AuditEvent } from '../domain/audit-events.js';
 import type { Promotion } from '../domain/promotion.js';
 import { UserError } from '../errors.js';
@@ -67,8 +68,32 @@ export async function commitChange(deps: Deps, req: ChangeRequest, change: Chang
   return { changed };
 }
 
+/** The posts `holdingPosts` holds back while its work runs. */
+const held = new AsyncLocalStorage<{ posts: string[]; open: boolean }>();
+
+/**
+ * Run `work` holding back the posts its committed changes would send at once (`sendPosts`), and return them, for the
+ * caller to send later: a modal's submission must be acknowledged within Slack's 3 seconds, so it saves, acknowledges
+ * and only then posts (a slow Slack would otherwise hold the acknowledgement, and the person see an error for a change
+ * that was saved). Whatever the work left running past its end sends its posts as usual.
+ */
+export async function holdingPosts<T>(work: () => Promise<T>): Promise<{ result: T; posts: string[] }> {
+  const store = { posts: [] as string[], open: true };
+  try {
+    const result = await held.run(store, work);
+    return { result, posts: store.posts };
+  } finally {
+    store.open = false;
+  }
+}
+
 /** Send what committed changes enqueued; a failure is logged and left to the outbox's sweep. */
 export async function sendPosts(deps: Pick<Deps, 'slack' | 'log'>, keys: readonly string[]): Promise<void> {
+  const holding = held.getStore();
+  if (holding?.open) {
+    holding.posts.push(...keys);
+    return;
+  }
   for (const key of keys) {
     await deps.slack.send(key).catch((err: unknown) => deps.log.warn({ err, key }, 'change saved; its post is sent by the outbox sweep'));
   }

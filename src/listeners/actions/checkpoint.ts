@@ -5,6 +5,7 @@ import { assertDecider } from '../../services/decisions.js';
 import { assertMayStartRollback } from '../../services/rollback.js';
 import type { ClickContext } from '../context.js';
 import type { CheckpointClick } from '../payloads.js';
+import { openModal } from '../../slack/open-modal.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs<ClickContext<CheckpointClick>>;
 
@@ -37,7 +38,7 @@ export async function onCheckpointRollback(args: Args): Promise<void> {
   if (promotion.stage !== 'go' || !click.triggerId) return answer('rollback')(args);
   await assertDecider(deps, promotion, click.userId, 'answer this decision point');
   await assertMayStartRollback(deps, promotion, click.userId);
-  await client.views.open({
+  await openModal(client, {
     trigger_id: click.triggerId,
     view: rollbackModal({ promotionId: promotion.id, release: promotion.release, channelId: promotion.channelId, template: promotion.template, checkpointId: click.checkpointId }),
   });

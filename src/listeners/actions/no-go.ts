@@ -4,6 +4,7 @@ import { BadPayload, UserError } from '../../errors.js';
 import { assertDecider } from '../../services/decisions.js';
 import type { ClickContext } from '../context.js';
 import type { DecisionClick } from '../payloads.js';
+import { openModal } from '../../slack/open-modal.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs<ClickContext<DecisionClick>>;
 
@@ -18,7 +19,7 @@ export async function onNoGo({ context, client }: Args): Promise<void> {
     throw new UserError('GO was already decided for this promotion: a NO-GO can no longer be recorded.', 'already_decided');
   }
   await assertDecider(deps, promotion, click.userId, 'decide GO or NO-GO');
-  await client.views.open({
+  await openModal(client, {
     trigger_id: click.triggerId,
     view: noGoModal({ promotionId: promotion.id, release: promotion.release, channelId: click.channelId, templateName: promotion.template.name }),
   });

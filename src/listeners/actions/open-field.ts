@@ -3,6 +3,7 @@ import { fieldToEdit } from '../../services/modals.js';
 import { fieldModal } from '../../../blocks/modals.js';
 import type { ClickContext } from '../context.js';
 import type { RefButtonClick } from '../payloads.js';
+import { openModal } from '../../slack/open-modal.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs<ClickContext<RefButtonClick>>;
 
@@ -10,7 +11,7 @@ type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs<ClickCont
 export async function onOpenField({ context, client }: Args): Promise<void> {
   const { click, promotion, deps } = context;
   const { item, state } = await fieldToEdit(deps, promotion, click.id);
-  await client.views.open({
+  await openModal(client, {
     trigger_id: click.triggerId,
     view: fieldModal({ promotionId: promotion.id, release: promotion.release, channelId: click.channelId, item, state }),
   });

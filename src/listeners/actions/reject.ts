@@ -4,6 +4,7 @@ import { findApproval } from '../../domain/approvals.js';
 import { BadPayload, UserError } from '../../errors.js';
 import type { ClickContext } from '../context.js';
 import type { ApprovalClick } from '../payloads.js';
+import { openModal } from '../../slack/open-modal.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs<ClickContext<ApprovalClick>>;
 
@@ -13,7 +14,7 @@ export async function onReject({ context, client }: Args): Promise<void> {
   if (!click.triggerId) throw new BadPayload('no trigger');
   const spec = findApproval(promotion.template, click.approvalId);
   if (!spec) throw new UserError('That approval is not part of this checklist; nothing was recorded.', 'bad_approval');
-  await client.views.open({
+  await openModal(client, {
     trigger_id: click.triggerId,
     view: rejectModal({ promotionId: promotion.id, release: promotion.release, channelId: click.channelId, approvalId: spec.id, approvalLabel: spec.label }),
   });

@@ -6,6 +6,7 @@ import { replyPrivately } from '../../slack/reply.js';
 import { getRollback } from '../../store/rollbacks.js';
 import type { ClickContext } from '../context.js';
 import type { RollbackClick } from '../payloads.js';
+import { openModal } from '../../slack/open-modal.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs<ClickContext<RollbackClick>>;
 
@@ -23,7 +24,7 @@ function target(context: Args['context']) {
 export async function onRollback({ context, client }: Args): Promise<void> {
   const t = target(context);
   await assertMayStartRollback(context.deps, context.promotion, context.click.userId);
-  await client.views.open({ trigger_id: t.triggerId, view: rollbackModal(t) });
+  await openModal(client, { trigger_id: t.triggerId, view: rollbackModal(t) });
 }
 
 export async function onRollbackUpdate({ context, client }: Args): Promise<void> {
@@ -31,14 +32,14 @@ export async function onRollbackUpdate({ context, client }: Args): Promise<void>
   await assertMayRollback(context.deps, context.promotion, context.click.userId, 'post a rollback update');
   const rollback = await getRollback(context.deps.db, t.promotionId);
   if (!rollback || context.promotion.stage !== 'rolling-back') throw new UserError(`${t.release} is not rolling back; there is nothing to update.`, 'not_rolling_back');
-  await client.views.open({ trigger_id: t.triggerId, view: rollbackUpdateModal({ ...t, number: rollback.updates + 1 }) });
+  await openModal(client, { trigger_id: t.triggerId, view: rollbackUpdateModal({ ...t, number: rollback.updates + 1 }) });
 }
 
 export async function onRollbackComplete({ context, client }: Args): Promise<void> {
   const t = target(context);
   await assertMayRollback(context.deps, context.promotion, context.click.userId, 'declare the rollback complete');
   if (context.promotion.stage !== 'rolling-back') throw new UserError(`${t.release} is not rolling back.`, 'not_rolling_back');
-  await client.views.open({ trigger_id: t.triggerId, view: rollbackCompleteModal(t) });
+  await openModal(client, { trigger_id: t.triggerId, view: rollbackCompleteModal(t) });
 }
 
 /** Acknowledge, on a stakeholder channel's broadcast: recorded once; the person hears back privately. */

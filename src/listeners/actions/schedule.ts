@@ -4,6 +4,7 @@ import { BadPayload } from '../../errors.js';
 import { assertMaySchedule } from '../../services/schedule.js';
 import type { ClickContext } from '../context.js';
 import type { DecisionClick } from '../payloads.js';
+import { openModal } from '../../slack/open-modal.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs<ClickContext<DecisionClick>>;
 
@@ -15,7 +16,7 @@ export async function onScheduleWindow({ context, client }: Args): Promise<void>
   const { click, promotion, deps } = context;
   if (!click.triggerId) throw new BadPayload('no trigger');
   await assertMaySchedule(deps, promotion, click.userId);
-  await client.views.open({
+  await openModal(client, {
     trigger_id: click.triggerId,
     view: scheduleModal({
       promotionId: promotion.id,

@@ -18,6 +18,9 @@ import { SocketModeServer } from './socket-mode.js';
 import { FakeSlackState } from './state.js';
 import type {
   FakeEphemeral,
+  FakeFault,
+  FakeFaultKind,
+  FakeFaults,
   FakeFile,
   FakeMessage,
   FakeResponse,
@@ -49,6 +52,10 @@ class FakeSlackServer implements FakeSlack {
   private readonly held = new Map<string, HeldCall[]>();
   private readonly failures = new Map<string, string[]>();
   private readonly lostAnswers = new Map<string, number>();
+  /** Faults by method (`faults.set`), with how many calls each still answers. */
+  private readonly faultsByMethod = new Map<string, FakeFault & { left: number }>();
+  /** Calls hanging on a `timeout` fault: dropped when their time is up, or at close. */
+  private readonly hanging = new Set<{ timer: NodeJS.Timeout; res: ServerResponse }>();
   private readonly listeners = new Set<() => void>();
 
   private seq = 0;
@@ -131,6 +138,21 @@ class FakeSlackServer implements FakeSlack {
   }
 
   // ----- steering --------------------------------------------------------------------------------------------
+
+  readonly faults: FakeFaults = {
+    set: (method, fault) => {
+      this.faultsByMethod.set(method, { ...fault, left: fault.count ?? Number.POSITIVE_INFINITY });
+    },
+    clear: (method) => {
+      if (method === undefined) this.faultsByMethod.clear();
+      else this.faultsByMethod.delete(method);
+    },
+    count: (method) => {
+      const counts: Record<FakeFaultKind, number> = { '429': 0, '500': 0, timeout: 0 };
+      for (const c of this.calls) if (c.fault && (method === undefined || c.method === method)) counts[c.fault]++;
+      return counts;
+    },
+  };
 
   hold(method: string): void {
     if (!this.held.has(method)) this.held.set(method, []);
@@ -218,6 +240,11 @@ class FakeSlackServer implements FakeSlack {
     this.closed = true;
     for (const queue of this.held.values()) for (const call of queue) call.drop();
     this.held.clear();
+    for (const h of this.hanging) {
+      clearTimeout(h.timer);
+      h.res.destroy();
+    }
+    this.hanging.clear();
     await this.socketMode.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -276,6 +303,12 @@ class FakeSlackServer implements FakeSlack {
     this.changed();
 
     const run = (): void => {
+      const fault = this.faultFor(call);
+      const applied = fault !== undefined && fault.kind !== '429' && (typeof fault.apply === 'function' ? fault.apply(call) : fault.apply === true);
+      if (fault && !applied) {
+        this.answerFault(call, res, fault);
+        return;
+      }
       const retryAfter = this.overLimit(call);
       if (retryAfter !== undefined) {
         call.rateLimited = true;
@@ -291,6 +324,12 @@ class FakeSlackServer implements FakeSlack {
         body = errorBody(err);
       }
       call.answer = body;
+      if (fault) {
+        // Carried out (`apply`), and then the answer is the fault: the caller cannot tell the work was done.
+        call.answerLost = true;
+        this.answerFault(call, res, fault);
+        return;
+      }
       const lost = this.lostAnswers.get(method) ?? 0;
       if (lost > 0 && body.ok === true) {
         // Carried out, but the answer never reaches the caller (a timeout after Slack stored the message).
@@ -311,6 +350,38 @@ class FakeSlackServer implements FakeSlack {
     } else {
       run();
     }
+  }
+
+  /** The fault this call is to be answered with (spending one of its `count`), if any. */
+  private faultFor(call: RecordedCall): FakeFault | undefined {
+    const fault = this.faultsByMethod.get(call.method);
+    if (!fault || fault.left <= 0 || (fault.when && !fault.when(call))) return undefined;
+    fault.left--;
+    if (fault.left <= 0) this.faultsByMethod.delete(call.method);
+    return fault;
+  }
+
+  private answerFault(call: RecordedCall, res: ServerResponse, fault: FakeFault): void {
+    call.fault = fault.kind;
+    if (fault.kind === '429') {
+      const retryAfter = Math.max(1, Math.ceil(fault.retryAfter ?? 1));
+      call.rateLimited = true;
+      call.retryAfter = retryAfter;
+      sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
+    } else if (fault.kind === '500') {
+      sendJson(res, 500, { ok: false, error: 'internal_error' });
+    } else {
+      const hung = {
+        res,
+        timer: setTimeout(() => {
+          this.hanging.delete(hung);
+          res.destroy();
+          this.changed();
+        }, fault.hangMs ?? 20_000),
+      };
+      this.hanging.add(hung);
+    }
+    this.changed();
   }
 
   /** The Retry-After (seconds) when the call is over a rate limit; a call without a token has no workspace to count in. */

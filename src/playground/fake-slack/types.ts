@@ -69,10 +69,53 @@ export interface RecordedCall {
   rateLimited?: true;
   /** The Retry-After (seconds) the refused call was given. */
   retryAfter?: number;
-  /** The call was carried out but its answer was dropped (`loseNextAnswer`). */
+  /** The call was carried out but its answer was dropped (`loseNextAnswer`, or a fault with `apply`). */
   answerLost?: true;
+  /** The fault (`faults.set`) this call was answered with instead of (or, with `apply`, after) running. */
+  fault?: FakeFaultKind;
   /** The JSON body it was answered with (HTTP 200), once answered: `{ ok: false, error, response_metadata }` for a refusal. */
   answer?: Record<string, unknown>;
+}
+
+/**
+ * How a misbehaving Slack answers a call (`FakeSlack.faults`):
+ * - `429`: HTTP 429, `Retry-After: <retryAfter>`, `{"ok":false,"error":"ratelimited"}` (as a rate limit; the call is
+ *   recorded `rateLimited` with its `retryAfter`, and counted by `rateLimitedCount`). On views.open this is how Slack
+ *   refuses a modal when the app is over its limit.
+ * - `500`: HTTP 500 `{"ok":false,"error":"internal_error"}`, as Slack's own failures look.
+ * - `timeout`: the request hangs `hangMs`, then the connection is dropped without an answer: past the client's
+ *   timeout (the bot's WebClient gives up after 15 s), so the caller sees a timeout, or a reset if it waits longer.
+ */
+export type FakeFaultKind = '429' | '500' | 'timeout';
+
+export interface FakeFault {
+  kind: FakeFaultKind;
+  /** How many calls it answers, then it is spent; default every call until `clear`. */
+  count?: number;
+  /** For `429`: the Retry-After in whole seconds; default 1. */
+  retryAfter?: number;
+  /** For `timeout`: how long the request hangs before its connection is dropped; default 20 s (past the bot's 15 s). */
+  hangMs?: number;
+  /**
+   * For `500` and `timeout`: carry the call out first (a post is stored), then answer the fault: Slack did the work
+   * and the caller cannot know. Default false: the method never runs (a 429 never runs). A function decides per call
+   * (say, only posts with metadata: the outbox's, which look before posting again).
+   */
+  apply?: boolean | ((call: RecordedCall) => boolean);
+  /** Only calls this accepts (their arguments as decoded) get the fault, and only they spend `count`; default all. */
+  when?: (call: RecordedCall) => boolean;
+}
+
+/**
+ * Faults to answer a method's calls with (a misbehaving Slack), checked when a call is processed (a held call at its
+ * release), before the rate limits and `failNext`. One fault per method at a time; `set` replaces it.
+ */
+export interface FakeFaults {
+  set(method: string, fault: FakeFault): void;
+  /** Stop answering faults (for one method, or for all). Calls already hanging still hang until their `hangMs`. */
+  clear(method?: string): void;
+  /** The calls answered with a fault so far (of one method, or of all), by kind. */
+  count(method?: string): Record<FakeFaultKind, number>;
 }
 
 export interface FakeMessage {
@@ -154,6 +197,8 @@ export interface FakeSlack {
   baseUrl: string;
   /** Socket Mode (socket-mode.ts): connections, envelopes and their acks, disconnects. */
   socketMode: FakeSocketMode;
+  /** Faults to answer calls with: 429 with Retry-After, 500, timeouts (see FakeFault). */
+  faults: FakeFaults;
   /** Every Web API call, in arrival order (live array: do not mutate). */
   calls: RecordedCall[];
   callsTo(method: string): RecordedCall[];
