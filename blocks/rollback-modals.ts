@@ -11,7 +11,8 @@ import { escLiteral, truncate } from './text.js';
  * the path), Post update, and Rollback complete. Submitted by src/listeners/views/rollback.ts.
  */
 
-const TEXT_MAX = 1500;
+/** The longest text each of the rollback forms' inputs takes (their max_length). */
+export const TEXT_MAX = 1500;
 
 function input(blockId: string, label: string, opts: { hint?: string | null; optional?: boolean; multiline?: boolean; initial?: string } = {}): KnownBlock {
   return {

@@ -45,9 +45,12 @@ function usageAnswer(subcommand: Subcommand, problem: string | undefined): strin
   return `${problem ? `${problem}\n` : ''}Usage: ${usageLine(subcommand)}`;
 }
 
-/** An unknown word is echoed back, so it must not carry mrkdwn, mentions or links into the answer. */
+/**
+ * An unknown word is echoed back, so it must not carry mrkdwn, mentions or links into the answer, nor the bidi
+ * controls that would reorder the text after it; cut to 30 characters, never inside one (a lone half of an emoji).
+ */
 function quotable(word: string): string {
-  return word.replace(/[`<>&*_~]/g, '').slice(0, 30);
+  return [...word.replace(/[`<>&*_~\u202a-\u202e\u2066-\u2069]/g, '')].slice(0, 30).join('');
 }
 
 /**

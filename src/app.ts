@@ -105,9 +105,16 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   // POST /github/webhook (issue 13), answered by the handler made below once the use cases' deps exist.
   let webhook: WebhookHandler | undefined;
   const onWebhook = (req: Parameters<WebhookHandler['handle']>[0], res: Parameters<WebhookHandler['handle']>[1]) =>
-    void webhook?.handle(req, res).then((handled) => {
-      if (!handled && !res.headersSent) res.writeHead(404).end();
-    });
+    void webhook?.handle(req, res).then(
+      (handled) => {
+        if (!handled && !res.headersSent) res.writeHead(404).end();
+      },
+      // The request broke off before its body ended (the client went away): nothing was read, nothing to answer.
+      (err: unknown) => {
+        log.info({ err: { message: (err as Error)?.message } }, 'GitHub webhook: the request broke off');
+        if (!res.headersSent) res.writeHead(400).end();
+      },
+    );
   const receiver = config.mode === 'socket'
       ? new SocketModeReceiver({ appToken: config.slack.appToken!, logger, installerOptions: { clientOptions } })
       : new HTTPReceiver({

@@ -108,9 +108,15 @@ export function refValue(promotionId: string, id: string): string {
   return `${promotionId}${SEP}${id}`;
 }
 
+/**
+ * The longest id a value carries: a template's ids are slugs (at most 40 characters), the others uuids. A longer one
+ * is no id, and is refused before a refusal could quote it back at length.
+ */
+const MAX_ID = 64;
+
 export function parseRefValue(value: string): { promotionId: string; id: string } | undefined {
   const [promotionId, id, ...rest] = value.split(SEP);
-  if (!promotionId || !id || rest.length > 0 || !isUuid(promotionId)) return undefined;
+  if (!promotionId || !id || id.length > MAX_ID || rest.length > 0 || !isUuid(promotionId)) return undefined;
   return { promotionId, id };
 }
 
@@ -124,7 +130,7 @@ export function templateChoiceValue(release: string, templateId: string): string
 
 export function parseTemplateChoiceValue(value: string): { release: string; templateId: string } | undefined {
   const [release, templateId, ...rest] = value.split(SEP);
-  if (!release || !templateId || rest.length > 0) return undefined;
+  if (!release || !templateId || templateId.length > MAX_ID || rest.length > 0) return undefined;
   return { release, templateId };
 }
 

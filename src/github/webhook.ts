@@ -69,6 +69,11 @@ export function githubWebhook(opts: { deps: Deps; secret: string | undefined; lo
         answer(400, 'X-GitHub-Delivery and X-GitHub-Event are required');
         return true;
       }
+      // A NUL character (JSON's \u0000) is nothing GitHub sends, and PostgreSQL's text cannot hold it.
+      if (/(?<!\\)(?:\\\\)*\\u0000/.test(body)) {
+        answer(400, 'the body holds a NUL character');
+        return true;
+      }
       let payload: unknown;
       try {
         payload = JSON.parse(body);

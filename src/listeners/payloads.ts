@@ -54,14 +54,16 @@ export interface CheckboxClick extends ClickTarget {
   shown: string[];
 }
 
-/** The element's `initial_options` in the message as the clicker's client had it. */
-function shownSelection(blocks: Array<Record<string, unknown>>, blockId: string): string[] | undefined {
+/** The element's `initial_options` and `options` in the message as the clicker's client had it. */
+function shownSelection(blocks: Array<Record<string, unknown>>, blockId: string): { shown: string[]; options: Set<string> } | undefined {
   const block = blocks.find((b) => b['block_id'] === blockId);
   if (!block) return undefined;
   const elements = (block['elements'] as unknown[] | undefined) ?? (block['accessory'] ? [block['accessory']] : []);
-  const element = elements.find((e) => (e as { type?: string } | null)?.type === 'checkboxes') as { initial_options?: unknown } | undefined;
+  const element = elements.find((e) => (e as { type?: string } | null)?.type === 'checkboxes') as { initial_options?: unknown; options?: unknown } | undefined;
   if (!element) return undefined;
-  return parse(z.array(option).default([]), element.initial_options, 'checkbox options').map((o) => o.value);
+  const shown = parse(z.array(option).default([]), element.initial_options, 'checkbox options').map((o) => o.value);
+  const options = parse(z.array(option).default([]), element.options, 'checkbox options').map((o) => o.value);
+  return { shown, options: new Set(options) };
 }
 
 export function parseCheckboxClick(body: unknown, action: unknown): CheckboxClick {
@@ -70,11 +72,16 @@ export function parseCheckboxClick(body: unknown, action: unknown): CheckboxClic
   if (ref?.kind !== 'chk') throw new BadPayload('checkbox block id');
   const b = parse(blockActionBase, body, 'click');
   if (!b.message) throw new BadPayload('no message');
-  const shown = shownSelection(b.message.blocks, a.block_id);
-  if (!shown) {
+  const view = shownSelection(b.message.blocks, a.block_id);
+  if (!view) {
     throw new UserError('The checklist changed while you were looking, so your click was not applied. Tick it again on the updated message.', 'stale_view');
   }
-  return { ...target(body, ref.promotionId), blockId: a.block_id, actionTs: a.action_ts, selected: a.selected_options.map((o) => o.value), shown };
+  const selected = a.selected_options.map((o) => o.value);
+  // Slack sends only the element's own options, and a click changes one of them: anything else is not a click.
+  if ([...selected, ...view.shown].some((v) => !view.options.has(v))) throw new BadPayload('checkbox options');
+  const shown = new Set(view.shown);
+  if (selected.length === shown.size && selected.every((v) => shown.has(v))) throw new BadPayload('checkbox click');
+  return { ...target(body, ref.promotionId), blockId: a.block_id, actionTs: a.action_ts, selected, shown: view.shown };
 }
 
 export interface ChoiceClick extends ClickTarget {

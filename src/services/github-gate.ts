@@ -49,7 +49,8 @@ const requestedPayload = z.object({
   action: z.literal('requested'),
   environment: z.string().min(1).max(255),
   event: z.string().max(100).optional(),
-  deployment_callback_url: z.string().regex(/\/actions\/runs\/\d+\/deployment_protection_rule$/, 'must end in /actions/runs/<run id>/deployment_protection_rule'),
+  // A run id is a bigint in github_gates: at most 15 digits, so it is read exactly (a number beyond that is no run id).
+  deployment_callback_url: z.string().regex(/\/actions\/runs\/\d{1,15}\/deployment_protection_rule$/, 'must end in /actions/runs/<run id>/deployment_protection_rule'),
   deployment: z.object({
     id: z.number().int().positive(),
     sha: z.string().regex(/^[0-9a-f]{7,64}$/i, 'must be a commit SHA'),
@@ -58,7 +59,8 @@ const requestedPayload = z.object({
   }),
   repository: z.object({
     full_name: z.string().regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/),
-    html_url: z.string().url(),
+    // The run's link in the checklist is made from it: a web address only (`javascript:` is a URL too).
+    html_url: z.url({ protocol: /^https?$/ }),
   }),
   installation: z.object({ id: z.number().int().positive() }),
   sender: z.object({ login: z.string().min(1).max(100) }).nullish(),

@@ -11,6 +11,7 @@ import {
   type PendingClick,
 } from '../store/click-intake.js';
 import { mayAct } from '../domain/policy.js';
+import { getPromotion } from '../store/promotions.js';
 import { commitBatch, type BatchedChange, type BatchedOutcome, type Change } from './change.js';
 import type { Deps } from './deps.js';
 import { ACK_DEADLINE_MS, Busy, GroupInsert } from './group-insert.js';
@@ -145,8 +146,12 @@ export class ClickIntake {
     }
     if (isNew && performance.now() - arrivedAt > ACK_DEADLINE_MS) await this.takeBack(click, log);
     await stored();
-    // A redelivery of a click already stored: the delivery that stored it answers.
-    if (!isNew) return { changed: false };
+    if (!isNew) {
+      // Not stored: a click on a promotion that does not exist (told so), or a redelivery of a click stored already
+      // (the delivery that stored it answers).
+      if (!(await getPromotion(this.deps.db, click.promotionId))) throw new UserError('That checklist no longer exists.', 'not_found');
+      return { changed: false };
+    }
     const outcome = await this.apply(click.promotionId, click.receiptKey, { log, messageTs: click.payload.on?.ts });
     switch (outcome.status) {
       case 'changed': {

@@ -117,6 +117,8 @@ export function toggleChange(click: { userId: string; actionTs: string; ticked: 
     const checks = checkItemIds(promotion.template);
     const wantTicked = click.ticked.filter((id) => checks.has(id));
     const wantUnticked = click.unticked.filter((id) => checks.has(id));
+    // A click on no checkbox of this checklist (a payload not as Slack sends it) is refused, its receipt undone with it.
+    if (wantTicked.length + wantUnticked.length === 0) throw new UserError('That checkbox is not part of this checklist; nothing was recorded.', 'bad_checkbox');
     assertOpen(promotion, [...wantTicked, ...wantUnticked]);
     await assertNotHeld(scope, wantTicked);
     const current = await claimItemsInOrder(q, promotion.id, [...wantTicked, ...wantUnticked], click.actionTs);

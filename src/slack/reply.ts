@@ -9,13 +9,15 @@ export interface PrivateMessage {
 }
 
 /** The parts of any incoming Slack body that say where a private answer can go. */
+/** A malformed part (a payload that is not what Slack sends) is left out, so the answer goes by another. */
 const replyTarget = z.object({
-  response_url: z.string().url().optional(),
-  user_id: z.string().optional(),
-  channel_id: z.string().optional(),
-  user: z.object({ id: z.string() }).optional(),
-  channel: z.object({ id: z.string() }).optional(),
-  view: z.object({ private_metadata: z.string().optional() }).optional(),
+  // Not a web address: not used, the answer goes by the channel instead.
+  response_url: z.url({ protocol: /^https?$/ }).optional().catch(undefined),
+  user_id: z.string().optional().catch(undefined),
+  channel_id: z.string().optional().catch(undefined),
+  user: z.object({ id: z.string() }).optional().catch(undefined),
+  channel: z.object({ id: z.string() }).optional().catch(undefined),
+  view: z.object({ private_metadata: z.string().optional() }).optional().catch(undefined),
 });
 
 /**

@@ -70,15 +70,23 @@ function parsesAs(schema: z.ZodType, text: string): boolean {
 }
 
 /**
+ * A NUL character, raw or as a JSON escape (`\u0000`, not `\\u0000`, which is a backslash and text): Slack never
+ * sends one, and PostgreSQL's text cannot hold one.
+ */
+const NUL = /\u0000|(?<!\\)(?:\\\\)*\\u0000/;
+
+/**
  * Whether a correctly signed body is one Slack sends to this app: a slash command or an interaction
  * (form-encoded), or an Events API envelope for an event in EVENT_TYPES (JSON). Forms are read with
- * node:querystring, as Bolt reads them, so a repeated field (an array there) is refused, not misread.
+ * node:querystring, as Bolt reads them, so a repeated field (an array there) is refused, not misread. A body
+ * that carries a NUL character is refused: storing what it says would fail as an unexpected error.
  */
 export function wellFormed(rawBody: string, contentType: string | undefined): boolean {
   const type = mediaType(contentType);
-  if (type === JSON_TYPE) return parsesAs(envelope, rawBody);
+  if (type === JSON_TYPE) return !NUL.test(rawBody) && parsesAs(envelope, rawBody);
   if (type !== FORM) return false;
   const form = parseQuery(rawBody);
+  if (Object.values(form).some((v) => NUL.test(String(v)))) return false;
   if ('payload' in form) return typeof form['payload'] === 'string' && parsesAs(interaction, form['payload']);
   return form['ssl_check'] === '1' || slashCommand.safeParse(form).success;
 }

@@ -39,13 +39,16 @@ export async function storeClick(q: Queryable, c: StoredClick): Promise<boolean>
 /**
  * Store many clicks with one INSERT (the intake's group insert: one statement and one connection for every click
  * that arrived while the previous insert ran). Returns the receipt keys stored now; a key missing from it was stored
- * already (a redelivery). A key given twice is stored once.
+ * already (a redelivery), or names a promotion that does not exist (a forged or malformed block id: not stored, and
+ * its foreign key does not fail the other clicks of the INSERT). A key given twice is stored once.
  */
 export async function storeClicks(q: Queryable, clicks: readonly StoredClick[]): Promise<Set<string>> {
   if (clicks.length === 0) return new Set();
   const r = await q.query<{ receipt_key: string }>(
     `INSERT INTO click_intake (receipt_key, promotion_id, user_id, action_ts, payload, received_at)
-     SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::numeric[], $5::jsonb[], $6::timestamptz[])
+     SELECT c.* FROM unnest($1::text[], $2::uuid[], $3::text[], $4::numeric[], $5::jsonb[], $6::timestamptz[])
+       AS c (receipt_key, promotion_id, user_id, action_ts, payload, received_at)
+     WHERE EXISTS (SELECT 1 FROM promotions p WHERE p.id = c.promotion_id)
      ON CONFLICT (receipt_key) DO NOTHING
      RETURNING receipt_key`,
     [

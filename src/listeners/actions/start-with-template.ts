@@ -1,6 +1,8 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { startingReply } from '../../../blocks/replies.js';
+import { code } from '../../domain/mrkdwn.js';
+import { RELEASE_PATTERN } from '../../domain/names.js';
 import { BadPayload, UserError } from '../../errors.js';
 import { parseTemplateChoiceValue } from '../../ids.js';
 import { startPromotion } from '../../services/promotions.js';
@@ -35,10 +37,11 @@ export async function onStartWithTemplate({ ack, body, context }: Args): Promise
   const click = parsed.data;
   const choice = parseTemplateChoiceValue(click.actions[0]!.value);
   const channelId = click.channel?.id ?? click.container?.channel_id;
-  if (!choice || !channelId) throw new BadPayload('template button');
+  // The release was checked when the question was asked: one that is no release is not a button of ours.
+  if (!choice || !channelId || !RELEASE_PATTERN.test(choice.release)) throw new BadPayload('template button');
   const template = context.deps.templates.get(choice.templateId);
   // The templates are read at start: after a restart with other files, the button may name one that is gone.
-  if (!template) throw new UserError(`The template \`${choice.templateId}\` is no longer configured. \`/promote templates\` lists the current ones.`, 'unknown_template');
+  if (!template) throw new UserError(`The template ${code(choice.templateId)} is no longer configured. \`/promote templates\` lists the current ones.`, 'unknown_template');
   if (click.response_url) {
     await answerByResponseUrl(click.response_url, startingReply(choice.release, template), { replaceOriginal: true }).catch((err: unknown) => {
       // Only the question stays visible; starting matters more.

@@ -1,4 +1,5 @@
 import type { SlackEventMiddlewareArgs } from '@slack/bolt';
+import { USER_ID_PATTERN } from '../../domain/assignees.js';
 import { homeOpened } from '../../services/home.js';
 import type { RequestContext } from '../context.js';
 
@@ -9,6 +10,13 @@ import type { RequestContext } from '../context.js';
  */
 export async function onHomeOpened({ event, body, context }: SlackEventMiddlewareArgs<'app_home_opened'> & { context: RequestContext }): Promise<void> {
   if (event.tab !== 'home') return;
+  // Only a person's Home is remembered: a user that is no user id (a forged or malformed event) would be stored and
+  // its publish refused by Slack, then retried by the stale-Homes job for ever.
+  const user: unknown = event.user;
+  if (typeof user !== 'string' || !USER_ID_PATTERN.test(user)) {
+    context.log.warn({ user: typeof user === 'string' ? user.slice(0, 40) : typeof user }, 'app_home_opened without a user id: ignored');
+    return;
+  }
   const teamId = (body as { team_id?: string }).team_id ?? null;
-  await homeOpened(context.deps, teamId, event.user);
+  await homeOpened(context.deps, teamId, user);
 }

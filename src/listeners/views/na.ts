@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { InputError } from '../../errors.js';
+import { BadPayload, InputError } from '../../errors.js';
 import { INPUT, WHOLE_SECTION } from '../../ids.js';
 import { saveApplicability } from '../../services/items.js';
 import { saveSectionApplicability } from '../../services/sections.js';
@@ -19,11 +19,14 @@ export async function onNaSubmit({ ack, context }: Args): Promise<void> {
   await saveThenClose(context, ack, NA_MODAL.mainInput, async () => {
     const itemId = inputValue(s.values, INPUT.naItem);
     if (!itemId) throw new InputError(INPUT.naItem, 'Choose an item, or the whole section.', 'item_required');
+    // The modal's radio buttons are `mark` and `restore` (none chosen: mark); anything else is not what it sent.
+    const chosen = inputValue(s.values, INPUT.naAction);
+    if (chosen !== null && chosen !== 'mark' && chosen !== 'restore') throw new BadPayload('form');
     const change = {
       promotionId: s.metadata.promotion,
       sectionId: s.metadata.section,
       userId: s.userId,
-      action: inputValue(s.values, INPUT.naAction) === 'restore' ? ('restore' as const) : ('mark' as const),
+      action: chosen === 'restore' ? ('restore' as const) : ('mark' as const),
       reason: inputValue(s.values, INPUT.naReason),
     };
     return itemId === WHOLE_SECTION ? saveSectionApplicability(deps, change) : saveApplicability(deps, { ...change, itemId });

@@ -5,7 +5,8 @@ import { decideApproval } from '../../services/approvals.js';
 import { MODAL_METADATA, type RejectModalMetadata } from '../../slack/modal-metadata.js';
 import type { SubmissionContext } from '../context.js';
 import type { ModalSpec } from '../middleware.js';
-import { inputValue, type Submission } from './submissions.js';
+import { REASON_MAX } from '../../../blocks/approvals.js';
+import { textValue, type Submission } from './submissions.js';
 import { saveThenClose } from './submit.js';
 
 export const REJECT_MODAL: ModalSpec<RejectModalMetadata> = { metadata: MODAL_METADATA.reject, mainInput: INPUT.rejectReason };
@@ -24,7 +25,7 @@ export async function onRejectSubmit({ ack, context }: Args): Promise<void> {
         userId: s.userId,
         receiptKey: `reject:${s.userId}:${s.viewId ?? randomUUID()}`,
         decision: 'reject',
-        reason: inputValue(s.values, INPUT.rejectReason) ?? '',
+        reason: textValue(s.values, INPUT.rejectReason, REASON_MAX) ?? '',
       },
       { refresh: false },
     ),

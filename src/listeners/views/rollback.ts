@@ -5,7 +5,8 @@ import { completeRollback, postRollbackUpdate, startRollback } from '../../servi
 import { MODAL_METADATA, type RollbackModalMetadata } from '../../slack/modal-metadata.js';
 import type { SubmissionContext } from '../context.js';
 import type { ModalSpec } from '../middleware.js';
-import { inputValue, type Submission } from './submissions.js';
+import { TEXT_MAX } from '../../../blocks/rollback-modals.js';
+import { inputValue, textValue, type Submission } from './submissions.js';
 import { saveThenClose } from './submit.js';
 
 export const ROLLBACK_MODAL: ModalSpec<RollbackModalMetadata> = { metadata: MODAL_METADATA.rollback, mainInput: INPUT.rollbackIssue };
@@ -25,10 +26,10 @@ export async function onRollbackSubmit({ ack, context }: Args): Promise<void> {
       {
         promotionId: s.metadata.promotion,
         userId: s.userId,
-        issue: inputValue(s.values, INPUT.rollbackIssue) ?? '',
-        impact: inputValue(s.values, INPUT.rollbackImpact),
-        eta: inputValue(s.values, INPUT.rollbackEta),
-        action: inputValue(s.values, INPUT.rollbackAction),
+        issue: textValue(s.values, INPUT.rollbackIssue, TEXT_MAX) ?? '',
+        impact: textValue(s.values, INPUT.rollbackImpact, TEXT_MAX),
+        eta: textValue(s.values, INPUT.rollbackEta, TEXT_MAX),
+        action: textValue(s.values, INPUT.rollbackAction, TEXT_MAX),
         path: inputValue(s.values, INPUT.rollbackPath),
         checkpointId: s.metadata.checkpoint,
         receiptKey: receipt('rollback', s),
@@ -41,13 +42,13 @@ export async function onRollbackSubmit({ ack, context }: Args): Promise<void> {
 export async function onRollbackUpdateSubmit({ ack, context }: Args): Promise<void> {
   const { submission: s, deps } = context;
   await saveThenClose(context, ack, ROLLBACK_TEXT_MODAL.mainInput, () =>
-    postRollbackUpdate(deps, { promotionId: s.metadata.promotion, userId: s.userId, text: inputValue(s.values, INPUT.rollbackText) ?? '', receiptKey: receipt('rollback-update', s) }, { refresh: false }),
+    postRollbackUpdate(deps, { promotionId: s.metadata.promotion, userId: s.userId, text: textValue(s.values, INPUT.rollbackText, TEXT_MAX) ?? '', receiptKey: receipt('rollback-update', s) }, { refresh: false }),
   );
 }
 
 export async function onRollbackCompleteSubmit({ ack, context }: Args): Promise<void> {
   const { submission: s, deps } = context;
   await saveThenClose(context, ack, ROLLBACK_TEXT_MODAL.mainInput, () =>
-    completeRollback(deps, { promotionId: s.metadata.promotion, userId: s.userId, resolution: inputValue(s.values, INPUT.rollbackText) ?? '', receiptKey: receipt('rollback-complete', s) }, { refresh: false }),
+    completeRollback(deps, { promotionId: s.metadata.promotion, userId: s.userId, resolution: textValue(s.values, INPUT.rollbackText, TEXT_MAX) ?? '', receiptKey: receipt('rollback-complete', s) }, { refresh: false }),
   );
 }

@@ -18,9 +18,10 @@ type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs<Submis
 function epoch(values: Submission<ScheduleModalMetadata>['values'], blockId: string): Date | null {
   const raw = inputValue(values, blockId);
   if (raw === null) return null;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds)) throw new InputError(blockId, 'Pick a date and a time.', 'bad_date');
-  return new Date(seconds * 1000);
+  const at = new Date(Number(raw) * 1000);
+  // Not a number, or past what a date can hold (1e20 seconds): PostgreSQL would refuse it as an unexpected error.
+  if (Number.isNaN(at.getTime())) throw new InputError(blockId, 'Pick a date and a time.', 'bad_date');
+  return at;
 }
 
 /** "2h30m" as the modal takes it: whole minutes, hours and days, as templates write them. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BadPayload } from '../../errors.js';
+import { BadPayload, InputError } from '../../errors.js';
 import { INPUT } from '../../ids.js';
 import { readMetadata } from '../../slack/modal-metadata.js';
 
@@ -30,10 +30,27 @@ export function parseSubmission<M>(schema: z.ZodType<M, unknown>, body: unknown)
   return { userId: b.data.user.id, metadata: readMetadata(schema, b.data.view.private_metadata), values: b.data.view.state.values, viewId: b.data.view.id };
 }
 
-/** One input's raw value, whichever element carried it (text, date-time, date, user, select, radio). */
+/**
+ * One input's raw value, whichever element carried it (text, date-time, date, user, select, radio). Slack sends a
+ * string, or a number for a date-time; any other type (an array, an object, a boolean, a number for text) is refused,
+ * never turned into a string that could pass as a value (`['abc1234']` is not the SHA `abc1234`).
+ */
 export function inputValue(values: ViewValues, blockId: string): string | null {
   const v = values[blockId]?.[INPUT.value];
   if (!v) return null;
   const raw = v['value'] ?? v['selected_date_time'] ?? v['selected_date'] ?? v['selected_user'] ?? (v['selected_option'] as { value?: unknown } | null)?.value;
-  return raw === undefined || raw === null ? null : String(raw);
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw === 'string') return raw;
+  if (typeof raw === 'number' && Number.isFinite(raw) && raw === v['selected_date_time']) return String(raw);
+  throw new BadPayload('form');
+}
+
+/**
+ * A free-text input's value, refused beside the input when it is longer than the modal's `max_length` (Slack never
+ * sends more; what renders it, blocks/layout.ts, counts on that bound).
+ */
+export function textValue(values: ViewValues, blockId: string, max: number): string | null {
+  const value = inputValue(values, blockId);
+  if (value !== null && [...value].length > max) throw new InputError(blockId, `Keep it to ${max} characters; nothing was recorded.`, 'too_long');
+  return value;
 }
