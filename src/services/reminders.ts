@@ -52,8 +52,12 @@ import { SYSTEM_ACTOR } from './promotions.js';
  * 4. anything that fails is put back with a backoff and logged, never dropped.
  */
 
-/** How long a claim holds before another replica may take the reminder over (its holder died or stalled). */
-export const REMINDER_CLAIM_MS = 20_000;
+/**
+ * How long a claim holds before another replica may take the reminder over (its holder died or stalled). Not a
+ * multiple of the 5 s tick: a claim stamped just after a tick lapses just before the tick 20 s later, not just after
+ * it (which made a takeover wait 25 s).
+ */
+export const REMINDER_CLAIM_MS = 19_000;
 /** How many reminders one pass claims. */
 const CLAIM_BATCH = 50;
 

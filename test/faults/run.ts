@@ -9,6 +9,10 @@ import { spawn } from 'node:child_process';
 /** Every fault script, in the order they run; `quick`: part of `npm test` (in its `--quick` form). */
 export const FAULTS: Array<{ name: string; file: string; quick: boolean }> = [
   { name: 'postgres-restart', file: 'test/faults/postgres-restart.fault.ts', quick: true },
+  { name: 'replica-kill', file: 'test/faults/replica-kill.fault.ts', quick: true },
+  { name: 'slack-misbehaving', file: 'test/faults/slack-misbehaving.fault.ts', quick: true },
+  { name: 'secret-canaries', file: 'test/faults/secret-canaries.fault.ts', quick: true },
+  { name: 'bad-input', file: 'test/faults/bad-input.fault.ts', quick: true },
 ];
 
 const quick = process.argv.includes('--quick');
