@@ -1,0 +1,11 @@
+-- Issue 14 (scale): indexes the benchmark on 10,000 promotions and 1,000,000 audit events found missing
+-- (bench/scale.ts, bench/RESULTS-scale.md).
+--
+-- A promotion's approvals, void ones included (src/store/approvals.ts listApprovals), are read by every loadView: each
+-- render, `/promote status` and `list`, the GO gate, and App Home once for every promotion it shows. The only index
+-- leading with promotion_id was approvals_standing, which is partial (voided_at IS NULL) and so cannot serve a read of
+-- every row: each read was a Seq Scan of the whole table (57,000 rows, 5-12 ms at that size, growing with history),
+-- and App Home paid it 80 times per open. With this index it is an index scan of the promotion's few rows. It also
+-- serves the ON DELETE CASCADE from promotions. Built in the migration's transaction (not CONCURRENTLY): writes to
+-- approvals wait for it, a fraction of a second at that size.
+CREATE INDEX approvals_promotion ON approvals (promotion_id);
