@@ -120,14 +120,21 @@ export async function overviewTs(q: Queryable, promotionId: string): Promise<str
 /**
  * Promotions with messages due (see `due`), those waiting longest first. A promotion nobody has tried to post
  * yet is left to its starter for half a minute; ended promotions whose overview was never posted are left
- * alone: there is nothing to repair.
+ * alone: there is nothing to repair. Only active promotions and those ended in the last 7 days are looked at (indexes
+ * of migration 018): an older one changes no more, and its failing messages were given up long ago, so the sweep's
+ * cost does not grow with history.
  */
 export async function stalePromotions(q: Queryable, limit: number, now: Date): Promise<string[]> {
   const r = await q.query<{ id: string }>(
-    `SELECT p.id FROM promotions p JOIN promotion_messages m ON m.promotion_id = p.id
+    `WITH p AS (
+       SELECT id, version, created_at FROM promotions WHERE status = 'active'
+       UNION ALL
+       SELECT p.id, p.version, p.created_at FROM promotions p
+       WHERE p.status <> 'active' AND p.ended_at > $2::timestamptz - interval '7 days'
+         AND EXISTS (SELECT 1 FROM promotion_messages o WHERE o.promotion_id = p.id AND o.idx = 0 AND o.ts IS NOT NULL))
+     SELECT p.id FROM p JOIN promotion_messages m ON m.promotion_id = p.id
      WHERE ${due('$2')}
        AND (m.attempts > 0 OR m.ts IS NOT NULL OR p.created_at < $2::timestamptz - interval '30 seconds')
-       AND (p.status = 'active' OR EXISTS (SELECT 1 FROM promotion_messages o WHERE o.promotion_id = p.id AND o.idx = 0 AND o.ts IS NOT NULL))
      GROUP BY p.id
      ORDER BY min(m.next_attempt_at) NULLS FIRST, min(p.created_at)
      LIMIT $1`,

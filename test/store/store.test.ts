@@ -5,7 +5,7 @@ import { appendAudit, auditHead, listAudit } from '../../src/store/audit.js';
 import type { AuditEvent } from '../../src/domain/audit-events.js';
 import { migrate, readMigrations } from '../../src/store/migrate.js';
 import { insertMessages, isStale, listMessages, markRendered, recordRenderFailure, stalePromotions } from '../../src/store/messages.js';
-import { claimReceipt, findActive, insertPromotion, loadView, pruneReceipts, transitionItems } from '../../src/store/promotions.js';
+import { claimReceipt, endPromotion, findActive, insertPromotion, loadView, pruneReceipts, transitionItems } from '../../src/store/promotions.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
 import { oneSectionTemplate } from '../support/templates.js';
 
@@ -82,6 +82,26 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
     expect(await due(new Date(now.getTime() + 10_000))).toBe(true);
     await recordRenderFailure(db, id, 1, { error: 'message_not_found', terminal: true, now });
     expect((await listMessages(db, id)).map((m) => m.broken)).toEqual([false, true]);
+  });
+
+  it('repairs the messages of an ended promotion for 7 days after it ended, then no longer looks at it', async () => {
+    t = await create();
+    const db = await migrated(t);
+    const id = randomUUID();
+    const now = new Date('2026-11-21T10:00:00Z');
+    await db.tx(async (q) => {
+      await insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: now }, ['a', 'b']);
+      await insertMessages(q, id, 'C1', [[0]]);
+    });
+    // Posted, then the promotion ends: its end is a change the messages have not shown yet.
+    await markRendered(db, id, 0, { ts: '1700000000.000100', version: 0, hash: 'h' });
+    await markRendered(db, id, 1, { ts: '1700000000.000200', version: 0, hash: 'h' });
+    await db.tx((q) => endPromotion(q, id, { status: 'aborted', by: 'U1', reason: 'test', at: now }));
+    await db.query('UPDATE promotions SET version = version + 1 WHERE id = $1', [id]);
+    const due = async (at: Date) => (await stalePromotions(db, 10, at)).includes(id);
+    expect(await due(new Date(now.getTime() + 60_000))).toBe(true);
+    expect(await due(new Date(now.getTime() + 6.9 * 86_400_000))).toBe(true);
+    expect(await due(new Date(now.getTime() + 7.1 * 86_400_000))).toBe(false);
   });
 
   it('chains audit events so that an edited or a removed event is detected', async () => {
