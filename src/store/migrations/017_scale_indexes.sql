@@ -1,5 +1,5 @@
 -- Issue 14 (scale): indexes the benchmark on 10,000 promotions and 1,000,000 audit events found missing
--- (bench/scale.ts, bench/RESULTS-scale.md).
+-- (bench/scale.ts; BENCHMARKS.md, "Scale, footprint and replicas").
 --
 -- A promotion's approvals, void ones included (src/store/approvals.ts listApprovals), are read by every loadView: each
 -- render, `/promote status` and `list`, the GO gate, and App Home once for every promotion it shows. The only index
