@@ -1,4 +1,4 @@
-import { ErrorCode, type ViewsOpenArguments, type WebClient } from '@slack/web-api';
+import { ErrorCode, LogLevel, WebClient, type ViewsOpenArguments } from '@slack/web-api';
 import { UserError } from '../errors.js';
 
 /**
@@ -27,13 +27,29 @@ function notNow(err: unknown): boolean {
 }
 
 /**
+ * A trigger_id lives 3 seconds, so views.open is asked once: the listeners' client would wait out a 429's Retry-After
+ * and retry up to three times, and the person would hear, seconds later, what was already true after the first
+ * answer. This client (one per listener client: same token and API URL) neither retries nor waits, and gives up after
+ * 5 s (a call Slack took within the trigger's life has answered by then).
+ */
+const single = new WeakMap<WebClient, WebClient>();
+function once(client: WebClient): WebClient {
+  let c = single.get(client);
+  if (!c) {
+    c = new WebClient(client.token, { slackApiUrl: client.slackApiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 5_000, logLevel: LogLevel.ERROR });
+    single.set(client, c);
+  }
+  return c;
+}
+
+/**
  * views.open for a listener or a command: a refusal that only means "not now" becomes ModalNotOpened, so the person
  * hears that the form could not open and to click again; anything else (a modal Slack finds invalid: our bug) is
  * thrown as it came, and reported as unexpected.
  */
 export async function openModal(client: WebClient, args: ViewsOpenArguments): Promise<void> {
   try {
-    await client.views.open(args);
+    await once(client).views.open(args);
   } catch (err) {
     throw notNow(err) ? new ModalNotOpened(err) : err;
   }
