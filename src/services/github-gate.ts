@@ -234,19 +234,25 @@ export async function joinGate(deps: Deps, scope: ChangeScope, gateId: string): 
     if (superseded.length) scope.afterCommit(() => deps.gates?.kick());
     previous = await bindCommit(scope, gate.sha);
   }
-  const key = `gate-waiting:${gate.id}`;
-  await enqueue(
-    q,
-    {
-      key,
-      promotionId: promotion.id,
-      channelId: promotion.channelId,
-      threadTs: await overviewTs(q, promotion.id),
-      message: { kind: 'github-gate-waiting', release: promotion.release, gate: gateSummary(gate), answer, previousCommit: previous, superseded },
-    },
-    now,
-  );
-  scope.sendAfterCommit(key);
+  // Said in the checklist's thread. A promotion this job has just started may not have its overview posted yet (Slack
+  // is slow, or its post budget is spent): then the overview, once posted, is what shows the job, and no notice goes
+  // to the channel on its own ahead of it.
+  const thread = await overviewTs(q, promotion.id);
+  if (thread) {
+    const key = `gate-waiting:${gate.id}`;
+    await enqueue(
+      q,
+      {
+        key,
+        promotionId: promotion.id,
+        channelId: promotion.channelId,
+        threadTs: thread,
+        message: { kind: 'github-gate-waiting', release: promotion.release, gate: gateSummary(gate), answer, previousCommit: previous, superseded },
+      },
+      now,
+    );
+    scope.sendAfterCommit(key);
+  }
   return {
     action: 'github.gate_requested',
     data: { gate: gate.id, repo: gate.repo, environment: gate.environment, run_id: gate.runId, sha: gate.sha, ref: gate.ref, triggered_by: gate.triggeredBy, answer, superseded },
