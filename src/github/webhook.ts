@@ -5,6 +5,7 @@ import type { Deps } from '../services/deps.js';
 import { attachGateToPromotion, receiveGateRequest } from '../services/github-gate.js';
 import { isDatabaseUnreachable } from '../store/db.js';
 import { DatabaseUnavailable } from '../errors.js';
+import { readCappedBody } from '../http-body.js';
 
 /** Where GitHub delivers the App's webhooks (the name other tools rely on). */
 export const GITHUB_WEBHOOK_PATH = '/github/webhook';
@@ -42,11 +43,13 @@ export function githubWebhook(opts: { deps: Deps; secret: string | undefined; lo
         answer(405, 'GitHub delivers webhooks with POST');
         return true;
       }
-      const body = await readBody(req);
-      if (body === undefined) {
-        answer(413, `payload larger than ${MAX_BODY_BYTES} bytes`);
+      const raw = await readCappedBody(req, MAX_BODY_BYTES);
+      if (raw === undefined) {
+        // The rest of the body is not read: the connection is closed once the answer is out.
+        res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ message: `payload larger than ${MAX_BODY_BYTES} bytes` }), () => req.destroy());
         return true;
       }
+      const body = raw.toString('utf8');
       const header = (name: string) => {
         const v = req.headers[name];
         return Array.isArray(v) ? v[0] : v;
@@ -106,16 +109,4 @@ export function githubWebhook(opts: { deps: Deps; secret: string | undefined; lo
       return true;
     },
   };
-}
-
-/** The raw body (the signature is over these exact bytes), or undefined past the cap. */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // Read to the end even past the cap (kept no more): the connection must stay whole to carry the 413.
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
-  }
-  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8');
 }

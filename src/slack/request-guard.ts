@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { HTTPReceiver, isValidSlackRequest } from '@slack/bolt';
 import { z } from 'zod';
+import { readCappedBody } from '../http-body.js';
 
 /** How far ahead of our clock a request's timestamp may be: the same window Bolt allows behind it. */
 const MAX_CLOCK_SKEW_S = 5 * 60;
@@ -91,23 +92,6 @@ export function wellFormed(rawBody: string, contentType: string | undefined): bo
   return form['ssl_check'] === '1' || slashCommand.safeParse(form).success;
 }
 
-/** The whole body, or undefined once it passes MAX_BODY_BYTES (the rest is then not kept). */
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        chunks.length = 0;
-        resolve(undefined);
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /**
  * Whether Bolt's HTTPReceiver will hand this request to its events endpoint (EVENTS_PATH, the one endpoint
  * src/app.ts gives it). This is its own routing test (`unboundRequestListener` in @slack/bolt's
@@ -166,7 +150,7 @@ export function guardRequests(receiver: InstanceType<typeof HTTPReceiver>, signi
       res.writeHead(401).end();
       return;
     }
-    readBody(req).then(
+    readCappedBody(req, MAX_BODY_BYTES).then(
       (body) => {
         if (!body) {
           res.writeHead(413, { connection: 'close' }).end(() => req.destroy());
