@@ -23,7 +23,9 @@
  *      OPEN_LOOP_SOAK (clicks; when set, runs the soak instead), OPEN_LOOP_SOAK_RATE (400), OPEN_LOOP_SOAK_BOTS (1),
  *      OPEN_LOOP_SOAK_EVERY (RSS sample every so many clicks, 10000), OPEN_LOOP_JSON (write every row to this file),
  *      OPEN_LOOP_WARMUP (250: clicks at 50/s sent to fresh processes before the measured windows, and not counted in
- *      them, so a just-started process's JIT warm-up is not billed to the first rate; printed apart; 0 turns it off).
+ *      them, so a just-started process's JIT warm-up is not billed to the first rate; printed apart; 0 turns it off),
+ *      OPEN_LOOP_COMPILED (1: the bots run dist/src/main.js as `npm start` does; run `npm run build` first),
+ *      OPEN_LOOP_NODE_ARGS (extra node flags for every bot, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  * Prints per-run rows and the medians over repeats; asserts nothing.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -56,6 +58,8 @@ const SOAK_BOTS = Number(env['OPEN_LOOP_SOAK_BOTS'] ?? 1);
 const SOAK_EVERY = Number(env['OPEN_LOOP_SOAK_EVERY'] ?? 10_000);
 const JSON_OUT = env['OPEN_LOOP_JSON'];
 const WARMUP = Number(env['OPEN_LOOP_WARMUP'] ?? 250);
+const COMPILED = env['OPEN_LOOP_COMPILED'] === '1';
+const NODE_ARGS = (env['OPEN_LOOP_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
 const USERS = Array.from({ length: 40 }, (_, i) => `U0OPEN${i}`);
 const dir = mkdtempSync(join(tmpdir(), 'open-loop-'));
 console.log(`open-loop: logs and sender files in ${dir}`);
@@ -148,7 +152,11 @@ async function spawnProc(name: string, script: string, extraEnv: Record<string, 
   const port = await freePort();
   const logPath = join(dir, `${name}.log`);
   const fd = openSync(logPath, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  // OPEN_LOOP_COMPILED=1 runs the bots as `npm start` does (dist/, after `npm run build`); OPEN_LOOP_NODE_ARGS adds
+  // flags to every bot, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a click's CPU goes.
+  const compiled = COMPILED && script === 'src/main.ts';
+  const args = [...NODE_ARGS, ...(compiled ? ['dist/src/main.js'] : ['--import', 'tsx', script])];
+  const child = spawn(process.execPath, args, {
     env: { ...env, SLACK_APP_TOKEN: '', DATABASE_URL: '', ...extraEnv, PORT: String(port), NODE_ENV: 'production' },
     stdio: ['ignore', fd, fd],
   });
