@@ -30,6 +30,32 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
     expect(r.rows[0]!.n).toBe(all.length);
   });
 
+  it('reshapes a promotion (every message re-renders) when the promotion itself changes, not when an audit append moves its bookkeeping', async () => {
+    t = await create();
+    const db = await migrated(t);
+    const id = randomUUID();
+    await db.tx((q) => insertPromotion(q, { id, release: 'v1.50', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: new Date() }, ['a', 'b']));
+    const shape = async () => (await db.query<{ s: number }>('SELECT shape_version AS s FROM promotions WHERE id = $1', [id])).rows[0]!.s;
+    const before = await shape();
+    const event: AuditEvent = { action: 'items.toggled', data: { ticked: ['a'], unticked: [] } };
+    for (let i = 0; i < 3; i++) await db.tx((q) => appendAudit(q, { promotionId: id, actor: 'U1', at: new Date(), ...event }));
+    expect((await auditHead(db, id))?.seq).toBe(3);
+    expect(await shape()).toBe(before);
+    await db.query("UPDATE promotions SET stage = 'go' WHERE id = $1", [id]);
+    expect(await shape()).toBeGreaterThan(before);
+    // The trigger fires only for UPDATEs naming some column other than the bookkeeping ones (migration 019): a column
+    // added to promotions and missing from its list would change without re-rendering anything.
+    const columns = await db.query<{ c: string }>(
+      `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'promotions'
+       AND column_name NOT IN ('version', 'audit_seq', 'audit_hash', 'shape_version') ORDER BY 1`,
+    );
+    const watched = await db.query<{ c: string }>(
+      `SELECT event_object_column AS c FROM information_schema.triggered_update_columns
+       WHERE trigger_schema = current_schema() AND trigger_name = 'promotions_reshaped' ORDER BY 1`,
+    );
+    expect(watched.rows.map((r) => r.c)).toEqual(columns.rows.map((r) => r.c));
+  });
+
   it('allows one active promotion per release and channel', async () => {
     t = await create();
     const db = await migrated(t);
