@@ -130,6 +130,47 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
     expect(await due(new Date(now.getTime() + 7.1 * 86_400_000))).toBe(false);
   });
 
+  it('keeps one unbroken chain when appends come from two connections and one is rolled back', async () => {
+    // appendAudit builds on the head this process last wrote (one statement) and checks it in that statement: a head
+    // another replica moved, or an append undone with its transaction, must be read afresh, never built on.
+    t = await create();
+    const [db, other] = [await migrated(t), await t.open()];
+    const id = randomUUID();
+    const at = new Date('2026-11-21T10:00:00Z');
+    await db.tx((q) => insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: at }, ['a']));
+    const tick: AuditEvent = { action: 'items.toggled', data: { ticked: ['a'], unticked: [] } };
+    const append = (d: typeof db, actor: string) => d.tx((q) => appendAudit(q, { promotionId: id, actor, at, ...tick }));
+    expect((await append(db, 'U1')).seq).toBe(1);
+    expect((await append(other, 'U2')).seq).toBe(2);
+    await expect(
+      db.tx(async (q) => {
+        await appendAudit(q, { promotionId: id, actor: 'U-undone', at, ...tick });
+        throw new Error('the change failed after its append');
+      }),
+    ).rejects.toThrow('the change failed');
+    // Another replica's append, written without this process's appendAudit (so nothing here knows of it).
+    const head = (await auditHead(db, id))!;
+    await db.query(
+      `UPDATE promotions SET audit_seq = $2, audit_hash = $3, version = version + 1 WHERE id = $1`,
+      [id, head.seq + 1, 'f'.repeat(64)],
+    );
+    await db.query(`INSERT INTO audit_events (promotion_id, seq, at, actor, action, data, prev_hash, hash) VALUES ($1, $2, $3, 'U3', 'items.toggled', $4, $5, $6)`, [
+      id,
+      head.seq + 1,
+      at,
+      JSON.stringify(tick.data),
+      head.hash,
+      'f'.repeat(64),
+    ]);
+    const { seq, version } = await append(db, 'U1');
+    expect(seq).toBe(4);
+    const events = await listAudit(db, id);
+    expect(events.map((e) => [e.seq, e.actor])).toEqual([[1, 'U1'], [2, 'U2'], [3, 'U3'], [4, 'U1']]);
+    expect(events[3]!.prevHash).toBe('f'.repeat(64));
+    expect(version).toBe((await db.query<{ v: number }>('SELECT version AS v FROM promotions WHERE id = $1', [id])).rows[0]!.v);
+    await other.close();
+  });
+
   it('chains audit events so that an edited or a removed event is detected', async () => {
     t = await create();
     const db = await migrated(t);
