@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import { isDatabaseUnreachable, type Db, type Queryable } from '../store/db.js';
 import { renderSectionsMessage, type RenderedMessage } from '../../blocks/checklist.js';
 import { renderOverview } from '../../blocks/overview.js';
-import { loadView } from '../store/promotions.js';
+import { getPromotion, loadView, promotionVersion } from '../store/promotions.js';
 import { changesSince, isStale, listMessages, markRendered, recordRenderFailure, stalePromotions, type MessageRow } from '../store/messages.js';
 import { claimLease, fastForwardIfHeld, holdsLease, markBehind, markRenderedIfHeld, releaseLease, renewLease } from '../store/render-leases.js';
 import { OutboxSender } from './outbox.js';
@@ -347,15 +347,16 @@ export class Publisher {
     first: readonly string[],
   ): Promise<{ due: MessageRow[]; threadTs: string | null } | undefined> {
     const { db } = this.deps;
-    const view = await loadView(db, promotionId);
-    if (!view) return undefined;
-    const version = view.promotion.version;
+    // The promotion row alone (its version and template): the render below reads the whole view, once a token is had.
+    const promotion = await getPromotion(db, promotionId);
+    if (!promotion) return undefined;
+    const version = promotion.version;
     const messages = await listMessages(db, promotionId);
     const behind = messages.filter((m) => !m.broken && (!m.ts || m.renderedVersion < version));
     const shown = behind.filter((m) => m.ts && m.idx > 0 && m.renderedVersion >= 0);
     const since = Math.min(version, ...shown.map((m) => m.renderedVersion));
     const changes = shown.length > 0 ? await changesSince(db, promotionId, since, version) : undefined;
-    const sections = view.promotion.template.sections;
+    const sections = promotion.template.sections;
     const touched = (m: MessageRow): boolean => {
       if (!changes || changes.shapeVersion > m.renderedVersion) return true;
       return m.sections.some((i) => (sections[i]?.items ?? []).some((item) => (changes.items.get(item.id) ?? 0) > m.renderedVersion));
@@ -385,6 +386,8 @@ export class Publisher {
     // Each message is tried once a pass; one Slack refused is left to the sweep (rate limits excepted).
     const tried = new Set<number>();
     let failure: unknown;
+    /** The view the last update of this pass rendered: the next one reuses it while the promotion's version holds. */
+    let last: PromotionView | undefined;
     for (;;) {
       // Another replica took over (this one stalled past its lease): the rest is its to render.
       if (lease.lost || this.stopping.signal.aborted) break;
@@ -394,8 +397,10 @@ export class Publisher {
       const budget = m.ts ? this.updates : this.postBudget(m.channelId);
       if (!(await budget.take(handOff, this.stopping.signal))) break;
       // The render reads the database now that the token is granted: changes that arrived meanwhile fold into it.
-      const view = await loadView(db, promotionId);
+      const view = await this.viewFor(promotionId, m, last);
       if (!view) break;
+      // A post adds a link the next messages show (its ts); an update changes nothing another message reads.
+      last = m.ts ? view : undefined;
       const outcome = await this.syncMessage(lease, view, m, { value: plan.threadTs }, budget);
       if (outcome.kind === 'rate-limited') continue;
       tried.add(m.idx);
@@ -406,6 +411,17 @@ export class Publisher {
       if (!m.ts) break;
     }
     if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * The view to render `m` from: the one the pass's previous update rendered if the promotion's version has not moved
+   * since (one statement instead of the view's eight), else read afresh. Every change a message shows bumps the
+   * version, except a message marked behind for another reason (-1) and a post's ts, and those are always read afresh.
+   */
+  private async viewFor(promotionId: string, m: MessageRow, last: PromotionView | undefined): Promise<PromotionView | undefined> {
+    const { db } = this.deps;
+    if (last && m.ts && m.renderedVersion >= 0 && (await promotionVersion(db, promotionId)) === last.promotion.version) return last;
+    return loadView(db, promotionId);
   }
 
   /**

@@ -88,6 +88,12 @@ export async function getPromotion(q: Queryable, id: string, opts: { forUpdate?:
   return r.rows[0] && toPromotion(r.rows[0]);
 }
 
+/** The promotion's version alone: every change it shows bumps it (see appendAudit). */
+export async function promotionVersion(q: Queryable, id: string): Promise<number | undefined> {
+  const r = await q.query<{ version: number }>('SELECT version FROM promotions WHERE id = $1', [id]);
+  return r.rows[0]?.version;
+}
+
 export async function findActive(q: Queryable, channelId: string, release: string): Promise<Promotion | undefined> {
   const r = await q.query<PromotionRow>(
     `SELECT ${COLUMNS} FROM promotions WHERE channel_id = $1 AND release = $2 AND status = 'active'`,
