@@ -13,7 +13,8 @@ interface PromotionRow {
   id: string;
   release: string;
   template_id: string;
-  template: Template | string;
+  /** Left out of the query when this process has it already (see `templates`). */
+  template?: Template | string;
   channel_id: string;
   team_id: string | null;
   status: PromotionStatus;
@@ -30,15 +31,45 @@ interface PromotionRow {
   t0: Date | null;
 }
 
-const COLUMNS =
-  'id, release, template_id, template, channel_id, team_id, status, stage, environment, requested_by, created_at, ended_at, ended_by, end_reason, version, window_start, window_end, t0';
+const COLUMNS_BUT_TEMPLATE =
+  'id, release, template_id, channel_id, team_id, status, stage, environment, requested_by, created_at, ended_at, ended_by, end_reason, version, window_start, window_end, t0';
+const COLUMNS = `${COLUMNS_BUT_TEMPLATE}, template`;
 
-function toPromotion(r: PromotionRow): Promotion {
+/**
+ * The templates of the promotions this process read last, by promotion id. A promotion's template is written once, at
+ * its start, and never changed, so `getPromotion` reads it from the database only the first time: it is the bulk of the
+ * row (30 KB of JSON for the largest built-in one), and a click reads the row several times. Frozen, since every
+ * reader shares the one object. Bounded: the oldest goes once TEMPLATES_KEPT are held.
+ */
+const templates = new Map<string, Template>();
+const TEMPLATES_KEPT = 64;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function templateOf(r: PromotionRow, known?: Template): Template {
+  if (r.template === undefined) {
+    if (!known) throw new Error(`promotion ${r.id} was read without its template`);
+    return known;
+  }
+  const template = deepFreeze(typeof r.template === 'string' ? (JSON.parse(r.template) as Template) : r.template);
+  templates.delete(r.id);
+  templates.set(r.id, template);
+  if (templates.size > TEMPLATES_KEPT) templates.delete(templates.keys().next().value!);
+  return template;
+}
+
+function toPromotion(r: PromotionRow, known?: Template): Promotion {
   return {
     id: r.id,
     release: r.release,
     templateId: r.template_id,
-    template: typeof r.template === 'string' ? (JSON.parse(r.template) as Template) : r.template,
+    template: templateOf(r, known),
     channelId: r.channel_id,
     teamId: r.team_id,
     status: r.status,
@@ -84,8 +115,9 @@ export async function insertPromotion(q: Queryable, p: NewPromotion, itemIds: re
 }
 
 export async function getPromotion(q: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<Promotion | undefined> {
-  const r = await q.query<PromotionRow>(`SELECT ${COLUMNS} FROM promotions WHERE id = $1${opts.forUpdate ? ' FOR NO KEY UPDATE' : ''}`, [id]);
-  return r.rows[0] && toPromotion(r.rows[0]);
+  const known = templates.get(id);
+  const r = await q.query<PromotionRow>(`SELECT ${known ? COLUMNS_BUT_TEMPLATE : COLUMNS} FROM promotions WHERE id = $1${opts.forUpdate ? ' FOR NO KEY UPDATE' : ''}`, [id]);
+  return r.rows[0] && toPromotion(r.rows[0], known);
 }
 
 /** The promotion's version alone: every change it shows bumps it (see appendAudit). */
@@ -107,7 +139,7 @@ export async function listActive(q: Queryable, channelId: string): Promise<Promo
     `SELECT ${COLUMNS} FROM promotions WHERE channel_id = $1 AND status = 'active' ORDER BY created_at`,
     [channelId],
   );
-  return r.rows.map(toPromotion);
+  return r.rows.map((row) => toPromotion(row));
 }
 
 /** End an active promotion. Returns false if it was not active (already ended by someone else). */
@@ -235,7 +267,7 @@ export async function listActiveInTeam(q: Queryable, teamId: string | null, limi
     `SELECT ${COLUMNS} FROM promotions WHERE coalesce(team_id, '') = $1 AND status = 'active' ORDER BY created_at LIMIT $2`,
     [teamId ?? '', limit],
   );
-  return r.rows.map(toPromotion);
+  return r.rows.map((row) => toPromotion(row));
 }
 
 /** The promotions of a workspace that ended since `since`, latest first (App Home's recent decisions). */
@@ -244,5 +276,5 @@ export async function listEndedInTeam(q: Queryable, teamId: string | null, since
     `SELECT ${COLUMNS} FROM promotions WHERE coalesce(team_id, '') = $1 AND status <> 'active' AND ended_at >= $2 ORDER BY ended_at DESC LIMIT $3`,
     [teamId ?? '', since, limit],
   );
-  return r.rows.map(toPromotion);
+  return r.rows.map((row) => toPromotion(row));
 }

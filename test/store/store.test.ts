@@ -5,7 +5,7 @@ import { appendAudit, auditHead, listAudit } from '../../src/store/audit.js';
 import type { AuditEvent } from '../../src/domain/audit-events.js';
 import { migrate, readMigrations } from '../../src/store/migrate.js';
 import { insertMessages, isStale, listMessages, markRendered, recordRenderFailure, stalePromotions } from '../../src/store/messages.js';
-import { claimReceipt, endPromotion, findActive, insertPromotion, loadView, pruneReceipts, transitionItems } from '../../src/store/promotions.js';
+import { claimReceipt, endPromotion, findActive, getPromotion, insertPromotion, loadView, pruneReceipts, transitionItems } from '../../src/store/promotions.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
 import { oneSectionTemplate } from '../support/templates.js';
 
@@ -128,6 +128,22 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
     expect(await due(new Date(now.getTime() + 60_000))).toBe(true);
     expect(await due(new Date(now.getTime() + 6.9 * 86_400_000))).toBe(true);
     expect(await due(new Date(now.getTime() + 7.1 * 86_400_000))).toBe(false);
+  });
+
+  it('reads a promotion\'s template from the database once, and shares it frozen', async () => {
+    t = await create();
+    const db = await migrated(t);
+    const id = randomUUID();
+    await db.tx((q) => insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: new Date() }, ['a', 'b']));
+    const first = (await getPromotion(db, id))!;
+    expect(first.template).toEqual(template);
+    expect(Object.isFrozen(first.template.sections[0]!.items[0])).toBe(true);
+    const statements: string[] = [];
+    const watching = { query: (sql: string, params?: unknown[]) => (statements.push(sql), db.query(sql, params)) } as typeof db;
+    const again = (await getPromotion(watching, id))!;
+    expect(again.template).toBe(first.template);
+    expect(statements.join()).not.toMatch(/\btemplate\b,|, template\b/);
+    expect(again.version).toBe(first.version);
   });
 
   it('keeps one unbroken chain when appends come from two connections and one is rolled back', async () => {
