@@ -16,7 +16,7 @@ import { commitBatch, type BatchedChange, type BatchedOutcome, type Change } fro
 import type { Deps } from './deps.js';
 import { ACK_DEADLINE_MS, Busy, GroupInsert } from './group-insert.js';
 import { chooseChange, toggleChange } from './items.js';
-import { assertLiveMessage } from './live-message.js';
+import { assertLiveMessage, type MessageOwners } from './live-message.js';
 import { showChange } from './show.js';
 
 /**
@@ -78,7 +78,7 @@ interface Waiting {
  * applied under the promotion's lock, not before it is stored (storing comes first, so that a click is durable
  * before it is acknowledged): it was made on the promotion's live message, and this person may make it.
  */
-function changeOf(click: PendingClick): Change {
+function changeOf(click: PendingClick, owners: MessageOwners): Change {
   const payload = CLICK_PAYLOAD.safeParse(click.payload);
   if (!payload.success) {
     return async () => {
@@ -91,7 +91,7 @@ function changeOf(click: PendingClick): Change {
       ? toggleChange({ userId: click.userId, actionTs: click.actionTs, ticked: p.ticked, unticked: p.unticked })
       : chooseChange({ userId: click.userId, actionTs: click.actionTs, itemId: p.item, optionId: p.option });
   return async (scope) => {
-    if (p.on) await assertLiveMessage(scope.q, scope.promotion.id, p.on.channel, p.on.ts);
+    if (p.on) await assertLiveMessage(scope.q, scope.promotion.id, p.on.channel, p.on.ts, owners);
     const verdict = mayAct(scope.promotion, click.userId, p.kind === 'toggle' ? 'tick' : 'choose');
     if (!verdict.allowed) throw new UserError(verdict.why, 'not_allowed');
     return change(scope);
@@ -99,7 +99,8 @@ function changeOf(click: PendingClick): Change {
 }
 
 function batched(clicks: PendingClick[]): Array<BatchedChange<string>> {
-  return clicks.map((c) => ({ key: c.receiptKey, actor: c.userId, receiptKey: c.receiptKey, change: changeOf(c) }));
+  const owners: MessageOwners = new Map();
+  return clicks.map((c) => ({ key: c.receiptKey, actor: c.userId, receiptKey: c.receiptKey, change: changeOf(c, owners) }));
 }
 
 /**
