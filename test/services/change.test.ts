@@ -143,10 +143,29 @@ for (const [name, create] of BACKENDS) {
         throw new UserError('not like that', 'refused');
       };
       let locks = 0;
+      let savepoints = 0;
       const counting: Db = {
         ...db,
-        tx: (fn) => db.tx((q) => fn({ ...q, query: (sql, params) => ((locks += /^SELECT id, release\b[^]*FOR NO KEY UPDATE$/.test(sql) ? 1 : 0), q.query(sql, params)) })),
+        tx: (fn) =>
+          db.tx((q) =>
+            fn({
+              ...q,
+              query: (sql, params) => {
+                locks += /^SELECT id, release\b[^]*FOR NO KEY UPDATE$/.test(sql) ? 1 : 0;
+                savepoints += sql.startsWith('SAVEPOINT') ? 1 : 0;
+                return q.query(sql, params);
+              },
+            }),
+          ),
       };
+      // Clicks that all go through: one lock for the batch, and no savepoint.
+      const fine = await commitBatch({ ...deps, db: counting }, id, {
+        take: async () => [{ key: 'b', actor: 'U1', receiptKey: 'k-b', change: tick('a', 'U1') }, { key: 'c', actor: 'U1', receiptKey: 'k-c', change: tick('a', 'U1') }],
+        done: async () => undefined,
+      });
+      expect([...fine.values()].map((o) => o.status)).toEqual(['changed', 'changed']);
+      expect([locks, savepoints]).toEqual([1, 0]);
+      locks = 0;
       const clicks: Array<BatchedChange<string>> = [
         { key: 'one', actor: 'U2', receiptKey: 'k-one', change: broken },
         { key: 'two', actor: 'U3', receiptKey: 'k-two', change: tick('a', 'U3') },
@@ -159,9 +178,9 @@ for (const [name, create] of BACKENDS) {
       expect((outcomes.get('one') as { error: Error }).error.message).toBe('not like that');
       expect(taken).toEqual([['one', 'two', 'three', 'four']]);
       expect(await getItemState(db, id, 'a')).toMatchObject({ state: 'done', by: 'U3' });
-      expect(await listAudit(db, id)).toMatchObject([{ seq: 1, actor: 'U3', action: 'items.toggled' }]);
-      // The batch locks the promotion once, not once per click.
-      expect(locks).toBe(1);
+      expect((await listAudit(db, id)).slice(2)).toMatchObject([{ seq: 3, actor: 'U3', action: 'items.toggled' }]);
+      // A click that throws undoes the first attempt whole; the batch is made once more, a savepoint around each click.
+      expect([locks, savepoints]).toEqual([2, 4]);
     });
 
     it('refuses every click of a batch when the promotion has ended, and still hands them back as taken', async () => {
