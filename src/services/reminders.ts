@@ -169,6 +169,8 @@ export async function startHold(scope: ChangeScope, actor: string, itemId: strin
 
 /** A step unticked: its hold is off. */
 export async function endHold(scope: ChangeScope, itemId: string): Promise<void> {
+  // Only an item with a hold has one running (startHold), and a promotion's template never changes.
+  if (!findItem(scope.promotion.template, itemId)?.item.hold) return;
   await cancelPending(scope.q, scope.promotion.id, 'the step was unticked', scope.now, { kinds: ['hold'], ref: itemId });
 }
 
