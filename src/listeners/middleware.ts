@@ -58,8 +58,19 @@ export function resolveStoredClick<C extends ClickTarget>(
       throw err;
     }
     context.click = click;
+    forgetMessage(body);
     await next();
   };
+}
+
+/**
+ * Drop the payload's copy of the message clicked on (its blocks: most of the body), once the click is read. A stored
+ * click is acknowledged at once but its request lives on until the click is applied, and under a burst thousands wait
+ * for their batch, each holding its body; answering the person needs only the body's addresses (src/slack/reply.ts).
+ */
+function forgetMessage(body: unknown): void {
+  const message = (body as { message?: { blocks?: unknown } } | null)?.message;
+  if (message && typeof message === 'object') message.blocks = [];
 }
 
 /** A modal: the schema of its metadata (ids only), and the input a refusal that is about no input is shown by. */
