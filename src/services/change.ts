@@ -4,7 +4,7 @@ import type { Promotion } from '../domain/promotion.js';
 import { UserError } from '../errors.js';
 import { appendAudit } from '../store/audit.js';
 import { isDatabaseUnreachable, type TxQueryable } from '../store/db.js';
-import { claimReceipt } from '../store/promotions.js';
+import { claimReceipt, claimReceipts } from '../store/promotions.js';
 import type { Deps } from './deps.js';
 import { lockActivePromotion } from './guard.js';
 import { showChange } from './show.js';
@@ -178,6 +178,10 @@ async function commitAttempt<K>(deps: Pick<Deps, 'db'>, promotionId: string, bat
       ended = err;
     }
     const clicks = await batch.take(q);
+    // Unguarded, every receipt is claimed in one statement (a failing click undoes the attempt whole anyway); guarded,
+    // each is claimed under its click's savepoint, so that a refused click's receipt is undone with it.
+    const unclaimed = promotion && !guarded ? await claimReceipts(q, clicks.map((c) => c.receiptKey), promotion.id, now) : undefined;
+    const claim = async (key: string): Promise<boolean> => (unclaimed ? unclaimed.delete(key) : claimReceipt(q, key, promotion!.id, now));
     for (const c of clicks) {
       if (!promotion) {
         outcomes.set(c.key, { status: 'refused', error: ended });
@@ -188,7 +192,7 @@ async function commitAttempt<K>(deps: Pick<Deps, 'db'>, promotionId: string, bat
       const mineAfter: Array<() => void> = [];
       try {
         let outcome: BatchedOutcome;
-        if (!(await claimReceipt(q, c.receiptKey, promotion.id, now))) {
+        if (!(await claim(c.receiptKey))) {
           outcome = { status: 'duplicate' };
         } else {
           const event = await c.change({ q, promotion, now, sendAfterCommit: (key) => mine.push(key), afterCommit: (fn) => mineAfter.push(fn) });

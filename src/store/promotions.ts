@@ -255,6 +255,17 @@ export async function claimReceipt(q: Queryable, key: string, promotionId: strin
   return r.rowCount > 0;
 }
 
+/** `claimReceipt` for many keys in one statement: the keys claimed now (those not claimed before). */
+export async function claimReceipts(q: Queryable, keys: readonly string[], promotionId: string, at: Date): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const r = await q.query<{ key: string }>(
+    `INSERT INTO interaction_receipts (key, promotion_id, at) SELECT DISTINCT k, $2::uuid, $3::timestamptz FROM unnest($1::text[]) AS k
+     ON CONFLICT (key) DO NOTHING RETURNING key`,
+    [keys, promotionId, at],
+  );
+  return new Set(r.rows.map((row) => row.key));
+}
+
 /** Forget receipts older than any redelivery (Slack retries within minutes). Returns how many were removed. */
 export async function pruneReceipts(q: Queryable, olderThan: Date): Promise<number> {
   const r = await q.query('DELETE FROM interaction_receipts WHERE at < $1', [olderThan]);

@@ -160,10 +160,14 @@ for (const [name, create] of BACKENDS) {
       };
       // Clicks that all go through: one lock for the batch, and no savepoint.
       const fine = await commitBatch({ ...deps, db: counting }, id, {
-        take: async () => [{ key: 'b', actor: 'U1', receiptKey: 'k-b', change: tick('a', 'U1') }, { key: 'c', actor: 'U1', receiptKey: 'k-c', change: tick('a', 'U1') }],
+        take: async () => [
+          { key: 'b', actor: 'U1', receiptKey: 'k-b', change: tick('a', 'U1') },
+          { key: 'c', actor: 'U1', receiptKey: 'k-c', change: tick('a', 'U1') },
+          { key: 'b again', actor: 'U1', receiptKey: 'k-b', change: tick('a', 'U1') },
+        ],
         done: async () => undefined,
       });
-      expect([...fine.values()].map((o) => o.status)).toEqual(['changed', 'changed']);
+      expect([...fine.values()].map((o) => o.status)).toEqual(['changed', 'changed', 'duplicate']);
       expect([locks, savepoints]).toEqual([1, 0]);
       locks = 0;
       const clicks: Array<BatchedChange<string>> = [
