@@ -6,7 +6,7 @@ import { validateField, NA_REASON_MAX } from '../domain/fields.js';
 import { findItem, itemKind } from '../domain/template.js';
 import { getItemState, transitionItems, writeItemState } from '../store/promotions.js';
 import type { ClickPayload } from '../store/click-intake.js';
-import { claimItemsInOrder } from '../store/item-order.js';
+import { claimItemsInOrder, toggleInOrder } from '../store/item-order.js';
 import { commitChange, type Change, type ChangeScope } from './change.js';
 import { endHold, startHold } from './reminders.js';
 import { heldBy } from '../domain/timeline.js';
@@ -121,9 +121,7 @@ export function toggleChange(click: { userId: string; actionTs: string; ticked: 
     if (wantTicked.length + wantUnticked.length === 0) throw new UserError('That checkbox is not part of this checklist; nothing was recorded.', 'bad_checkbox');
     assertOpen(promotion, [...wantTicked, ...wantUnticked]);
     await assertNotHeld(scope, wantTicked);
-    const current = await claimItemsInOrder(q, promotion.id, [...wantTicked, ...wantUnticked], click.actionTs);
-    const ticked = await transitionItems(q, promotion.id, wantTicked.filter((id) => current.has(id)), 'open', 'done', click.userId, now);
-    const unticked = await transitionItems(q, promotion.id, wantUnticked.filter((id) => current.has(id)), 'done', 'open', click.userId, now);
+    const { ticked, unticked } = await toggleInOrder(q, promotion.id, { ticked: wantTicked, unticked: wantUnticked }, click.actionTs, click.userId, now);
     if (ticked.length === 0 && unticked.length === 0) return null;
     // A ramp step ticked starts its hold (the next step waits, its end is reminded); unticked, the hold is off.
     for (const id of ticked) await startHold(scope, click.userId, id);

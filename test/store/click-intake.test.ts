@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clicksStoredBefore, pendingClicks, promotionsWithClicksBefore, removeClicks, storeClick, type StoredClick } from '../../src/store/click-intake.js';
-import { claimItemsInOrder, lastActionTs } from '../../src/store/item-order.js';
-import { insertPromotion } from '../../src/store/promotions.js';
+import { claimItemsInOrder, lastActionTs, toggleInOrder } from '../../src/store/item-order.js';
+import { getItemStates, insertPromotion } from '../../src/store/promotions.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
 import { oneSectionTemplate } from '../support/templates.js';
 
@@ -53,6 +53,28 @@ describe.each(BACKENDS)('the click intake and per-item order on %s', (_name, cre
     expect((await db.tx((q) => clicksStoredBefore(q, id, NOW, 10))).map((c) => c.receiptKey)).toEqual(['old']);
     await db.tx((q) => removeClicks(q, ['early', 'old']));
     expect((await db.tx((q) => pendingClicks(q, id, ['late', 'early', 'old']))).map((c) => c.receiptKey)).toEqual(['late']);
+  });
+
+  it('applies a checkbox click in Slack\'s order per item, moving only items in the state it expects', async () => {
+    const { db, id } = await setUp();
+    const toggle = (ticked: string[], unticked: string[], ts: string, by: string) => db.tx((q) => toggleInOrder(q, id, { ticked, unticked }, ts, by, NOW));
+    const changedVersions = async () =>
+      Object.fromEntries((await db.query<{ item_id: string; v: number }>('SELECT item_id, changed_version AS v FROM item_states WHERE promotion_id = $1', [id])).rows.map((r) => [r.item_id, r.v]));
+    expect(await toggle(['a', 'b'], [], '1795300010.000001', 'U1')).toEqual({ ticked: ['a', 'b'], unticked: [] });
+    const afterTick = await changedVersions();
+    // Ticking what is ticked moves nothing, and does not count as a change of the row.
+    expect(await toggle(['a'], [], '1795300010.500000', 'U2')).toEqual({ ticked: [], unticked: [] });
+    expect(await changedVersions()).toEqual(afterTick);
+    expect((await getItemStates(db, id, ['a'])).get('a')).toMatchObject({ state: 'done', by: 'U1' });
+    // An untick sent later moves b; a tick of b sent before it, arriving after, is skipped.
+    expect(await toggle([], ['b'], '1795300012.000000', 'U3')).toEqual({ ticked: [], unticked: ['b'] });
+    expect(await toggle(['b'], [], '1795300011.000000', 'U4')).toEqual({ ticked: [], unticked: [] });
+    expect((await getItemStates(db, id, ['b'])).get('b')).toMatchObject({ state: 'open', by: 'U3' });
+    expect(await lastActionTs(db, id, 'b')).toBe('1795300012.000000');
+    // An untick of an open item changes nothing, yet a tick sent before it is still skipped.
+    expect(await toggle([], ['b'], '1795300013.000000', 'U5')).toEqual({ ticked: [], unticked: [] });
+    expect(await toggle(['b'], [], '1795300012.500000', 'U6')).toEqual({ ticked: [], unticked: [] });
+    expect((await getItemStates(db, id, ['b'])).get('b')).toMatchObject({ state: 'open', by: 'U3' });
   });
 
   it('lets a click change an item only if no click Slack sent later was applied to it, and records the latest', async () => {
