@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import { isDatabaseUnreachable, type Db, type Queryable } from '../store/db.js';
 import { renderSectionsMessage, type RenderedMessage } from '../../blocks/checklist.js';
 import { renderOverview } from '../../blocks/overview.js';
-import { getPromotion, loadView, promotionVersion } from '../store/promotions.js';
+import { getPromotion, loadView, renderMark } from '../store/promotions.js';
 import { changesSince, isStale, listMessages, markRendered, recordRenderFailure, stalePromotions, type MessageRow } from '../store/messages.js';
 import { claimLease, fastForwardIfHeld, holdsLease, markBehind, markRenderedIfHeld, releaseLease, renewLease } from '../store/render-leases.js';
 import { OutboxSender } from './outbox.js';
@@ -111,6 +111,12 @@ export interface PublisherDeps {
    * is logged and undone alone (a savepoint): the overview's ts is recorded regardless, or it would be posted again.
    */
   onOverviewPosted?: (q: Queryable, promotionId: string, ts: string) => Promise<unknown>;
+}
+
+/** A view and the `renderMark` read just before it. */
+interface MarkedView {
+  view: PromotionView;
+  mark: string;
 }
 
 /** What one refresh request waits for: the pass that started after it joined, or its state handed to the budget. */
@@ -386,8 +392,8 @@ export class Publisher {
     // Each message is tried once a pass; one Slack refused is left to the sweep (rate limits excepted).
     const tried = new Set<number>();
     let failure: unknown;
-    /** The view the last update of this pass rendered: the next one reuses it while the promotion's version holds. */
-    let last: PromotionView | undefined;
+    /** The view this pass rendered last: the next update reuses it while its mark holds (see `viewFor`). */
+    let last: MarkedView | undefined;
     for (;;) {
       // Another replica took over (this one stalled past its lease): the rest is its to render.
       if (lease.lost || this.stopping.signal.aborted) break;
@@ -397,11 +403,10 @@ export class Publisher {
       const budget = m.ts ? this.updates : this.postBudget(m.channelId);
       if (!(await budget.take(handOff, this.stopping.signal))) break;
       // The render reads the database now that the token is granted: changes that arrived meanwhile fold into it.
-      const view = await this.viewFor(promotionId, m, last);
-      if (!view) break;
-      // A post adds a link the next messages show (its ts); an update changes nothing another message reads.
-      last = m.ts ? view : undefined;
-      const outcome = await this.syncMessage(lease, view, m, { value: plan.threadTs }, budget);
+      const marked = await this.viewFor(promotionId, m, last);
+      if (!marked) break;
+      last = marked;
+      const outcome = await this.syncMessage(lease, marked.view, m, { value: plan.threadTs }, budget);
       if (outcome.kind === 'rate-limited') continue;
       tried.add(m.idx);
       if (outcome.kind === 'ok') continue;
@@ -414,14 +419,18 @@ export class Publisher {
   }
 
   /**
-   * The view to render `m` from: the one the pass's previous update rendered if the promotion's version has not moved
-   * since (one statement instead of the view's eight), else read afresh. Every change a message shows bumps the
-   * version, except a message marked behind for another reason (-1) and a post's ts, and those are always read afresh.
+   * The view to render `m` from: the one the pass's previous update rendered if nothing it depends on has moved since
+   * (`renderMark`: one statement instead of the view's eight), else read afresh. A message marked behind for another
+   * reason (-1) is always read afresh.
    */
-  private async viewFor(promotionId: string, m: MessageRow, last: PromotionView | undefined): Promise<PromotionView | undefined> {
+  private async viewFor(promotionId: string, m: MessageRow, last: MarkedView | undefined): Promise<MarkedView | undefined> {
     const { db } = this.deps;
-    if (last && m.ts && m.renderedVersion >= 0 && (await promotionVersion(db, promotionId)) === last.promotion.version) return last;
-    return loadView(db, promotionId);
+    const mark = await renderMark(db, promotionId);
+    if (mark === undefined) return undefined;
+    if (last && m.ts && m.renderedVersion >= 0 && mark === last.mark) return last;
+    // Read after the mark: a change between the two makes the next mark differ, never the reverse.
+    const view = await loadView(db, promotionId);
+    return view && { view, mark };
   }
 
   /**

@@ -120,10 +120,20 @@ export async function getPromotion(q: Queryable, id: string, opts: { forUpdate?:
   return r.rows[0] && toPromotion(r.rows[0], known);
 }
 
-/** The promotion's version alone: every change it shows bumps it (see appendAudit). */
-export async function promotionVersion(q: Queryable, id: string): Promise<number | undefined> {
-  const r = await q.query<{ version: number }>('SELECT version FROM promotions WHERE id = $1', [id]);
-  return r.rows[0]?.version;
+/**
+ * What a render of the promotion's messages depends on, in one string: its version, which every change a message
+ * shows bumps (see appendAudit), and the two things that change without it: the messages' ts (a post's links) and
+ * the GitHub gates' send states. Equal marks, equal views (the publisher reuses a view while the mark holds).
+ */
+export async function renderMark(q: Queryable, id: string): Promise<string | undefined> {
+  const r = await q.query<{ mark: string }>(
+    `SELECT concat_ws('|', p.version,
+       (SELECT string_agg(m.idx || '=' || coalesce(m.ts, ''), ',' ORDER BY m.idx) FROM promotion_messages m WHERE m.promotion_id = p.id),
+       (SELECT string_agg(g.id || '=' || g.send_state, ',' ORDER BY g.id) FROM github_gates g WHERE g.promotion_id = p.id)) AS mark
+     FROM promotions p WHERE p.id = $1`,
+    [id],
+  );
+  return r.rows[0]?.mark;
 }
 
 export async function findActive(q: Queryable, channelId: string, release: string): Promise<Promotion | undefined> {
