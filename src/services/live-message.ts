@@ -16,6 +16,8 @@ function ownerOf(q: Queryable, channelId: string, messageTs: string, seen?: Mess
   if (!owner) {
     owner = promotionByMessage(q, channelId, messageTs);
     seen.set(key, owner);
+    // A look-up that failed (a statement timeout, say) is not an answer: the next click asks again.
+    owner.catch(() => seen.delete(key));
   }
   return owner;
 }
