@@ -4,7 +4,7 @@ import { INPUT } from '../ids.js';
 import { checkItemIds, whyClosed, whyNotMarkable, type ItemState, type Promotion } from '../domain/promotion.js';
 import { validateField, NA_REASON_MAX } from '../domain/fields.js';
 import { findItem, itemKind } from '../domain/template.js';
-import { getItemState, transitionItems, writeItemState } from '../store/promotions.js';
+import { getItemState, writeItemState } from '../store/promotions.js';
 import type { ClickPayload } from '../store/click-intake.js';
 import { claimItemsInOrder, toggleInOrder } from '../store/item-order.js';
 import { commitChange, type Change, type ChangeScope } from './change.js';

@@ -32,6 +32,10 @@ export async function toggleInOrder(
   by: string,
   at: Date,
 ): Promise<{ ticked: string[]; unticked: string[] }> {
+  // A click never ticks and unticks one item (its lists are a selection's difference both ways); such an item would
+  // be ticked here, so it is left out, as no change.
+  const both = new Set(change.ticked.filter((id) => change.unticked.includes(id)));
+  if (both.size > 0) change = { ticked: change.ticked.filter((id) => !both.has(id)), unticked: change.unticked.filter((id) => !both.has(id)) };
   if (change.ticked.length + change.unticked.length === 0) return { ticked: [], unticked: [] };
   const moves = `(s.item_id = ANY($2::text[]) AND was.state = 'open') OR (s.item_id = ANY($3::text[]) AND was.state = 'done')`;
   const r = await q.query<{ item_id: string; was: string; state: string }>(
