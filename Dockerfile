@@ -23,6 +23,7 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # node itself is PID 1, so `docker stop`'s SIGTERM reaches the bot, which finishes in-flight work, closes the
 # database (PGlite cleanly) and exits within 8 s, before docker's 10 s grace ends. Under `npm start`, npm was
-# PID 1 and node never got the signal. test/e2e/container.test.ts runs this exact command.
+# PID 1 and node never got the signal. test/e2e/container.test.ts runs this exact command. --expose-gc lets the
+# bot give memory back once a burst of clicks is over (src/idle-gc.ts).
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "--expose-gc", "dist/src/main.js"]

@@ -6,7 +6,7 @@
  *   (5) each, round robin over the targets so that a busy moment of the machine is shared between them:
  *     bot, tsx:      node --import tsx src/main.ts   (what `npm run dev`, src/playground/bot-process.ts spawnBot and the
  *                                                      other benches run)
- *     bot, node:     node dist/src/main.js            (what `npm start` runs, after `npm run build`)
+ *     bot, node:     node --expose-gc dist/src/main.js (what `npm start` runs, after `npm run build`)
  *     bare, tsx:     node --import tsx bench/bare-bolt.ts
  *     bare, node:    bench/bare-bolt.ts transpiled by TypeScript to a temporary .mjs (beside a link to node_modules)
  *   The bots run as in bench/open-loop.ts: HTTP mode, SLACK_API_URL at a fake Slack this process serves (the start-up
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
   const BARE_READY = /bare Bolt app on port/;
   const targets: Array<{ name: string; args: string[]; env: Record<string, string>; ready: RegExp }> = [
     { name: 'bot-tsx', args: ['--import', 'tsx', 'src/main.ts'], env: botEnv, ready: BOT_READY },
-    ...(compiled ? [{ name: 'bot-node', args: ['dist/src/main.js'], env: botEnv, ready: BOT_READY }] : []),
+    ...(compiled ? [{ name: 'bot-node', args: ['--expose-gc', 'dist/src/main.js'], env: botEnv, ready: BOT_READY }] : []),
     { name: 'bare-tsx', args: ['--import', 'tsx', 'bench/bare-bolt.ts'], env: bareEnv, ready: BARE_READY },
     { name: 'bare-node', args: [bareJs], env: bareEnv, ready: BARE_READY },
   ].filter((t) => TARGETS.has(t.name));
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
   console.log('| --- | --- | --- | --- | --- |');
   const commands: Record<string, string> = {
     'bot-tsx': 'node --import tsx src/main.ts',
-    'bot-node': 'node dist/src/main.js',
+    'bot-node': 'node --expose-gc dist/src/main.js',
     'bare-tsx': 'node --import tsx bench/bare-bolt.ts',
     'bare-node': 'node bare-bolt.mjs (transpiled)',
   };

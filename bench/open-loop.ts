@@ -154,8 +154,9 @@ async function spawnProc(name: string, script: string, extraEnv: Record<string, 
   const fd = openSync(logPath, 'a');
   // OPEN_LOOP_COMPILED=1 runs the bots as `npm start` does (dist/, after `npm run build`); OPEN_LOOP_NODE_ARGS adds
   // flags to every bot, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a click's CPU goes.
-  const compiled = COMPILED && script === 'src/main.ts';
-  const args = [...NODE_ARGS, ...(compiled ? ['dist/src/main.js'] : ['--import', 'tsx', script])];
+  const bot = script === 'src/main.ts';
+  // A bot runs with --expose-gc, as `npm start` runs it (src/idle-gc.ts gives memory back after a burst).
+  const args = [...NODE_ARGS, ...(bot ? ['--expose-gc'] : []), ...(COMPILED && bot ? ['dist/src/main.js'] : ['--import', 'tsx', script])];
   const child = spawn(process.execPath, args, {
     env: { ...env, SLACK_APP_TOKEN: '', DATABASE_URL: '', ...extraEnv, PORT: String(port), NODE_ENV: 'production' },
     stdio: ['ignore', fd, fd],

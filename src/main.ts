@@ -7,6 +7,7 @@ import { loadTemplates, startupWarnings, TemplateError, type TemplateProblem } f
 import { createPreflight } from './app.js';
 import { StartupError } from './slack/startup-checks.js';
 import { installProcessGuards } from './process-guards.js';
+import { IdleCollector } from './idle-gc.js';
 
 /** How long a shutdown may take before the process exits anyway: under docker stop's 10 s grace period. */
 const SHUTDOWN_LIMIT_MS = 8_000;
@@ -76,6 +77,10 @@ async function main(): Promise<void> {
     throw err;
   }
   log.info({ mode: config.mode, port, templates: [...templates.keys()] }, `Preflight is running (${config.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${port}, POST /slack/events`})`);
+  // Memory back after a burst (src/idle-gc.ts): `npm start` and the Dockerfile run node with --expose-gc.
+  const collector = IdleCollector.forProcess(log);
+  collector?.start();
+  if (!collector) log.debug('node runs without --expose-gc: the heap a burst grows is kept until V8 collects it by itself');
 
   let stopping = false;
   // Raised to 1 by an uncaught exception, also one met while a signal's shutdown is already under way.
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
     exitCode = Math.max(exitCode, code);
     if (stopping) return;
     stopping = true;
+    collector?.stop();
     log.info({ signal }, 'shutting down');
     // Finish in-flight work and close the database, but never hang: a stuck Slack call or query must not
     // outlive the orchestrator's patience (docker stop kills after 10 s), so give up a little before that.

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /**
- * A bot as its own OS process, started as in production but from source (`node --import tsx src/main.ts`), for what
+ * A bot as its own OS process, started as in production but from source (`node --expose-gc --import tsx src/main.ts`), for what
  * must see a real process: the fault scripts (test/faults/*.fault.ts: SIGKILL, a database restart) and the
  * benchmarks. Its log lines are kept in memory (JSON, as pino writes them); it is ready when `/healthz` answers.
  */
@@ -41,7 +41,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Start a bot with exactly `env` (plus PATH) on a free port; rejects with its output if it exits or is not ready in `readyWithinMs`. */
 export async function spawnBot(name: string, env: Record<string, string>, opts: { readyWithinMs?: number; script?: string } = {}): Promise<BotProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', opts.script ?? 'src/main.ts'], {
+  // --expose-gc as `npm start` runs the bot (src/idle-gc.ts).
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', opts.script ?? 'src/main.ts'], {
     env: { PATH: process.env['PATH'] ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
