@@ -2,6 +2,7 @@ import { auditHash } from '../domain/audit.js';
 import { parseAuditEvent, type AuditEvent } from '../domain/audit-events.js';
 import type { LastEvent } from '../domain/promotion.js';
 import type { Queryable } from './db.js';
+import { RecentMap } from './recent-map.js';
 
 export type AuditInput = AuditEvent & {
   promotionId: string;
@@ -13,16 +14,9 @@ export type AuditInput = AuditEvent & {
  * Where each promotion's chain ended after this process's last append to it: a guess, never trusted. An append
  * states the head it builds on, and the statement writes only if the promotion's row still ends there (under its row
  * lock), so a guess made stale by another replica, or by an append rolled back with its transaction, costs one more
- * statement and is never written on. Bounded: the oldest entry goes once it holds HEADS_KEPT.
+ * statement and is never written on.
  */
-const heads = new Map<string, { seq: number; hash: string }>();
-const HEADS_KEPT = 1_000;
-
-function remember(promotionId: string, head: { seq: number; hash: string }): void {
-  heads.delete(promotionId);
-  heads.set(promotionId, head);
-  if (heads.size > HEADS_KEPT) heads.delete(heads.keys().next().value!);
-}
+const heads = new RecentMap<string, { seq: number; hash: string }>(1_000);
 
 /**
  * The event chained onto `prev`, and the promotion's row moved to it (its version bumped), in one statement, only if
@@ -69,7 +63,7 @@ export async function appendAudit(q: Queryable, input: AuditInput): Promise<{ se
     appended = await appendOnto(q, e, { seq: row.audit_seq, hash: row.audit_hash });
     if (!appended) throw new Error(`promotion ${e.promotionId}: its audit chain moved while locked`);
   }
-  remember(e.promotionId, appended);
+  heads.set(e.promotionId, appended);
   return { seq: appended.seq, version: appended.version };
 }
 

@@ -4,6 +4,7 @@ import { listApprovals } from './approvals.js';
 import { lastAuditEvent } from './audit.js';
 import { listDecisions } from './decisions.js';
 import type { Queryable } from './db.js';
+import { RecentMap } from './recent-map.js';
 import { listMessages } from './messages.js';
 import { itemProbes } from './probe-runs.js';
 import { getRollback } from './rollbacks.js';
@@ -39,10 +40,9 @@ const COLUMNS = `${COLUMNS_BUT_TEMPLATE}, template`;
  * The templates of the promotions this process read last, by promotion id. A promotion's template is written once, at
  * its start, and never changed, so `getPromotion` reads it from the database only the first time: it is the bulk of the
  * row (30 KB of JSON for the largest built-in one), and a click reads the row several times. Frozen, since every
- * reader shares the one object. Bounded: the oldest goes once TEMPLATES_KEPT are held.
+ * reader shares the one object.
  */
-const templates = new Map<string, Template>();
-const TEMPLATES_KEPT = 64;
+const templates = new RecentMap<string, Template>(64);
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -58,9 +58,7 @@ function templateOf(r: PromotionRow, known?: Template): Template {
     return known;
   }
   const template = deepFreeze(typeof r.template === 'string' ? (JSON.parse(r.template) as Template) : r.template);
-  templates.delete(r.id);
   templates.set(r.id, template);
-  if (templates.size > TEMPLATES_KEPT) templates.delete(templates.keys().next().value!);
   return template;
 }
 
