@@ -6,10 +6,18 @@ import type { AuditEvent } from '../../src/domain/audit-events.js';
 import { migrate, readMigrations } from '../../src/store/migrate.js';
 import { insertMessages, isStale, listMessages, markRendered, recordRenderFailure, stalePromotions } from '../../src/store/messages.js';
 import { claimReceipt, endPromotion, findActive, getPromotion, insertPromotion, loadView, pruneReceipts, transitionItems } from '../../src/store/promotions.js';
+import type { Queryable } from '../../src/store/db.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
 import { oneSectionTemplate } from '../support/templates.js';
 
 const template = oneSectionTemplate([{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }], 'mini');
+
+/** A promotion of `template` (release v1 in C1), inserted through `q` with a row for each of `items`: its id. */
+async function insertMini(q: Queryable, createdAt = new Date(), items = ['a', 'b']): Promise<string> {
+  const id = randomUUID();
+  await insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt }, items);
+  return id;
+}
 
 describe.each(BACKENDS)('store on %s', (_name, create) => {
   let t: TestDatabase | undefined;
@@ -33,8 +41,7 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
   it('reshapes a promotion (every message re-renders) when the promotion itself changes, not when an audit append moves its bookkeeping', async () => {
     t = await create();
     const db = await migrated(t);
-    const id = randomUUID();
-    await db.tx((q) => insertPromotion(q, { id, release: 'v1.50', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: new Date() }, ['a', 'b']));
+    const id = await db.tx((q) => insertMini(q));
     const shape = async () => (await db.query<{ s: number }>('SELECT shape_version AS s FROM promotions WHERE id = $1', [id])).rows[0]!.s;
     const before = await shape();
     const event: AuditEvent = { action: 'items.toggled', data: { ticked: ['a'], unticked: [] } };
@@ -69,9 +76,8 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
   it('changes an item only from the expected state, and claims a receipt once', async () => {
     t = await create();
     const db = await migrated(t);
-    const id = randomUUID();
     const now = new Date('2026-11-21T10:00:00Z');
-    await db.tx((q) => insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: now }, ['a', 'b']));
+    const id = await db.tx((q) => insertMini(q, now));
     expect(await db.tx((q) => transitionItems(q, id, ['a', 'b'], 'open', 'done', 'U2', now))).toEqual(['a', 'b']);
     expect(await db.tx((q) => transitionItems(q, id, ['a'], 'open', 'done', 'U3', now))).toEqual([]);
     const view = await loadView(db, id);
@@ -87,11 +93,11 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
   it('retries a failed render at once twice, then backs off, and gives up on a message Slack refuses for good', async () => {
     t = await create();
     const db = await migrated(t);
-    const id = randomUUID();
     const now = new Date('2026-11-21T10:00:00Z');
-    await db.tx(async (q) => {
-      await insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: now }, ['a', 'b']);
+    const id = await db.tx(async (q) => {
+      const id = await insertMini(q, now);
       await insertMessages(q, id, 'C1', [[0]]);
+      return id;
     });
     const due = async (at = now) => (await stalePromotions(db, 10, at)).includes(id);
     expect(await isStale(db, id, now)).toBe(true);
@@ -113,11 +119,11 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
   it('repairs the messages of an ended promotion for 7 days after it ended, then no longer looks at it', async () => {
     t = await create();
     const db = await migrated(t);
-    const id = randomUUID();
     const now = new Date('2026-11-21T10:00:00Z');
-    await db.tx(async (q) => {
-      await insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: now }, ['a', 'b']);
+    const id = await db.tx(async (q) => {
+      const id = await insertMini(q, now);
       await insertMessages(q, id, 'C1', [[0]]);
+      return id;
     });
     // Posted, then the promotion ends: its end is a change the messages have not shown yet.
     await markRendered(db, id, 0, { ts: '1700000000.000100', version: 0, hash: 'h' });
@@ -133,8 +139,7 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
   it('reads a promotion\'s template from the database once, and shares it frozen', async () => {
     t = await create();
     const db = await migrated(t);
-    const id = randomUUID();
-    await db.tx((q) => insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: new Date() }, ['a', 'b']));
+    const id = await db.tx((q) => insertMini(q));
     const first = (await getPromotion(db, id))!;
     expect(first.template).toEqual(template);
     expect(Object.isFrozen(first.template.sections[0]!.items[0])).toBe(true);
@@ -151,9 +156,8 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
     // another replica moved, or an append undone with its transaction, must be read afresh, never built on.
     t = await create();
     const [db, other] = [await migrated(t), await t.open()];
-    const id = randomUUID();
     const at = new Date('2026-11-21T10:00:00Z');
-    await db.tx((q) => insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: at }, ['a']));
+    const id = await db.tx((q) => insertMini(q, at, ['a']));
     const tick: AuditEvent = { action: 'items.toggled', data: { ticked: ['a'], unticked: [] } };
     const append = (d: typeof db, actor: string) => d.tx((q) => appendAudit(q, { promotionId: id, actor, at, ...tick }));
     expect((await append(db, 'U1')).seq).toBe(1);
@@ -190,9 +194,8 @@ describe.each(BACKENDS)('store on %s', (_name, create) => {
   it('chains audit events so that an edited or a removed event is detected', async () => {
     t = await create();
     const db = await migrated(t);
-    const id = randomUUID();
     const at = new Date('2026-11-21T10:00:00Z');
-    await db.tx((q) => insertPromotion(q, { id, release: 'v1', template, channelId: 'C1', teamId: null, requestedBy: 'U1', createdAt: at }, ['a']));
+    const id = await db.tx((q) => insertMini(q, at, ['a']));
     const events3: AuditEvent[] = [
       { action: 'promotion.started', data: { release: 'v1', template: 't', channel: 'C1' } },
       { action: 'items.toggled', data: { ticked: ['a'], unticked: [] } },
