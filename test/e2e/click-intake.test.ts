@@ -8,8 +8,7 @@ import { listAudit } from '../../src/store/audit.js';
 import { storeClick } from '../../src/store/click-intake.js';
 import type { Db } from '../../src/store/db.js';
 import { endPromotion, findActive, loadView } from '../../src/store/promotions.js';
-import type { FakeMessage } from '../../src/playground/fake-slack.js';
-import { blockActionsPayload, postInteractivity, toggleCheckboxes } from '../../src/playground/slack-client/index.js';
+import { blockActionsPayload, postInteractivity, seenAs, toggleCheckboxes } from '../../src/playground/slack-client/index.js';
 import type { LocalDatabase } from '../../src/playground/databases.js';
 import { BACKENDS, postgresDatabase, type TestDatabase } from '../support/db.js';
 import { CHANNEL, checkboxBlocks, findCheckbox, promotionMessages, startHarness, type BotProcess, type Harness } from '../support/harness.js';
@@ -17,21 +16,6 @@ import { CHANNEL, checkboxBlocks, findCheckbox, promotionMessages, startHarness,
 /** Slack's action_ts, `n` seconds after the test began (Slack's clock, which only orders clicks here). */
 const BASE = Math.floor(Date.now() / 1000);
 const ts = (n: number) => `${BASE + n}.${String(n % 1000).padStart(3, '0')}100`;
-
-/** The message as a client showed it: every checkbox as first posted, except `item`, shown ticked or not. */
-function seenAs(message: FakeMessage, item: string, ticked: boolean): FakeMessage {
-  const copy = structuredClone(message);
-  for (const block of copy.blocks as any[]) {
-    const element = block.type === 'actions' ? block.elements?.find((e: any) => e.type === 'checkboxes') : undefined;
-    const option = element?.options.find((o: any) => o.value === item);
-    if (!option) continue;
-    const initial = ((element.initial_options ?? []) as any[]).filter((o) => o.value !== item);
-    if (ticked) initial.push(option);
-    if (initial.length > 0) element.initial_options = initial;
-    else delete element.initial_options;
-  }
-  return copy;
-}
 
 async function doneItems(db: Db, promotionId: string): Promise<Set<string>> {
   const view = await loadView(db, promotionId);

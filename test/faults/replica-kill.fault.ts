@@ -54,6 +54,7 @@ import {
   blockActions,
   checkboxBlocks,
   promotionMessages,
+  seenAs,
   slashCommand,
   toggleCheckboxes,
   viewSubmission,
@@ -254,21 +255,6 @@ interface SentClick {
 function errorCode(err: unknown): string {
   const e = err as { cause?: { code?: string; message?: string }; code?: string; message?: string };
   return e?.cause?.code ?? e?.code ?? e?.cause?.message ?? e?.message ?? String(err);
-}
-
-/** The message as a client that last saw `item` ticked (or not) shows it: only that checkbox matters for the delta. */
-function seenAs(message: FakeMessage, item: string, ticked: boolean): FakeMessage {
-  const copy = structuredClone(message);
-  for (const block of copy.blocks as any[]) {
-    const element = block.type === 'actions' ? block.elements?.find((e: any) => e.type === 'checkboxes') : undefined;
-    const option = element?.options.find((o: any) => o.value === item);
-    if (!option) continue;
-    const initial = ((element.initial_options ?? []) as any[]).filter((o) => o.value !== item);
-    if (ticked) initial.push(option);
-    if (initial.length > 0) element.initial_options = initial;
-    else delete element.initial_options;
-  }
-  return copy;
 }
 
 async function clickLoad(): Promise<void> {

@@ -61,3 +61,21 @@ export function toggleCheckboxes(
     action_ts: slackNowTs(),
   };
 }
+
+/**
+ * The message as a client that last saw `item` ticked (or not) shows it, every other checkbox as in `message`: what
+ * a stale view holds, for clicks sent from it (only that checkbox matters for the delta a click makes).
+ */
+export function seenAs(message: FakeMessage, item: string, ticked: boolean): FakeMessage {
+  const copy = structuredClone(message);
+  for (const block of copy.blocks as AnyJson[]) {
+    const element = block.type === 'actions' ? block.elements?.find((e: AnyJson) => e.type === 'checkboxes') : undefined;
+    const option = element?.options.find((o: AnyJson) => o.value === item);
+    if (!option) continue;
+    const initial = ((element.initial_options ?? []) as AnyJson[]).filter((o) => o.value !== item);
+    if (ticked) initial.push(option);
+    if (initial.length > 0) element.initial_options = initial;
+    else delete element.initial_options;
+  }
+  return copy;
+}

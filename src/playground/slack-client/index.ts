@@ -31,7 +31,7 @@ export {
   type ViewBlockActionsParams,
   type ViewSubmissionParams,
 } from './interactivity.js';
-export { toggleCheckboxes } from './checkboxes.js';
+export { seenAs, toggleCheckboxes } from './checkboxes.js';
 export { checkboxBlocks, DEFAULT_CHANNEL, findCheckbox, promotionMessages, visibleText } from './reading.js';
 export { appHomeOpened, eventEnvelope, homeBlockActions, homeBlockActionsPayload, postEvent, type HomeBlockActionsParams } from './events.js';
 export { deliverOverSocket, envelopeOf, socketSender, type SocketModeLink } from './socket-mode.js';
