@@ -300,6 +300,13 @@ export function whatIsLeft(view: PromotionView): { sections: OpenSection[]; open
 }
 
 /** Which items of a template a checkbox click may change: only check items, never fields or choices. */
-export function checkItemIds(template: Template): Set<string> {
-  return new Set(allItems(template).filter((i) => itemKind(i) === 'check').map((i) => i.id));
+/** Per frozen template (see `findItem`): a busy checklist asks this for every click. */
+const checkIds = new WeakMap<Template, ReadonlySet<string>>();
+
+export function checkItemIds(template: Template): ReadonlySet<string> {
+  const known = checkIds.get(template);
+  if (known) return known;
+  const ids = new Set(allItems(template).filter((i) => itemKind(i) === 'check').map((i) => i.id));
+  if (Object.isFrozen(template)) checkIds.set(template, ids);
+  return ids;
 }

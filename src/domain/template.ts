@@ -82,7 +82,27 @@ export function allItems(t: Pick<Template, 'sections'>): Item[] {
   return t.sections.flatMap((s) => s.items);
 }
 
+/**
+ * Item ids to their sections, per frozen `sections` array: a promotion's template is read once per process and
+ * frozen (src/store/promotions.ts), and a click looks its items up many times, so a busy checklist indexes it once.
+ * A template that is not frozen (being built or edited) is searched every time.
+ */
+const itemIndexes = new WeakMap<readonly Section[], Map<string, { section: Section; item: Item }>>();
+
+function itemIndex(sections: readonly Section[]): Map<string, { section: Section; item: Item }> | undefined {
+  if (!Object.isFrozen(sections)) return undefined;
+  let index = itemIndexes.get(sections);
+  if (!index) {
+    index = new Map();
+    for (const section of sections) for (const item of section.items) if (!index.has(item.id)) index.set(item.id, { section, item });
+    itemIndexes.set(sections, index);
+  }
+  return index;
+}
+
 export function findItem(t: Pick<Template, 'sections'>, itemId: string): { section: Section; item: Item } | undefined {
+  const index = itemIndex(t.sections);
+  if (index) return index.get(itemId);
   for (const section of t.sections) {
     const item = section.items.find((i) => i.id === itemId);
     if (item) return { section, item };

@@ -14,7 +14,12 @@ const option = z.object({ value: z.string() });
  * sent earlier and delivered later never overwrites a later one), so it must read as a number.
  */
 const actionTs = z.string().regex(/^\d{1,12}(\.\d{1,9})?$/);
-const message = z.object({ ts: z.string(), blocks: z.array(z.record(z.string(), z.unknown())).default([]) });
+/**
+ * A block of the message clicked on, checked as an object but not copied: a click's message carries the whole checklist
+ * section, and a record schema would rebuild every block of it on every click only for `shownSelection` to read one.
+ */
+const block = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+const message = z.object({ ts: z.string(), blocks: z.array(block).default([]) });
 
 const blockActionBase = z.object({
   user: z.object({ id: z.string() }),
@@ -23,6 +28,13 @@ const blockActionBase = z.object({
   trigger_id: z.string().optional(),
   message: message.optional(),
 });
+
+/** The schemas below are built once, at load: zod compiles a schema on first use, so one built per click costs that every click. */
+const options = z.array(option).default([]);
+const checkboxAction = z.object({ block_id: z.string(), action_ts: actionTs, selected_options: options });
+const selectAction = z.object({ block_id: z.string(), action_ts: actionTs, selected_option: option });
+const valueAction = z.object({ value: z.string() });
+const optionAction = z.object({ selected_option: option });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
@@ -61,13 +73,13 @@ function shownSelection(blocks: Array<Record<string, unknown>>, blockId: string)
   const elements = (block['elements'] as unknown[] | undefined) ?? (block['accessory'] ? [block['accessory']] : []);
   const element = elements.find((e) => (e as { type?: string } | null)?.type === 'checkboxes') as { initial_options?: unknown; options?: unknown } | undefined;
   if (!element) return undefined;
-  const shown = parse(z.array(option).default([]), element.initial_options, 'checkbox options').map((o) => o.value);
-  const options = parse(z.array(option).default([]), element.options, 'checkbox options').map((o) => o.value);
-  return { shown, options: new Set(options) };
+  const shown = parse(options, element.initial_options, 'checkbox options').map((o) => o.value);
+  const offered = parse(options, element.options, 'checkbox options').map((o) => o.value);
+  return { shown, options: new Set(offered) };
 }
 
 export function parseCheckboxClick(body: unknown, action: unknown): CheckboxClick {
-  const a = parse(z.object({ block_id: z.string(), action_ts: actionTs, selected_options: z.array(option).default([]) }), action, 'checkbox action');
+  const a = parse(checkboxAction, action, 'checkbox action');
   const ref = parseBlockId(a.block_id);
   if (ref?.kind !== 'chk') throw new BadPayload('checkbox block id');
   const b = parse(blockActionBase, body, 'click');
@@ -92,7 +104,7 @@ export interface ChoiceClick extends ClickTarget {
 }
 
 export function parseChoiceClick(body: unknown, action: unknown): ChoiceClick {
-  const a = parse(z.object({ block_id: z.string(), action_ts: actionTs, selected_option: option }), action, 'selection');
+  const a = parse(selectAction, action, 'selection');
   const ref = parseBlockId(a.block_id);
   if (ref?.kind !== 'choice') throw new BadPayload('choice block id');
   const t = target(body, ref.promotionId);
@@ -107,7 +119,7 @@ export interface RefButtonClick extends ClickTarget {
 }
 
 export function parseRefButtonClick(body: unknown, action: unknown): RefButtonClick {
-  const ref = parseRefValue(parse(z.object({ value: z.string() }), action, 'button').value);
+  const ref = parseRefValue(parse(valueAction, action, 'button').value);
   if (!ref) throw new BadPayload('button value');
   const triggerId = parse(blockActionBase, body, 'click').trigger_id;
   if (!triggerId) throw new BadPayload('no channel or trigger');
@@ -137,7 +149,7 @@ const modalClick = z.object({
 
 export function parseNaSwitchClick(body: unknown, action: unknown): NaSwitchClick {
   const b = parse(modalClick, body, 'modal');
-  const a = parse(z.object({ selected_option: option }), action, 'change');
+  const a = parse(optionAction, action, 'change');
   const meta = readMetadata(MODAL_METADATA.na, b.view.private_metadata);
   return {
     userId: b.user.id,
@@ -181,7 +193,7 @@ export function parseApprovalClick(body: unknown, action: unknown): ApprovalClic
 
 /** "Withdraw my decision" in an approval's menu: the block names the promotion and the approval, the option the approval. */
 export function parseWithdrawClick(body: unknown, action: unknown): ApprovalClick {
-  const a = parse(z.object({ block_id: z.string(), action_ts: actionTs, selected_option: option }), action, 'approval menu');
+  const a = parse(selectAction, action, 'approval menu');
   const ref = parseApprovalBlockId(a.block_id);
   if (!ref || ref.approvalId !== a.selected_option.value) throw new BadPayload('approval menu');
   return { ...clickTarget(body, ref.promotionId), approvalId: ref.approvalId, blockId: a.block_id, actionTs: a.action_ts, triggerId: undefined };
@@ -209,8 +221,10 @@ export interface ProbeClick extends ClickTarget {
   actionTs: string;
 }
 
+const probeAction = z.object({ value: z.string(), block_id: z.string().default(''), action_ts: actionTs });
+
 export function parseProbeClick(body: unknown, action: unknown): ProbeClick {
-  const a = parse(z.object({ value: z.string(), block_id: z.string().default(''), action_ts: actionTs }), action, 'check button');
+  const a = parse(probeAction, action, 'check button');
   const ref = parseRefValue(a.value);
   if (!ref) throw new BadPayload('check button value');
   return { ...target(body, ref.promotionId), id: ref.id, blockId: a.block_id, actionTs: a.action_ts };
