@@ -112,6 +112,8 @@ export interface BatchedChange<K> {
   actor: string;
   receiptKey: string;
   change: Change;
+  /** Whether `take` claimed its receipt itself, as asked (false: a redelivery); undefined: `commitBatch` claims it. */
+  claimed?: boolean;
 }
 
 /**
@@ -120,11 +122,20 @@ export interface BatchedChange<K> {
  */
 export type BatchedOutcome = { status: 'changed' } | { status: 'unchanged' } | { status: 'duplicate' } | { status: 'refused'; error: unknown };
 
+/** Claim receipts for this promotion at this time (`claimReceipts`). */
+export interface BatchClaim {
+  promotionId: string;
+  at: Date;
+}
+
 export interface Batch<K> {
-  /** Reads the clicks to apply, in the order to apply them, once the promotion is locked. */
-  take(q: TxQueryable): Promise<Array<BatchedChange<K>>>;
-  /** Runs last in the same transaction, with every click taken (the intake deletes them). */
-  done(q: TxQueryable, keys: K[]): Promise<void>;
+  /**
+   * Reads the clicks to apply, in the order to apply them, once the promotion is locked. Given `claim`, it may claim
+   * their receipts in the same statement and say so in `claimed` (one round trip fewer per batch).
+   */
+  take(q: TxQueryable, claim: BatchClaim | undefined): Promise<Array<BatchedChange<K>>>;
+  /** Runs last in the same transaction, with every click taken. */
+  done?(q: TxQueryable, keys: K[]): Promise<void>;
 }
 
 /** Thrown inside an unguarded attempt when one of its clicks failed: undoes the attempt, which is then made guarded. */
@@ -177,10 +188,17 @@ async function commitAttempt<K>(deps: Pick<Deps, 'db'>, promotionId: string, bat
       if (isDatabaseUnreachable(err) || !(err instanceof UserError)) throw err;
       ended = err;
     }
-    const clicks = await batch.take(q);
-    // Unguarded, every receipt is claimed in one statement (a failing click undoes the attempt whole anyway); guarded,
-    // each is claimed under its click's savepoint, so that a refused click's receipt is undone with it.
-    const unclaimed = promotion && !guarded ? await claimReceipts(q, clicks.map((c) => c.receiptKey), promotion.id, now) : undefined;
+    // Unguarded, every receipt is claimed at once, by `take` or else in one statement here (a failing click undoes the
+    // attempt whole anyway); guarded, each is claimed under its click's savepoint, so that a refused click's receipt is
+    // undone with it.
+    const claimAll = promotion && !guarded ? { promotionId: promotion.id, at: now } : undefined;
+    const clicks = await batch.take(q, claimAll);
+    let unclaimed: Set<string> | undefined;
+    if (claimAll) {
+      unclaimed = new Set(clicks.filter((c) => c.claimed === true).map((c) => c.receiptKey));
+      const left = clicks.filter((c) => c.claimed === undefined).map((c) => c.receiptKey);
+      if (left.length > 0) for (const key of await claimReceipts(q, left, claimAll.promotionId, now)) unclaimed.add(key);
+    }
     const claim = async (key: string): Promise<boolean> => (unclaimed ? unclaimed.delete(key) : claimReceipt(q, key, promotion!.id, now));
     for (const c of clicks) {
       if (!promotion) {
@@ -211,7 +229,7 @@ async function commitAttempt<K>(deps: Pick<Deps, 'db'>, promotionId: string, bat
         outcomes.set(c.key, { status: 'refused', error: err });
       }
     }
-    await batch.done(q, clicks.map((c) => c.key));
+    await batch.done?.(q, clicks.map((c) => c.key));
     return outcomes;
   });
   return { outcomes, posts, after };

@@ -2,21 +2,21 @@ import { DatabaseUnavailable, newErrorId, notAcknowledged, UserError } from '../
 import type { Logger } from '../logger.js';
 import type { TxQueryable } from '../store/db.js';
 import {
-  clicksStoredBefore,
   CLICK_PAYLOAD,
-  pendingClicks,
   promotionsWithClicksBefore,
   removeClicks,
+  takeClicks,
+  takeClicksStoredBefore,
   type ClickPayload,
-  type PendingClick,
+  type TakenClick,
 } from '../store/click-intake.js';
 import { mayAct } from '../domain/policy.js';
 import { getPromotion } from '../store/promotions.js';
-import { commitBatch, type BatchedChange, type BatchedOutcome, type Change } from './change.js';
+import { commitBatch, type BatchClaim, type BatchedChange, type BatchedOutcome, type Change } from './change.js';
 import type { Deps } from './deps.js';
 import { ACK_DEADLINE_MS, Busy, GroupInsert } from './group-insert.js';
 import { chooseChange, toggleChange } from './items.js';
-import { assertLiveMessage, type MessageOwners } from './live-message.js';
+import { assertLiveMessage } from './live-message.js';
 import { showChange } from './show.js';
 
 /**
@@ -78,7 +78,7 @@ interface Waiting {
  * applied under the promotion's lock, not before it is stored (storing comes first, so that a click is durable
  * before it is acknowledged): it was made on the promotion's live message, and this person may make it.
  */
-function changeOf(click: PendingClick, owners: MessageOwners): Change {
+function changeOf(click: TakenClick): Change {
   const payload = CLICK_PAYLOAD.safeParse(click.payload);
   if (!payload.success) {
     return async () => {
@@ -91,16 +91,15 @@ function changeOf(click: PendingClick, owners: MessageOwners): Change {
       ? toggleChange({ userId: click.userId, actionTs: click.actionTs, ticked: p.ticked, unticked: p.unticked })
       : chooseChange({ userId: click.userId, actionTs: click.actionTs, itemId: p.item, optionId: p.option });
   return async (scope) => {
-    if (p.on) await assertLiveMessage(scope.q, scope.promotion.id, p.on.channel, p.on.ts, owners);
+    if (p.on) await assertLiveMessage(scope.q, scope.promotion.id, p.on.channel, p.on.ts, click.clickedOnOwner);
     const verdict = mayAct(scope.promotion, click.userId, p.kind === 'toggle' ? 'tick' : 'choose');
     if (!verdict.allowed) throw new UserError(verdict.why, 'not_allowed');
     return change(scope);
   };
 }
 
-function batched(clicks: PendingClick[]): Array<BatchedChange<string>> {
-  const owners: MessageOwners = new Map();
-  return clicks.map((c) => ({ key: c.receiptKey, actor: c.userId, receiptKey: c.receiptKey, change: changeOf(c, owners) }));
+function batched(clicks: TakenClick[]): Array<BatchedChange<string>> {
+  return clicks.map((c) => ({ key: c.receiptKey, actor: c.userId, receiptKey: c.receiptKey, change: changeOf(c), claimed: c.claimed }));
 }
 
 /**
@@ -213,8 +212,7 @@ export class ClickIntake {
     for (const promotionId of await promotionsWithClicksBefore(db, before, SWEEP_PROMOTIONS)) {
       try {
         const outcomes = await commitBatch(this.deps, promotionId, {
-          take: async (q) => batched(await clicksStoredBefore(q, promotionId, before, SWEEP_CLICKS)),
-          done: (q, keys) => removeClicks(q, keys),
+          take: async (q, claim?: BatchClaim) => batched(await takeClicksStoredBefore(q, promotionId, before, SWEEP_CLICKS, claim)),
         });
         // Another replica's sweep took them between the listing and the lock.
         if (outcomes.size === 0) continue;
@@ -265,8 +263,7 @@ export class ClickIntake {
     let outcomes: Map<string, BatchedOutcome>;
     try {
       outcomes = await commitBatch(this.deps, promotionId, {
-        take: async (q: TxQueryable) => batched(await pendingClicks(q, promotionId, [...batch.keys()])),
-        done: (q, keys) => removeClicks(q, keys),
+        take: async (q: TxQueryable, claim?: BatchClaim) => batched(await takeClicks(q, promotionId, [...batch.keys()], claim)),
       });
     } catch (error) {
       for (const w of batch.values()) w.resolve({ status: 'failed', error });

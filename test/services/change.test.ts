@@ -22,6 +22,23 @@ const tickA: Change = async ({ q, promotion, now }) => {
   return { action: 'items.toggled', data: { ticked: ['a'], unticked: [] } };
 };
 
+/** The database, telling `seen` every statement its transactions run. */
+function watching(db: Db, seen: (sql: string) => void): Db {
+  return {
+    ...db,
+    tx: (fn) =>
+      db.tx((q) =>
+        fn({
+          ...q,
+          query: (sql, params) => {
+            seen(sql);
+            return q.query(sql, params);
+          },
+        }),
+      ),
+  };
+}
+
 for (const [name, create] of BACKENDS) {
   describe(`the unit of change on ${name}`, () => {
     let t: TestDatabase;
@@ -144,20 +161,10 @@ for (const [name, create] of BACKENDS) {
       };
       let locks = 0;
       let savepoints = 0;
-      const counting: Db = {
-        ...db,
-        tx: (fn) =>
-          db.tx((q) =>
-            fn({
-              ...q,
-              query: (sql, params) => {
-                locks += /^SELECT id, release\b[^]*FOR NO KEY UPDATE$/.test(sql) ? 1 : 0;
-                savepoints += sql.startsWith('SAVEPOINT') ? 1 : 0;
-                return q.query(sql, params);
-              },
-            }),
-          ),
-      };
+      const counting = watching(db, (sql) => {
+        locks += /^SELECT id, release\b[^]*FOR NO KEY UPDATE$/.test(sql) ? 1 : 0;
+        savepoints += sql.startsWith('SAVEPOINT') ? 1 : 0;
+      });
       // Clicks that all go through: one lock for the batch, and no savepoint.
       const fine = await commitBatch({ ...deps, db: counting }, id, {
         take: async () => [
@@ -185,6 +192,25 @@ for (const [name, create] of BACKENDS) {
       expect((await listAudit(db, id)).slice(2)).toMatchObject([{ seq: 3, actor: 'U3', action: 'items.toggled' }]);
       // A click that throws undoes the first attempt whole; the batch is made once more, a savepoint around each click.
       expect([locks, savepoints]).toEqual([2, 4]);
+    });
+
+    it('takes the receipts a batch\'s take claimed itself, and claims no more', async () => {
+      const { db, deps, id } = await setUp();
+      let claims = 0;
+      const counting = watching(db, (sql) => void (claims += sql.includes('INSERT INTO interaction_receipts') ? 1 : 0));
+      const asked: unknown[] = [];
+      const outcomes = await commitBatch({ ...deps, db: counting }, id, {
+        take: async (_q, claim) => {
+          asked.push(claim);
+          return [
+            { key: 'new', actor: 'U1', receiptKey: 'k-new', change: tickA, claimed: true },
+            { key: 'redelivered', actor: 'U1', receiptKey: 'k-old', change: tickA, claimed: false },
+          ];
+        },
+      });
+      expect(Object.fromEntries([...outcomes].map(([k, o]) => [k, o.status]))).toEqual({ new: 'changed', redelivered: 'duplicate' });
+      expect(asked).toEqual([{ promotionId: id, at: NOW }]);
+      expect(claims).toBe(0);
     });
 
     it('refuses every click of a batch when the promotion has ended, and still hands them back as taken', async () => {

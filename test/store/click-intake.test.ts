@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clicksStoredBefore, pendingClicks, promotionsWithClicksBefore, removeClicks, storeClick, type StoredClick } from '../../src/store/click-intake.js';
+import { promotionsWithClicksBefore, removeClicks, storeClick, takeClicks, takeClicksStoredBefore, type StoredClick } from '../../src/store/click-intake.js';
+import { insertMessages, markRendered } from '../../src/store/messages.js';
 import { claimItemsInOrder, lastActionTs, toggleInOrder } from '../../src/store/item-order.js';
 import { getItemStates, insertPromotion } from '../../src/store/promotions.js';
 import { BACKENDS, migrated, type TestDatabase } from '../support/db.js';
@@ -25,7 +26,7 @@ describe.each(BACKENDS)('the click intake and per-item order on %s', (_name, cre
     return { db, id };
   }
 
-  it('stores a click once per receipt key, and reads a promotion\'s clicks back in Slack\'s order as numbers', async () => {
+  it('stores a click once per receipt key, and takes a promotion\'s clicks in Slack\'s order as numbers', async () => {
     const { db, id } = await setUp();
     const click = (key: string, actionTs: string, receivedAt = NOW): StoredClick => ({
       receiptKey: key,
@@ -40,19 +41,56 @@ describe.each(BACKENDS)('the click intake and per-item order on %s', (_name, cre
     expect(await storeClick(db, click('early', '999999999.900000'))).toBe(true);
     expect(await storeClick(db, click('early', '999999999.900000'))).toBe(false);
     expect(await storeClick(db, click('old', '1000000000.000002', new Date(NOW.getTime() - 60_000)))).toBe(true);
-
-    const pending = await db.tx((q) => pendingClicks(q, id, ['late', 'early', 'old', 'missing']));
-    expect(pending.map((c) => [c.receiptKey, c.actionTs])).toEqual([
-      ['early', '999999999.900000'],
-      ['late', '1000000000.000001'],
-      ['old', '1000000000.000002'],
-    ]);
-    expect(pending[0]).toMatchObject({ promotionId: id, userId: 'U1', payload: { kind: 'toggle', ticked: ['a'], unticked: [] } });
+    expect(await storeClick(db, click('older', '1000000000.000003', new Date(NOW.getTime() - 90_000)))).toBe(true);
     expect(await promotionsWithClicksBefore(db, new Date(NOW.getTime() - 1), 10)).toEqual([id]);
     expect(await promotionsWithClicksBefore(db, new Date(NOW.getTime() - 120_000), 10)).toEqual([]);
-    expect((await db.tx((q) => clicksStoredBefore(q, id, NOW, 10))).map((c) => c.receiptKey)).toEqual(['old']);
-    await db.tx((q) => removeClicks(q, ['early', 'old']));
-    expect((await db.tx((q) => pendingClicks(q, id, ['late', 'early', 'old']))).map((c) => c.receiptKey)).toEqual(['late']);
+
+    // Taking is undone with the transaction that took them: a batch that fails leaves its clicks stored.
+    await expect(
+      db.tx(async (q) => {
+        expect((await takeClicks(q, id, ['late', 'early'])).map((c) => c.receiptKey)).toEqual(['early', 'late']);
+        throw new Error('the batch failed');
+      }),
+    ).rejects.toThrow('the batch failed');
+    // The sweep's take: those stored before a time, the first `limit` in Slack's order.
+    expect((await db.tx((q) => takeClicksStoredBefore(q, id, NOW, 1))).map((c) => c.receiptKey)).toEqual(['old']);
+    const taken = await db.tx((q) => takeClicks(q, id, ['late', 'early', 'old', 'missing']));
+    expect(taken.map((c) => [c.receiptKey, c.actionTs])).toEqual([
+      ['early', '999999999.900000'],
+      ['late', '1000000000.000001'],
+    ]);
+    expect(taken[0]).toMatchObject({ promotionId: id, userId: 'U1', payload: { kind: 'toggle', ticked: ['a'], unticked: [] }, claimed: undefined });
+    // Taken means gone: a second take finds nothing.
+    expect(await db.tx((q) => takeClicks(q, id, ['late', 'early']))).toEqual([]);
+    await removeClicks(db, ['older']);
+    expect(await promotionsWithClicksBefore(db, NOW, 10)).toEqual([]);
+  });
+
+  it('claims the receipts of the clicks it takes when asked, and reads who owns the message each was made on', async () => {
+    const { db, id } = await setUp();
+    await insertMessages(db, id, 'C1', [[0]]);
+    await markRendered(db, id, 0, { ts: '1795300000.000100', version: 0, hash: 'h' });
+    const click = (key: string, on?: { channel: string; ts: string }): StoredClick => ({
+      receiptKey: key,
+      promotionId: id,
+      userId: 'U1',
+      actionTs: '1795300010.000001',
+      payload: { kind: 'toggle', ticked: ['a'], unticked: [], ...(on ? { on } : {}) },
+      receivedAt: NOW,
+    });
+    await storeClick(db, click('live', { channel: 'C1', ts: '1795300000.000100' }));
+    await storeClick(db, click('stray', { channel: 'C1', ts: '1795300000.000999' }));
+    await storeClick(db, click('nowhere'));
+    const claim = { promotionId: id, at: NOW };
+    const taken = await db.tx((q) => takeClicks(q, id, ['live', 'stray', 'nowhere'], claim));
+    expect(Object.fromEntries(taken.map((c) => [c.receiptKey, [c.clickedOnOwner, c.claimed]]))).toEqual({
+      live: [id, true],
+      stray: [null, true],
+      nowhere: [null, true],
+    });
+    // The same click stored again (a redelivery once the first was applied): its receipt is claimed already.
+    await storeClick(db, click('live', { channel: 'C1', ts: '1795300000.000100' }));
+    expect((await db.tx((q) => takeClicks(q, id, ['live'], claim))).map((c) => c.claimed)).toEqual([false]);
   });
 
   it('applies a checkbox click in Slack\'s order per item, moving only items in the state it expects', async () => {
