@@ -31,6 +31,7 @@ import { register as registerCommands } from '../commands/index.js';
 import { register as registerActions } from './listeners/actions/index.js';
 import { register as registerViews } from './listeners/views/index.js';
 import { register as registerEvents } from './listeners/events/index.js';
+import { Routes } from './listeners/router.js';
 import { publishStaleHomes, refreshHomesOf } from './services/home.js';
 import { ProbeRunner } from './probes/runner.js';
 import { ReminderSender } from './services/reminders.js';
@@ -258,8 +259,11 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   };
 
   registerCommands(app);
-  registerActions(app);
-  registerViews(app);
+  // Clicks and modal submissions are routed by id through one Bolt listener each (src/listeners/router.ts).
+  const routes = new Routes();
+  registerActions(routes);
+  registerViews(routes);
+  routes.mount(app);
   registerEvents(app);
 
   // Errors Bolt meets before our middleware runs (authorisation, say) end in the same handler.

@@ -1,5 +1,5 @@
 import { ACTION, INPUT } from '../../ids.js';
-import type { PreflightApp } from '../context.js';
+import type { ListenerRoutes } from '../router.js';
 import { resolveClick, resolveStoredClick } from '../middleware.js';
 import { parseCheckboxClick, parseChoiceClick, parseNaSwitchClick, parseRefButtonClick } from '../payloads.js';
 import { parseApprovalClick, parseDecisionClick, parseWithdrawClick } from '../payloads.js';
@@ -29,7 +29,7 @@ import { onToggle } from './toggle.js';
  * Every click: its action id, the middleware that acknowledges it and resolves what it is about (which parser,
  * which act the person needs the right for), and its listener.
  */
-export function register(app: PreflightApp): void {
+export function register(app: ListenerRoutes): void {
   app.action({ type: 'block_actions', action_id: ACTION.toggle }, resolveStoredClick(parseCheckboxClick), onToggle);
   app.action({ type: 'block_actions', action_id: ACTION.choose }, resolveStoredClick(parseChoiceClick), onChoose);
   app.action({ type: 'block_actions', action_id: ACTION.openField }, resolveClick(parseRefButtonClick, 'fill'), onOpenField);

@@ -1,5 +1,5 @@
 import { VIEW } from '../../ids.js';
-import type { PreflightApp } from '../context.js';
+import type { ListenerRoutes } from '../router.js';
 import { resolveSubmission } from '../middleware.js';
 import { ASSIGN_MODAL, onAssignSubmit } from './assign.js';
 import { FIELD_MODAL, onFieldSubmit } from './field.js';
@@ -10,7 +10,7 @@ import { NO_GO_MODAL, onNoGoSubmit } from './no-go.js';
 import { onRejectSubmit, REJECT_MODAL } from './reject.js';
 
 /** Every modal submission: its callback id, the middleware that resolves its promotion and right, its listener. */
-export function register(app: PreflightApp): void {
+export function register(app: ListenerRoutes): void {
   app.view({ type: 'view_submission', callback_id: VIEW.field }, resolveSubmission(FIELD_MODAL, 'fill'), onFieldSubmit);
   app.view({ type: 'view_submission', callback_id: VIEW.na }, resolveSubmission(NA_MODAL, 'mark-not-applicable'), onNaSubmit);
   app.view({ type: 'view_submission', callback_id: VIEW.assign }, resolveSubmission(ASSIGN_MODAL, 'assign'), onAssignSubmit);
