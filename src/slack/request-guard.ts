@@ -4,6 +4,7 @@ import { parse as parseQuery } from 'node:querystring';
 import { HTTPReceiver, isValidSlackRequest } from '@slack/bolt';
 import { z } from 'zod';
 import { readCappedBody } from '../http-body.js';
+import type { Logger } from '../logger.js';
 
 /** How far ahead of our clock a request's timestamp may be: the same window Bolt allows behind it. */
 const MAX_CLOCK_SKEW_S = 5 * 60;
@@ -77,19 +78,23 @@ function parsesAs(schema: z.ZodType, text: string): boolean {
 const NUL = /\u0000|(?<!\\)(?:\\\\)*\\u0000/;
 
 /**
- * Whether a correctly signed body is one Slack sends to this app: a slash command or an interaction
- * (form-encoded), or an Events API envelope for an event in EVENT_TYPES (JSON). Forms are read with
- * node:querystring, as Bolt reads them, so a repeated field (an array there) is refused, not misread. A body
+ * A correctly signed body as Bolt is to read it, or undefined when it is not one Slack sends to this app: a slash
+ * command or an interaction (form-encoded), or an Events API envelope for an event in EVENT_TYPES (JSON). Forms are
+ * read with node:querystring, as Bolt reads them, so a repeated field (an array there) is refused, not misread. A body
  * that carries a NUL character is refused: storing what it says would fail as an unexpected error.
+ *
+ * What Bolt reads is JSON, what its own form parsing would have made of the body (an interaction's `payload`, or the
+ * form's fields): decoding a form is the dearest part of reading a click (its whole message, URL-encoded), and it is
+ * done here once instead of twice.
  */
-export function wellFormed(rawBody: string, contentType: string | undefined): boolean {
+export function boltBody(rawBody: string, contentType: string | undefined): string | undefined {
   const type = mediaType(contentType);
-  if (type === JSON_TYPE) return !NUL.test(rawBody) && parsesAs(envelope, rawBody);
-  if (type !== FORM) return false;
+  if (type === JSON_TYPE) return !NUL.test(rawBody) && parsesAs(envelope, rawBody) ? rawBody : undefined;
+  if (type !== FORM) return undefined;
   const form = parseQuery(rawBody);
-  if (Object.values(form).some((v) => NUL.test(String(v)))) return false;
-  if ('payload' in form) return typeof form['payload'] === 'string' && parsesAs(interaction, form['payload']);
-  return form['ssl_check'] === '1' || slashCommand.safeParse(form).success;
+  if (Object.values(form).some((v) => NUL.test(String(v)))) return undefined;
+  if ('payload' in form) return typeof form['payload'] === 'string' && parsesAs(interaction, form['payload']) ? form['payload'] : undefined;
+  return form['ssl_check'] === '1' || slashCommand.safeParse(form).success ? JSON.stringify(form) : undefined;
 }
 
 /**
@@ -123,12 +128,13 @@ function handOver(inner: (req: IncomingMessage, res: ServerResponse) => void, re
 /**
  * In front of Bolt's request handling (HTTP mode), for every request Bolt routes to its events endpoint however
  * its path is written (see routedToEvents; any other request goes to Bolt untouched):
- * - a timestamp far in the future is refused like a stale one (Bolt checks only staleness), so a signed
- *   request cannot be held back and replayed later;
- * - a correctly signed body that is not one Slack sends (see wellFormed) is refused with 400 before Bolt
- *   parses it, so no listener runs and nothing is written: Bolt reads any body that is not a form as JSON and
- *   hands it to the listeners (a slash command sent as JSON ran), and a body of `null` crashed its receiver.
- * Everything else, including forged and stale requests, goes to Bolt, which verifies and refuses them.
+ * - a forged or stale request is refused with 401 (as Bolt refused them), and so is a timestamp far in the future
+ *   (Bolt checks only staleness), so a signed request cannot be held back and replayed later;
+ * - a correctly signed body that is not one Slack sends (see boltBody) is refused with 400 before Bolt parses it, so
+ *   no listener runs and nothing is written: Bolt reads any body that is not a form as JSON and hands it to the
+ *   listeners (a slash command sent as JSON ran), and a body of `null` crashed its receiver;
+ * - what is left is handed to Bolt as the JSON it would have made of it (boltBody), read once here. Bolt's own
+ *   verification is off for that reason (src/app.ts): it would check the signature against the decoded body.
  */
 const ARRIVED_AT = Symbol('preflight.arrivedAt');
 type ArrivedRequest = IncomingMessage & { [ARRIVED_AT]?: number };
@@ -138,7 +144,7 @@ export function arrivedAtOf(req: IncomingMessage): number {
   return (req as ArrivedRequest)[ARRIVED_AT] ?? performance.now();
 }
 
-export function guardRequests(receiver: InstanceType<typeof HTTPReceiver>, signingSecret: string): void {
+export function guardRequests(receiver: InstanceType<typeof HTTPReceiver>, signingSecret: string, log: Logger): void {
   const inner = receiver.requestListener;
   receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
     // When it arrived: the deadline to acknowledge a click counts from here (see arrivedAtOf).
@@ -165,15 +171,19 @@ export function guardRequests(receiver: InstanceType<typeof HTTPReceiver>, signi
             'x-slack-request-timestamp': stamp,
           },
         });
-        if (signed && !wellFormed(raw, req.headers['content-type'])) {
+        if (!signed) {
+          log.warn({ url: req.url }, 'refused a request whose Slack signature or timestamp does not verify');
+          res.writeHead(401).end();
+          return;
+        }
+        const decoded = boltBody(raw, req.headers['content-type']);
+        if (decoded === undefined) {
           res.writeHead(400).end();
           return;
         }
-        // Bolt then reads the body as the guard did (see mediaType).
-        const type = mediaType(req.headers['content-type']);
-        if (type) req.headers['content-type'] = type;
-        // Bolt reads a request whose body was already read from `rawBody`.
-        (req as IncomingMessage & { rawBody: Buffer }).rawBody = body;
+        // Bolt reads a request whose body was already read from `rawBody`, and reads it as JSON (see boltBody).
+        req.headers['content-type'] = JSON_TYPE;
+        (req as IncomingMessage & { rawBody: Buffer }).rawBody = Buffer.from(decoded, 'utf8');
         handOver(inner, req, res);
       },
       () => {
