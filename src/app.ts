@@ -148,6 +148,9 @@ export function createPreflight(opts: PreflightOptions): Preflight {
     logger,
     clientOptions,
     extendedErrorHandler: true,
+    // Bolt's conversation store is not used (state lives in PostgreSQL); its default, in memory, looks every request
+    // up and builds an Error with its stack for each one it does not find.
+    convoStore: false,
     // auth.test runs in start (checkBotToken), where a refused token can be reported, not in this constructor.
     deferInitialization: true,
   });
