@@ -129,7 +129,8 @@ function handOver(inner: (req: IncomingMessage, res: ServerResponse) => void, re
  * In front of Bolt's request handling (HTTP mode), for every request Bolt routes to its events endpoint however
  * its path is written (see routedToEvents; any other request goes to Bolt untouched):
  * - a forged or stale request is refused with 401 (as Bolt refused them), and so is a timestamp far in the future
- *   (Bolt checks only staleness), so a signed request cannot be held back and replayed later;
+ *   (Bolt checks only staleness), so a signed request cannot be held back and replayed later; Slack's SSL check,
+ *   which Slack does not sign, is answered 200 (as Bolt answered it) and goes no further;
  * - a correctly signed body that is not one Slack sends (see boltBody) is refused with 400 before Bolt parses it, so
  *   no listener runs and nothing is written: Bolt reads any body that is not a form as JSON and hands it to the
  *   listeners (a slash command sent as JSON ran), and a body of `null` crashed its receiver;
@@ -172,6 +173,11 @@ export function guardRequests(receiver: InstanceType<typeof HTTPReceiver>, signi
           },
         });
         if (!signed) {
+          // Slack's SSL check comes unsigned; Bolt answers it 200 without verifying, and reads nothing else of it.
+          if (mediaType(req.headers['content-type']) === FORM && parseQuery(raw)['ssl_check'] === '1') {
+            res.writeHead(200).end();
+            return;
+          }
           log.warn({ url: req.url }, 'refused a request whose Slack signature or timestamp does not verify');
           res.writeHead(401).end();
           return;

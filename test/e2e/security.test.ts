@@ -211,6 +211,14 @@ describe('requests that are not from Slack, or not as Slack sends them', () => {
     expect((await postSigned(h.bot.sender, help, `${FORM}; charset=utf-8`)).status).toBe(200);
     // A URL check that is not signed is refused like any other request.
     expect((await postSigned(h.bot.sender, check, 'application/json', { signature: 'v0=deadbeef' })).status).toBe(401);
+    // Slack's SSL check comes unsigned, and is answered 200 without running anything, whatever else its form carries.
+    await h.settle();
+    const before = { ...(await written()), responses: h.fake.responses().length };
+    const sslCheck = await fetch(h.bot.sender.url, { method: 'POST', headers: { 'content-type': FORM }, body: `ssl_check=1&token=x&${clickBody}` });
+    expect(sslCheck.status).toBe(200);
+    expect(await sslCheck.text()).toBe('');
+    await h.settle();
+    expect({ ...(await written()), responses: h.fake.responses().length }).toEqual(before);
     await h.settle();
   });
 
