@@ -299,10 +299,10 @@ export function whatIsLeft(view: PromotionView): { sections: OpenSection[]; open
   return { sections, open: sections.reduce((n, s) => n + s.progress.open, 0), blockers };
 }
 
-/** Which items of a template a checkbox click may change: only check items, never fields or choices. */
-/** Per frozen template (see `findItem`): a busy checklist asks this for every click. */
+/** Per frozen template (see `findItem`): a busy checklist asks `checkItemIds` for every click. */
 const checkIds = new WeakMap<Template, ReadonlySet<string>>();
 
+/** Which items of a template a checkbox click may change: only check items, never fields or choices. */
 export function checkItemIds(template: Template): ReadonlySet<string> {
   const known = checkIds.get(template);
   if (known) return known;

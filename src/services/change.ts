@@ -4,7 +4,7 @@ import type { Promotion } from '../domain/promotion.js';
 import { UserError } from '../errors.js';
 import { appendAudit } from '../store/audit.js';
 import { isDatabaseUnreachable, type TxQueryable } from '../store/db.js';
-import { claimReceipt, claimReceipts } from '../store/promotions.js';
+import { claimReceipt, claimReceipts, type ReceiptClaim } from '../store/promotions.js';
 import type { Deps } from './deps.js';
 import { lockActivePromotion } from './guard.js';
 import { showChange } from './show.js';
@@ -122,18 +122,12 @@ export interface BatchedChange<K> {
  */
 export type BatchedOutcome = { status: 'changed' } | { status: 'unchanged' } | { status: 'duplicate' } | { status: 'refused'; error: unknown };
 
-/** Claim receipts for this promotion at this time (`claimReceipts`). */
-export interface BatchClaim {
-  promotionId: string;
-  at: Date;
-}
-
 export interface Batch<K> {
   /**
    * Reads the clicks to apply, in the order to apply them, once the promotion is locked. Given `claim`, it may claim
    * their receipts in the same statement and say so in `claimed` (one round trip fewer per batch).
    */
-  take(q: TxQueryable, claim: BatchClaim | undefined): Promise<Array<BatchedChange<K>>>;
+  take(q: TxQueryable, claim: ReceiptClaim | undefined): Promise<Array<BatchedChange<K>>>;
   /** Runs last in the same transaction, with every click taken. */
   done?(q: TxQueryable, keys: K[]): Promise<void>;
 }

@@ -1,7 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseUnavailable, newErrorId, notAcknowledged, UserError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { TxQueryable } from '../store/db.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CLICK_PAYLOAD,
   promotionsWithClicksBefore,
@@ -14,7 +13,7 @@ import {
 import { RecentMap } from '../store/recent-map.js';
 import { mayAct } from '../domain/policy.js';
 import { getPromotion } from '../store/promotions.js';
-import { commitBatch, type BatchClaim, type BatchedChange, type BatchedOutcome, type Change } from './change.js';
+import { commitBatch, type BatchedChange, type BatchedOutcome, type Change } from './change.js';
 import type { Deps } from './deps.js';
 import { ACK_DEADLINE_MS, Busy, GroupInsert } from './group-insert.js';
 import { chooseChange, toggleChange } from './items.js';
@@ -39,8 +38,8 @@ const SWEEP_CLICKS = 100;
 /**
  * A promotion's batches start at least this far apart while clicks keep coming (an isolated click is applied at once).
  * A batch costs a fixed round of statements (lock, take, commit) plus a little per click, and at a steady 50-200
- * clicks a second a batch used to hold one or two clicks: waiting this long lets one batch take several, which halved
- * the CPU a click costs at 100 a second (BENCHMARKS.md). It delays applying a click by at most this, never its
+ * clicks a second a batch used to hold one or two clicks: waiting this long lets one batch take several, which cut
+ * the CPU a click costs at 100 a second by about a third (BENCHMARKS.md). It delays applying a click by at most this, never its
  * acknowledgement (stored first), and the messages wait for Slack's rate budget far longer anyway.
  */
 export const GATHER_MS = 40;
@@ -225,7 +224,7 @@ export class ClickIntake {
     for (const promotionId of await promotionsWithClicksBefore(db, before, SWEEP_PROMOTIONS)) {
       try {
         const outcomes = await commitBatch(this.deps, promotionId, {
-          take: async (q, claim?: BatchClaim) => batched(await takeClicksStoredBefore(q, promotionId, before, SWEEP_CLICKS, claim)),
+          take: async (q, claim) => batched(await takeClicksStoredBefore(q, promotionId, before, SWEEP_CLICKS, claim)),
         });
         // Another replica's sweep took them between the listing and the lock.
         if (outcomes.size === 0) continue;
@@ -279,7 +278,7 @@ export class ClickIntake {
     let outcomes: Map<string, BatchedOutcome>;
     try {
       outcomes = await commitBatch(this.deps, promotionId, {
-        take: async (q: TxQueryable, claim?: BatchClaim) => batched(await takeClicks(q, promotionId, [...batch.keys()], claim)),
+        take: async (q, claim) => batched(await takeClicks(q, promotionId, [...batch.keys()], claim)),
       });
     } catch (error) {
       for (const w of batch.values()) w.resolve({ status: 'failed', error });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from './db.js';
+import type { ReceiptClaim } from './promotions.js';
 
 /**
  * The message a click was made on: checked when the click is applied (a stray copy of the checklist never updates,
@@ -84,12 +85,6 @@ export type TakenClick = PendingClick & {
   /** Whether its receipt was claimed now (false: it was applied before, a redelivery); undefined when not asked to claim. */
   claimed: boolean | undefined;
 };
-
-/** Claim the taken clicks' receipts in the same statement (see `claimReceipts`), for this promotion, at this time. */
-export interface ReceiptClaim {
-  promotionId: string;
-  at: Date;
-}
 
 /**
  * Take clicks out of the intake (`which` picks them, as a condition on `click_intake`) in one statement: delete them,

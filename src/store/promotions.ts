@@ -263,6 +263,12 @@ export async function claimReceipt(q: Queryable, key: string, promotionId: strin
   return r.rowCount > 0;
 }
 
+/** Receipts claimed for this promotion at this time (`claimReceipts`, and a batch's take of stored clicks). */
+export interface ReceiptClaim {
+  promotionId: string;
+  at: Date;
+}
+
 /** `claimReceipt` for many keys in one statement: the keys claimed now (those not claimed before). */
 export async function claimReceipts(q: Queryable, keys: readonly string[], promotionId: string, at: Date): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
