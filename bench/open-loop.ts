@@ -18,7 +18,11 @@
  *   npm run bench:soak                          (OPEN_LOOP_SOAK=100000: RSS over 100,000 clicks)
  * Env: OPEN_LOOP_RATES (50,100,200,400,800), OPEN_LOOP_SECONDS (5 per rate), OPEN_LOOP_BOTS (1,2,3),
  *      OPEN_LOOP_REPEATS (3), OPEN_LOOP_SETTLE_SECONDS (longest wait for the messages to show the final state, 90),
- *      OPEN_LOOP_BARE (1; 0 skips the bare app), OPEN_LOOP_LOG_LEVEL (the bots' LOG_LEVEL, info),
+ *      OPEN_LOOP_BARE (1; 0 skips the bare app), OPEN_LOOP_BARE_STORE (1 also runs the bare app storing each click
+ *      with one INSERT before acknowledging, "bare Bolt + INSERT": what durability alone costs), OPEN_LOOP_PAIRED (1: a
+ *      bare app runs beside the bots in every bot run and gets a copy of every click at the same moment, and each
+ *      window's p99 is also compared with that copy's, "p99 / paired bare": the two then meet the same moments of a
+ *      shared machine, where runs minutes apart do not; it doubles the requests the machine takes), OPEN_LOOP_LOG_LEVEL (the bots' LOG_LEVEL, info),
  *      OPEN_LOOP_UPDATES_PER_MINUTE (passed to the bots as SLACK_UPDATES_PER_MINUTE when set),
  *      OPEN_LOOP_SOAK (clicks; when set, runs the soak instead), OPEN_LOOP_SOAK_RATE (400), OPEN_LOOP_SOAK_BOTS (1),
  *      OPEN_LOOP_SOAK_EVERY (RSS sample every so many clicks, 10000), OPEN_LOOP_JSON (write every row to this file),
@@ -39,7 +43,7 @@ import { postgresDatabase, type LocalDatabase } from '../src/playground/database
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../src/playground/fake-slack.js';
 import { checkboxBlocks, DEFAULT_CHANNEL, promotionMessages, slashCommand } from '../src/playground/slack-client/index.js';
 import { DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET } from '../src/playground/stack.js';
-import type { SentClick } from './open-loop-sender.js';
+import type { Answer, SentClick } from './open-loop-sender.js';
 
 const env = process.env;
 const DATABASE_URL = env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -50,6 +54,8 @@ const BOTS = list(env['OPEN_LOOP_BOTS'] ?? '1,2,3');
 const REPEATS = Number(env['OPEN_LOOP_REPEATS'] ?? 3);
 const SETTLE_MS = Number(env['OPEN_LOOP_SETTLE_SECONDS'] ?? 90) * 1000;
 const BARE = (env['OPEN_LOOP_BARE'] ?? '1') !== '0';
+const BARE_STORE = env['OPEN_LOOP_BARE_STORE'] === '1';
+const PAIRED = env['OPEN_LOOP_PAIRED'] === '1';
 const LOG_LEVEL = env['OPEN_LOOP_LOG_LEVEL'] ?? 'info';
 const UPDATES_PER_MINUTE = env['OPEN_LOOP_UPDATES_PER_MINUTE'];
 const SOAK = Number(env['OPEN_LOOP_SOAK'] ?? 0);
@@ -214,6 +220,8 @@ function targetsOf(thread: FakeMessage[]): Target[] {
 }
 interface SenderOut {
   sent: SentClick[];
+  /** The copies sent to the paired bare app (OPEN_LOOP_PAIRED), if any. */
+  mirrored: Answer[];
   sentInMs: number;
   firstSentAt: number;
   lastSentAt: number;
@@ -221,13 +229,13 @@ interface SenderOut {
 let lastMicros = 0;
 let senderNo = 0;
 /** `fake` given: every click gets a response_url of its own from it, as from Slack (one of the fake's takes 5 posts). */
-async function runSender(urls: string[], rate: number, targets: Target[], responseUrl: string, count?: number, fake?: FakeSlack): Promise<SenderOut> {
+async function runSender(urls: string[], rate: number, targets: Target[], responseUrl: string, count?: number, fake?: FakeSlack, mirrorUrl?: string): Promise<SenderOut> {
   const n = senderNo++;
   const cfgPath = join(dir, `sender-${n}.json`);
   const outPath = join(dir, `sender-${n}.out.json`);
   const total = count ?? Math.round(rate * SECONDS);
   const responseUrls = fake ? Array.from({ length: total }, (_, i) => fake.responseUrl({ channel: DEFAULT_CHANNEL, user: USERS[i % USERS.length]! })) : undefined;
-  writeFileSync(cfgPath, JSON.stringify({ urls, signingSecret: DEFAULT_SIGNING_SECRET, rate, durationMs: SECONDS * 1000, count: total, targets, users: USERS, responseUrl, responseUrls, afterMicros: lastMicros }));
+  writeFileSync(cfgPath, JSON.stringify({ urls, signingSecret: DEFAULT_SIGNING_SECRET, rate, durationMs: SECONDS * 1000, count: total, targets, users: USERS, responseUrl, responseUrls, afterMicros: lastMicros, mirrorUrl }));
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/open-loop-sender.ts', cfgPath, outPath], { stdio: 'inherit' });
     child.on('error', reject);
@@ -254,6 +262,10 @@ interface Row {
   p50: number;
   p99: number;
   ratio?: number;
+  /** OPEN_LOOP_PAIRED: the paired bare app's p50 and p99 over the same window, and this p99's ratio to that one. */
+  pairedP50?: number;
+  pairedP99?: number;
+  pairedRatio?: number;
   /** Items whose stored state differs from the latest (by action_ts) click that was acknowledged or stored. */
   wrongItems?: number;
   noReceipt?: number;
@@ -306,6 +318,7 @@ function printRow(r: Row): void {
     r.late ? `200 after 3 s ${r.late}` : '',
     `ack p50 ${f(r.p50)} p99 ${f(r.p99)} ms`,
     r.ratio !== undefined ? `p99/bare ${f(r.ratio, 2)}` : '',
+    r.pairedP99 !== undefined ? `paired bare p50 ${f(r.pairedP50)} p99 ${f(r.pairedP99)} ms, p99/paired ${f(r.pairedRatio, 2)}` : '',
     r.wrongItems !== undefined ? `wrong ${r.wrongItems}` : '',
     r.noReceipt !== undefined ? `no receipt ${r.noReceipt}` : '',
     r.stillStored !== undefined ? `still stored ${r.stillStored}` : '',
@@ -452,7 +465,7 @@ async function startBots(n: number, label: string): Promise<BotRun> {
 }
 
 /** One window of clicks at `rate` against the run's bots, measured until they are quiet. */
-async function botWindow(run: BotRun, repeat: number, target: string, rate: number, clicks?: number): Promise<Row & { sent: SentClick[] }> {
+async function botWindow(run: BotRun, repeat: number, target: string, rate: number, clicks?: number, paired?: Proc): Promise<Row & { sent: SentClick[] }> {
   const { fake, client, bots, expected } = run;
   // The views the sender holds: the messages as they show now (stale by the time the clicks land).
   const views = targetsOf(structuredClone(threadOf(fake)));
@@ -470,6 +483,7 @@ async function botWindow(run: BotRun, repeat: number, target: string, rate: numb
     run.responseUrl,
     clicks,
     fake,
+    paired && `${paired.url}/slack/events`,
   );
   const ok = out.sent.filter((c) => c.status === 200);
   // A click not answered 200 may still have been stored (store-before-ack, then Bolt's 3 s timer answered 404): it
@@ -510,6 +524,7 @@ async function botWindow(run: BotRun, repeat: number, target: string, rate: numb
   for (const t of toldNow) byText.set(t.slice(0, 90), (byText.get(t.slice(0, 90)) ?? 0) + 1);
   const toldTexts = [...byText].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([t, n]) => `${n}x "${t}"`).join('; ');
   const okMs = ok.map((c) => c.ackMs);
+  const pairedMs = out.mirrored.filter((c) => c.status === 200).map((c) => c.ackMs);
   const perProc = cpuAfter.map((a, i) => (a - cpuBefore[i]!) / out.sent.length);
   return {
     repeat,
@@ -522,6 +537,7 @@ async function botWindow(run: BotRun, repeat: number, target: string, rate: numb
     statuses: statusesOf(out.sent),
     p50: pct(okMs, 50),
     p99: pct(okMs, 99),
+    ...(paired ? { pairedP50: pct(pairedMs, 50), pairedP99: pct(pairedMs, 99), pairedRatio: pct(okMs, 99) / pct(pairedMs, 99) } : {}),
     wrongItems,
     noReceipt,
     notOkApplied,
@@ -546,17 +562,20 @@ async function botRun(n: number, repeat: number): Promise<void> {
   const target = `bot x${n}`;
   const t0 = Date.now();
   const run = await startBots(n, `r${repeat}-x${n}`);
+  // OPEN_LOOP_PAIRED: a bare app beside the bots, sent a copy of every click (started after the bots' idle RSS is read).
+  let paired: Proc | undefined;
   try {
     const idleRss = run.bots.map((b) => rssBytes(b.pid));
     console.log(`#${repeat} ${target}: idle RSS ${idleRss.map(MiB).join(' + ')} MiB (checklist posted, bots quiet)`);
+    if (PAIRED) paired = await spawnProc(`r${repeat}-x${n}-paired-bare`, 'bench/bare-bolt.ts', { SLACK_SIGNING_SECRET: DEFAULT_SIGNING_SECRET });
     let total = 0;
     if (WARMUP > 0) {
-      const { sent: _w, ...w } = await botWindow(run, repeat, `${target} warm-up`, 50, WARMUP);
+      const { sent: _w, ...w } = await botWindow(run, repeat, `${target} warm-up`, 50, WARMUP, paired);
       printRow(w);
       total += w.clicks;
     }
     for (const rate of RATES) {
-      const { sent: _sent, ...row } = await botWindow(run, repeat, target, rate);
+      const { sent: _sent, ...row } = await botWindow(run, repeat, target, rate, undefined, paired);
       total += row.clicks;
       row.ratio = row.p99 / (bareP99.get(`${repeat}:${rate}`) ?? NaN);
       rows.push(row);
@@ -564,12 +583,19 @@ async function botRun(n: number, repeat: number): Promise<void> {
     }
     runs.push({ repeat, target, idleRss, afterRss: run.bots.map((b) => rssBytes(b.pid)), clicks: total, startMs: t0 });
   } finally {
+    if (paired) await stopProc(paired);
     await run.close();
   }
 }
 
-async function bareRun(repeat: number, targets: Target[], responseUrl: string): Promise<void> {
-  const bare = await spawnProc(`r${repeat}-bare`, 'bench/bare-bolt.ts', { SLACK_SIGNING_SECRET: DEFAULT_SIGNING_SECRET });
+/** The bare app at every rate; `store`: the variant that stores each click with one INSERT before acknowledging. */
+async function bareRun(repeat: number, targets: Target[], responseUrl: string, store = false): Promise<void> {
+  const target = store ? 'bare Bolt + INSERT' : 'bare Bolt';
+  const database = store ? await postgresDatabase(DATABASE_URL) : undefined;
+  const bare = await spawnProc(`r${repeat}-bare${store ? '-store' : ''}`, 'bench/bare-bolt.ts', {
+    SLACK_SIGNING_SECRET: DEFAULT_SIGNING_SECRET,
+    ...(database ? { BARE_STORE_URL: database.url } : {}),
+  });
   try {
     await sleep(500);
     const idleRss = [rssBytes(bare.pid)];
@@ -586,7 +612,7 @@ async function bareRun(repeat: number, targets: Target[], responseUrl: string): 
       const ok = out.sent.filter((c) => c.status === 200).map((c) => c.ackMs);
       const row: Row = {
         repeat,
-        target: 'bare Bolt',
+        target,
         bots: 0,
         rate,
         clicks: out.sent.length,
@@ -601,13 +627,15 @@ async function bareRun(repeat: number, targets: Target[], responseUrl: string): 
         cpuMsPerClickPerProc: [used / out.sent.length],
         rssPerProc: [rssBytes(bare.pid)],
       };
-      bareP99.set(`${repeat}:${rate}`, row.p99);
+      if (store) row.ratio = row.p99 / (bareP99.get(`${repeat}:${rate}`) ?? NaN);
+      else bareP99.set(`${repeat}:${rate}`, row.p99);
       rows.push(row);
       printRow(row);
     }
-    runs.push({ repeat, target: 'bare Bolt', idleRss, afterRss: [rssBytes(bare.pid)], clicks: total, startMs: Date.now() });
+    runs.push({ repeat, target, idleRss, afterRss: [rssBytes(bare.pid)], clicks: total, startMs: Date.now() });
   } finally {
     await stopProc(bare);
+    await database?.drop();
   }
 }
 
@@ -690,6 +718,7 @@ async function sweep(): Promise<void> {
   }
   for (let repeat = 1; repeat <= REPEATS; repeat++) {
     if (BARE) await bareRun(repeat, targets, responseUrl);
+    if (BARE && BARE_STORE) await bareRun(repeat, targets, responseUrl, true);
     for (const n of BOTS) await botRun(n, repeat);
   }
 
@@ -707,8 +736,9 @@ async function sweep(): Promise<void> {
   }
 
   console.log(`\n## Medians over ${REPEATS} run(s) (min-max in brackets)\n`);
-  console.log('| target | rate/s | ack p50 ms | ack p99 ms | p99 / bare p99 | non-200 (sum) | wrong items (sum) | acked, no receipt (sum) | chat.update/min ok | 429s (sum) | final state shown after last click | CPU ms/click (all bots) |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const pairedHead = PAIRED ? ' paired bare p99 ms | p99 / paired bare p99 |' : '';
+  console.log(`| target | rate/s | ack p50 ms | ack p99 ms | p99 / bare p99 |${pairedHead} non-200 (sum) | wrong items (sum) | acked, no receipt (sum) | chat.update/min ok | 429s (sum) | final state shown after last click | CPU ms/click (all bots) |`);
+  console.log(`| --- | --- | --- | --- | --- |${PAIRED ? ' --- | --- |' : ''} --- | --- | --- | --- | --- | --- | --- |`);
   const spread = (v: number[], d = 1, scale = 1) => {
     const w = v.filter((x) => !Number.isNaN(x));
     if (w.length === 0) return '-';
@@ -723,8 +753,9 @@ async function sweep(): Promise<void> {
       const isBot = t.startsWith('bot');
       const shownMs = rs.map((r) => r.shownMs ?? NaN);
       const notShown = rs.filter((r) => r.shownMs !== undefined && Number.isNaN(r.shownMs)).length;
+      const paired = PAIRED ? ` ${isBot ? spread(rs.map((r) => r.pairedP99 ?? NaN)) : '-'} | ${isBot ? spread(rs.map((r) => r.pairedRatio ?? NaN), 2) : '-'} |` : '';
       console.log(
-        `| ${t} | ${rate} | ${spread(rs.map((r) => r.p50))} | ${spread(rs.map((r) => r.p99))} | ${isBot ? spread(rs.map((r) => r.ratio ?? NaN), 2) : '-'} | ${sum(rs.map((r) => r.non200))}${sum(rs.map((r) => r.late ?? 0)) ? ` (+${sum(rs.map((r) => r.late ?? 0))} 200 after 3 s)` : ''} | ${isBot ? sum(rs.map((r) => r.wrongItems ?? 0)) : '-'} | ${isBot ? sum(rs.map((r) => r.noReceipt ?? 0)) : '-'} | ${isBot ? spread(rs.map((r) => r.updatesPerMinute ?? NaN)) : '-'} | ${isBot ? sum(rs.map((r) => r.updates429 ?? 0)) : '-'} | ${isBot ? `${spread(shownMs, 1, 1000)} s${notShown ? `, ${notShown} not within cap` : ''}` : '-'} | ${spread(rs.map((r) => r.cpuMsPerClick), 2)} |`,
+        `| ${t} | ${rate} | ${spread(rs.map((r) => r.p50))} | ${spread(rs.map((r) => r.p99))} | ${spread(rs.map((r) => r.ratio ?? NaN), 2)} |${paired} ${sum(rs.map((r) => r.non200))}${sum(rs.map((r) => r.late ?? 0)) ? ` (+${sum(rs.map((r) => r.late ?? 0))} 200 after 3 s)` : ''} | ${isBot ? sum(rs.map((r) => r.wrongItems ?? 0)) : '-'} | ${isBot ? sum(rs.map((r) => r.noReceipt ?? 0)) : '-'} | ${isBot ? spread(rs.map((r) => r.updatesPerMinute ?? NaN)) : '-'} | ${isBot ? sum(rs.map((r) => r.updates429 ?? 0)) : '-'} | ${isBot ? `${spread(shownMs, 1, 1000)} s${notShown ? `, ${notShown} not within cap` : ''}` : '-'} | ${spread(rs.map((r) => r.cpuMsPerClick), 2)} |`,
       );
     }
   }
