@@ -22,7 +22,8 @@
  *      with one INSERT before acknowledging, "bare Bolt + INSERT": what durability alone costs), OPEN_LOOP_PAIRED (1: a
  *      bare app runs beside the bots in every bot run and gets a copy of every click at the same moment, and each
  *      window's p99 is also compared with that copy's, "p99 / paired bare": the two then meet the same moments of a
- *      shared machine, where runs minutes apart do not; it doubles the requests the machine takes), OPEN_LOOP_LOG_LEVEL (the bots' LOG_LEVEL, info),
+ *      shared machine, where runs minutes apart do not; it doubles the requests the machine takes),
+ *      OPEN_LOOP_LOG_LEVEL (the bots' LOG_LEVEL, info),
  *      OPEN_LOOP_UPDATES_PER_MINUTE (passed to the bots as SLACK_UPDATES_PER_MINUTE when set),
  *      OPEN_LOOP_SOAK (clicks; when set, runs the soak instead), OPEN_LOOP_SOAK_RATE (400), OPEN_LOOP_SOAK_BOTS (1),
  *      OPEN_LOOP_SOAK_EVERY (RSS sample every so many clicks, 10000), OPEN_LOOP_JSON (write every row to this file),
