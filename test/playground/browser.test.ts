@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { INPUT } from '../../src/ids.js';
 import { startPlayground, type Playground } from '../../src/playground/web/playground.js';
 
@@ -33,6 +33,16 @@ describe('the playground page, in Chromium', () => {
     page.setDefaultTimeout(WAIT_MS);
     await page.goto(playground.url);
   }, 120_000);
+
+  // A failure in CI leaves what the page showed beside the other screenshots, and what the feeds said in the log.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail' || !page) return;
+    const name = `failed-${ctx.task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`;
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true }).catch(() => undefined);
+    const feed = await page.locator('#feed').innerText().catch(() => '');
+    const thread = await page.locator('#thread-feed').innerText().catch(() => '');
+    console.error(`the page when "${ctx.task.name}" failed (${name}.png):\n--- channel ---\n${feed.slice(-3000)}\n--- thread ---\n${thread.slice(-3000)}`);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -82,6 +92,15 @@ describe('the playground page, in Chromium', () => {
       modal().waitFor({ state: 'detached' }).then(() => 'closed' as const),
     ]);
     return outcome === 'error' ? textOf(modal().locator('.input-error').first()) : undefined;
+  }
+
+  /** Reset the playground from the page, as a person would, and wait until #deploys is empty again. */
+  async function resetPlayground(): Promise<void> {
+    await page.locator('#reset').click();
+    await page.locator('#confirm-root .confirm-yes').click();
+    await page.locator('#toasts .toast', { hasText: 'The playground was reset' }).waitFor({ timeout: 60_000 });
+    await page.locator('#channel-list .nav-item[data-channel="deploys"]').click();
+    await page.locator('#feed .empty', { hasText: 'Nothing here yet' }).waitFor();
   }
 
   /** The last "only visible to you" message in the channel. */
@@ -335,10 +354,13 @@ describe('the playground page, in Chromium', () => {
     await shot('home');
 
     // A rendering mistake fails loudly: the emulator's refusal shows in the channel, where Slack would show nothing.
-    playground.session().stack.fake.failNext('chat.update', 'invalid_blocks');
+    // The refusal is armed once GO's own updates have landed (the section after GO shows its boxes), or it could
+    // refuse one of those instead, and that section would keep its boxes closed.
     await page.locator('#channel-list .nav-item[data-channel="deploys"]').click();
     await as('Riley Chen');
     await overview().locator('.replies').click();
+    await checkbox('smoke-tests').waitFor();
+    playground.session().stack.fake.failNext('chat.update', 'invalid_blocks');
     await checkbox('smoke-tests').click();
     await page.locator('#feed .refusal', { hasText: 'invalid_blocks' }).waitFor();
 
@@ -368,8 +390,10 @@ describe('the playground page, in Chromium', () => {
   }, 240_000);
 
   it('schedules the window from the overview, jumps to T-5m for the final checks, and answers the T+2m decision point', async () => {
-    // A promotion of its own (the flow above ends with Reset; another release in case it stopped half-way).
+    // A promotion of its own, after a Reset of its own: whatever the flow above left, even stopped half-way, would hold
+    // the production environment's lock (one promotion at a time per environment).
     const RELEASE = 'v1.60';
+    await resetPlayground();
     const ov = () => page.locator('#feed .message:not(.broadcast)').filter({ hasText: `Promotion ${RELEASE}` }).first();
     // A reply of the thread (not the window's announcement, also in the thread, which names the next reminders).
     const reply = (text: string) => thread().locator('.message:not(.broadcast)', { hasText: text });
@@ -443,11 +467,7 @@ describe('the playground page, in Chromium', () => {
   it('rehearses a rollback: broadcast to #release-announcements, acknowledged, updated, completed, and the report downloaded', async () => {
     // A promotion of its own after a Reset: the one above still holds the production environment's lock.
     const RELEASE = 'v1.70';
-    await page.locator('#reset').click();
-    await page.locator('#confirm-root .confirm-yes').click();
-    await page.locator('#toasts .toast', { hasText: 'The playground was reset' }).waitFor({ timeout: 60_000 });
-    await page.locator('#channel-list .nav-item[data-channel="deploys"]').click();
-    await page.locator('#feed .empty', { hasText: 'Nothing here yet' }).waitFor();
+    await resetPlayground();
     const ov = () => page.locator('#feed .message:not(.broadcast)').filter({ hasText: `Promotion ${RELEASE}` }).first();
     /** The rollback panel's buttons (its text is the section above them, in the overview). */
     const panel = () => ov().locator('[data-block^="rollback|"]');
