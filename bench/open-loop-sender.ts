@@ -4,7 +4,7 @@
  *   node --import tsx bench/open-loop-sender.ts <config.json> <out.json>
  * config: { urls, signingSecret, rate, durationMs | count, targets: [{ message, blockId, value }], users, responseUrl | responseUrls,
  *          afterMicros, mirrorUrl? }
- * out: { sent: [{ user, blockId, value, ticked, actionTs, status, ackMs }], mirrored: [{ status, ackMs }], sentInMs,
+ * out: { sent: [{ user, blockId, value, ticked, actionTs, status, ackMs, sentAtMs }], mirrored: [{ status, ackMs, sentAtMs }], sentInMs,
  *        firstSentAt, lastSentAt, lastMicros }
  * (status -1: no HTTP answer; the clicks go round-robin over urls.) With mirrorUrl, every click is also sent, the same
  * body, to that URL (the bare app of the paired mode), the two in turn first, and its answers go in `mirrored`.
@@ -52,6 +52,8 @@ interface Config {
 export interface Answer {
   status: number;
   ackMs: number;
+  /** When it was sent, in ms from the first click: with ackMs, a timeline of the run (OPEN_LOOP_KEEP_ANSWERS). */
+  sentAtMs?: number;
 }
 export interface SentClick extends Answer {
   user: string;
@@ -117,6 +119,7 @@ const pending: Promise<void>[] = [];
 
 function post(url: URL, p: Prepared, answer: Answer): void {
   const start = performance.now();
+  answer.sentAtMs = start - t0;
   const timestamp = Math.floor(Date.now() / 1000);
   const headers = {
     'content-type': 'application/x-www-form-urlencoded',

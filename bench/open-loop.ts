@@ -30,7 +30,9 @@
  *      OPEN_LOOP_WARMUP (250: clicks at 50/s sent to fresh processes before the measured windows, and not counted in
  *      them, so a just-started process's JIT warm-up is not billed to the first rate; printed apart; 0 turns it off),
  *      OPEN_LOOP_COMPILED (1: the bots run dist/src/main.js as `npm start` does; run `npm run build` first),
- *      OPEN_LOOP_NODE_ARGS (extra node flags for every bot, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ *      OPEN_LOOP_NODE_ARGS (extra node flags for every bot, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
+ *      OPEN_LOOP_KEEP_ANSWERS (1: keep each sender's sender-N.out.json, every click's send time and answer, for a
+ *      timeline of a run; otherwise emptied once summarised).
  * Prints per-run rows and the medians over repeats; asserts nothing.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -67,6 +69,7 @@ const JSON_OUT = env['OPEN_LOOP_JSON'];
 const WARMUP = Number(env['OPEN_LOOP_WARMUP'] ?? 250);
 const COMPILED = env['OPEN_LOOP_COMPILED'] === '1';
 const NODE_ARGS = (env['OPEN_LOOP_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
+const KEEP_ANSWERS = env['OPEN_LOOP_KEEP_ANSWERS'] === '1';
 const USERS = Array.from({ length: 40 }, (_, i) => `U0OPEN${i}`);
 const dir = mkdtempSync(join(tmpdir(), 'open-loop-'));
 console.log(`open-loop: logs and sender files in ${dir}`);
@@ -244,7 +247,7 @@ async function runSender(urls: string[], rate: number, targets: Target[], respon
   });
   const out = JSON.parse(readFileSync(outPath, 'utf8')) as SenderOut & { lastMicros: number };
   lastMicros = out.lastMicros;
-  writeFileSync(outPath, ''); // the rows are summarised below; keep /tmp small
+  if (!KEEP_ANSWERS) writeFileSync(outPath, ''); // the rows are summarised below; keep /tmp small
   return out;
 }
 
