@@ -8,7 +8,7 @@ import { renderSectionsMessage, type RenderedMessage } from '../../blocks/checkl
 import { renderOverview } from '../../blocks/overview.js';
 import { getPromotion, loadView, renderMark } from '../store/promotions.js';
 import { changesSince, isStale, listMessages, markRendered, recordRenderFailure, stalePromotions, type MessageRow } from '../store/messages.js';
-import { claimLease, fastForwardIfHeld, holdsLease, markBehind, markRenderedIfHeld, releaseLease, renewLease } from '../store/render-leases.js';
+import { claimLease, fastForwardIfHeld, holdsLease, markBehind, markRenderedIfHeld, recheckIfHeld, releaseLease, renewLease } from '../store/render-leases.js';
 import { OutboxSender } from './outbox.js';
 import {
   DEFAULT_HISTORY_READS_PER_MINUTE,
@@ -394,12 +394,23 @@ export class Publisher {
     let failure: unknown;
     /** The view this pass rendered last: the next update reuses it while its mark holds (see `viewFor`). */
     let last: MarkedView | undefined;
+    /** This pass posted a thread reply: the overview, which links to them, is rendered once more at the end. */
+    let repliesPosted = false;
     for (;;) {
       // Another replica took over (this one stalled past its lease): the rest is its to render.
       if (lease.lost || this.stopping.signal.aborted) break;
       const plan = await this.plan(lease, promotionId, tried, first);
-      const m = plan?.due[0];
-      if (!plan || !m) break;
+      if (!plan) break;
+      const m = plan.due[0];
+      if (!m) {
+        if (!repliesPosted) break;
+        // The overview's "Next:" line links to the section's reply, which did not exist when the overview was
+        // posted (or last rendered). Unchanged, its render costs no call: the hash still says what Slack shows.
+        repliesPosted = false;
+        tried.delete(0);
+        await recheckIfHeld(db, promotionId, 0, this.owner);
+        continue;
+      }
       const budget = m.ts ? this.updates : this.postBudget(m.channelId);
       if (!(await budget.take(handOff, this.stopping.signal))) break;
       // The render reads the database now that the token is granted: changes that arrived meanwhile fold into it.
@@ -409,7 +420,10 @@ export class Publisher {
       const outcome = await this.syncMessage(lease, marked.view, m, { value: plan.threadTs }, budget);
       if (outcome.kind === 'rate-limited') continue;
       tried.add(m.idx);
-      if (outcome.kind === 'ok') continue;
+      if (outcome.kind === 'ok') {
+        if (!m.ts && m.idx > 0) repliesPosted = true;
+        continue;
+      }
       failure ??= outcome.err;
       // A post that failed stops the posts after it, so the thread keeps the template's order (and without
       // the overview there is no thread at all). Updates of messages already posted go on regardless.

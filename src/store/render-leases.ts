@@ -82,6 +82,19 @@ export async function markBehind(q: Queryable, promotionId: string, idx: number)
 }
 
 /**
+ * A message whose rendering may have changed with no new version: the overview, which links to its thread's replies
+ * (its "Next:" line) and was posted before them. Marked behind while its hash still says what Slack shows, so the
+ * render that follows calls Slack only if the rendering did change. Fenced by the lease like `markRenderedIfHeld`.
+ */
+export async function recheckIfHeld(q: Queryable, promotionId: string, idx: number, owner: string): Promise<void> {
+  await q.query(
+    `UPDATE promotion_messages SET rendered_version = -1
+     WHERE promotion_id = $1 AND idx = $2 AND ts IS NOT NULL AND EXISTS (SELECT 1 FROM render_leases WHERE promotion_id = $1 AND owner = $3)`,
+    [promotionId, idx, owner],
+  );
+}
+
+/**
  * Messages a change did not touch (nothing they show changed after the version they last showed) now show `version`
  * too: one statement instead of rendering and recording each. Fenced by the lease like `markRenderedIfHeld`; a
  * message marked behind (-1) or never posted is left alone.

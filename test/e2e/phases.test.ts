@@ -87,8 +87,11 @@ describe('phases: what counts before GO, what waits, what is a plan', () => {
     // The warning comes before the status and the progress.
     expect(text.indexOf('DO NOT EXECUTE')).toBeLessThan(text.indexOf('*Status:*'));
     expect(text).toContain(`*Progress before GO:* \`░░░░░░░░░░\` 0 of ${items} items (0%)`);
-    expect(text).toContain(`*Next:* Pre-promotion verification · 2 open`);
-    expect(text).toContain(`*Before GO:* ${items} open in ${beforeGo.length} sections: Pre-promotion verification (2), System readiness (10)`);
+    // Each section named links to its reply in the thread, from the start: the overview, posted before its replies,
+    // is rendered once more once they are posted.
+    const link = (title: string) => `<https://slack.com/archives/${CHANNEL}/p${sectionMessage(title).ts.replace('.', '')}?thread_ts=${overview().ts}&cid=${CHANNEL}|${title}>`;
+    expect(text).toContain(`*Next:* ${link('Pre-promotion verification')} · 2 open`);
+    expect(text).toContain(`*Before GO:* ${items} open in ${beforeGo.length} sections: ${link('Pre-promotion verification')} (2), ${link('System readiness')} (10)`);
     expect(text).toContain('*On rollback (plan):* Rollback plan');
     expect(text).toContain('*Reference:* Notes and quick reference');
     // The approvals panel: the sign-off, its count, and how to name its people (the built-in templates name nobody).

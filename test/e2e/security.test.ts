@@ -294,7 +294,9 @@ describe('acknowledging before slow work, and errors nobody expected', () => {
   it('when Slack fails, keeps the change, says it was saved with an error id that is in the log, and catches up', async () => {
     const overview = () => promotionMessages(h.fake).find((p) => visibleText(p.overview).includes('Promotion v1.50'))!.overview;
     const progressBefore = /(\d+) of \d+ items/.exec(visibleText(overview()))![1];
-    // The first update of a tick is the message the clicker looks at; the overview's comes after it.
+    // The first update of a tick is the message the clicker looks at; the overview's comes after it. The budget is
+    // full first: a render that has to wait for it hands its clickers on, and then they hear nothing of its fate.
+    h.time.advance(60_000);
     h.fake.failNext('chat.update', 'internal_error');
     const box = findCheckbox(h.fake, 'gate-2');
     await h.toggle('U0CAROL', box.message, box.blockId, ['gate-2']);
