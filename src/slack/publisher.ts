@@ -394,7 +394,10 @@ export class Publisher {
     let failure: unknown;
     /** The view this pass rendered last: the next update reuses it while its mark holds (see `viewFor`). */
     let last: MarkedView | undefined;
-    /** This pass posted a thread reply: the overview, which links to them, is rendered once more at the end. */
+    /**
+     * This pass posted a thread reply since it last rendered the overview, whose "Next:", "Before GO:" and "Blocks GO:"
+     * lines link to the replies: the overview is rendered once more at the end (`recheckIfHeld`).
+     */
     let repliesPosted = false;
     for (;;) {
       // Another replica took over (this one stalled past its lease): the rest is its to render.
@@ -404,8 +407,8 @@ export class Publisher {
       const m = plan.due[0];
       if (!m) {
         if (!repliesPosted) break;
-        // The overview's "Next:" line links to the section's reply, which did not exist when the overview was
-        // posted (or last rendered). Unchanged, its render costs no call: the hash still says what Slack shows.
+        // Unchanged, the overview's render costs no Slack call (its hash still says what Slack shows), though it
+        // still waits for a token of the budget, which it then gives back.
         repliesPosted = false;
         tried.delete(0);
         await recheckIfHeld(db, promotionId, 0, this.owner);
@@ -420,14 +423,21 @@ export class Publisher {
       const outcome = await this.syncMessage(lease, marked.view, m, { value: plan.threadTs }, budget);
       if (outcome.kind === 'rate-limited') continue;
       tried.add(m.idx);
+      // An overview rendered (or refused) after the replies were posted read their ts already: no recheck, and one
+      // refused is not tried twice in a pass.
+      if (m.idx === 0) repliesPosted = false;
       if (outcome.kind === 'ok') {
         if (!m.ts && m.idx > 0) repliesPosted = true;
         continue;
       }
       failure ??= outcome.err;
       // A post that failed stops the posts after it, so the thread keeps the template's order (and without
-      // the overview there is no thread at all). Updates of messages already posted go on regardless.
-      if (!m.ts) break;
+      // the overview there is no thread at all). Updates of messages already posted go on regardless. The replies
+      // posted before it are linked by the next pass: the overview is left marked behind for it (the sweep's).
+      if (!m.ts) {
+        if (repliesPosted) await recheckIfHeld(db, promotionId, 0, this.owner);
+        break;
+      }
     }
     if (failure !== undefined) throw failure;
   }

@@ -83,13 +83,15 @@ export async function markBehind(q: Queryable, promotionId: string, idx: number)
 
 /**
  * A message whose rendering may have changed with no new version: the overview, which links to its thread's replies
- * (its "Next:" line) and was posted before them. Marked behind while its hash still says what Slack shows, so the
- * render that follows calls Slack only if the rendering did change. Fenced by the lease like `markRenderedIfHeld`.
+ * (its "Next:", "Before GO:" and "Blocks GO:" lines) and was posted before them. Marked behind while its hash still
+ * says what Slack shows, so the render that follows calls Slack only if the rendering did change. Only while `owner`
+ * holds the lease, like `markRenderedIfHeld`; without it nothing changes and nothing says so (the holder renders).
  */
 export async function recheckIfHeld(q: Queryable, promotionId: string, idx: number, owner: string): Promise<void> {
   await q.query(
     `UPDATE promotion_messages SET rendered_version = -1
-     WHERE promotion_id = $1 AND idx = $2 AND ts IS NOT NULL AND EXISTS (SELECT 1 FROM render_leases WHERE promotion_id = $1 AND owner = $3)`,
+     WHERE promotion_id = $1 AND idx = $2 AND ts IS NOT NULL AND NOT broken
+       AND EXISTS (SELECT 1 FROM render_leases WHERE promotion_id = $1 AND owner = $3)`,
     [promotionId, idx, owner],
   );
 }
