@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { gateStatusReport } from '../domain/gate-report.js';
 import { messageLink } from '../domain/mrkdwn.js';
+import { withDeadline } from '../deadline.js';
 import type { Logger } from '../logger.js';
 import { SYSTEM_ACTOR } from '../services/promotions.js';
 import { appendAudit } from '../store/audit.js';
@@ -124,15 +125,17 @@ export class GateSender {
     if (!(await beginAnswer(db, gate.id, this.owner, this.timing.claimMs))) return;
     const [owner, repo] = gate.repo.split('/') as [string, string];
     try {
-      await this.deps.app.installation(gate.installationId).rest.actions.reviewCustomGatesForRun({
-        owner,
-        repo,
-        run_id: gate.runId,
-        environment_name: gate.environment,
-        state,
-        comment: gate.answerComment ?? `${state === 'approved' ? 'Approved' : 'Rejected'} by Preflight.`,
-        request: { signal: this.signal() },
-      });
+      await this.withDeadline((signal) =>
+        this.deps.app.installation(gate.installationId).rest.actions.reviewCustomGatesForRun({
+          owner,
+          repo,
+          run_id: gate.runId,
+          environment_name: gate.environment,
+          state,
+          comment: gate.answerComment ?? `${state === 'approved' ? 'Approved' : 'Rejected'} by Preflight.`,
+          request: { signal },
+        }),
+      );
       log.info(where, 'GitHub gate answered');
       await this.sent(gate, null);
     } catch (err) {
@@ -231,14 +234,10 @@ export class GateSender {
         const ts = await overviewTs(db, view.promotion.id);
         const url = ts ? messageLink(view.promotion.channelId, ts) : `https://slack.com/archives/${view.promotion.channelId}`;
         const [owner, repo] = gate.repo.split('/') as [string, string];
-        await this.deps.app.installation(gate.installationId).request(REVIEW_ROUTE, {
-          owner,
-          repo,
-          run_id: gate.runId,
-          environment_name: gate.environment,
-          comment: gateStatusReport(view, this.deps.clock(), url),
-          request: { signal: this.signal() },
-        });
+        const comment = gateStatusReport(view, this.deps.clock(), url);
+        await this.withDeadline((signal) =>
+          this.deps.app.installation(gate.installationId).request(REVIEW_ROUTE, { owner, repo, run_id: gate.runId, environment_name: gate.environment, comment, request: { signal } }),
+        );
         log.info({ gateId: gate.id, runId: gate.runId, reports: gate.reportsSent }, 'GitHub gate: status report posted');
       } catch (err) {
         log.warn({ gateId: gate.id, runId: gate.runId, why: unknownWhy(err) }, 'GitHub gate: status report not posted');
@@ -259,9 +258,9 @@ export class GateSender {
     await this.deps.sendPost(key).catch((err: unknown) => this.deps.log.warn({ err, key }, 'could not send a GitHub gate notice now; the outbox sends it later'));
   }
 
-  private signal(): AbortSignal {
-    const timeout = AbortSignal.timeout(this.timing.requestTimeoutMs);
-    return this.deps.signal ? AbortSignal.any([this.deps.signal, timeout]) : timeout;
+  /** One call to GitHub, ended after `requestTimeoutMs` or when the process stops (see src/deadline.ts). */
+  private withDeadline<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline(this.timing.requestTimeoutMs, this.deps.signal, call);
   }
 
   private backoff(attempts: number): number {

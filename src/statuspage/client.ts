@@ -15,6 +15,7 @@
  * `rate-limited` (429: nothing was done; wait `retryAfterMs`), `unknown` (5xx, a timeout, a broken connection: it may
  * or may not have been done).
  */
+import { withDeadline } from '../deadline.js';
 
 /** An incident (or scheduled maintenance) as Statuspage answers it: the fields the bot reads. */
 export interface StatuspageIncident {
@@ -128,21 +129,23 @@ export class StatuspageClient {
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const signals = [AbortSignal.timeout(this.opts.timeoutMs), ...(this.opts.signal ? [this.opts.signal] : [])];
     let res: Response;
     let text: string;
     try {
-      res = await fetch(`${this.base}${path}`, {
-        method,
-        headers: {
-          Authorization: `OAuth ${this.opts.apiKey}`,
-          Accept: 'application/json',
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.any(signals),
+      // The deadline covers the body too (src/deadline.ts says why it is not AbortSignal.any).
+      [res, text] = await withDeadline(this.opts.timeoutMs, this.opts.signal, async (signal) => {
+        const answer = await fetch(`${this.base}${path}`, {
+          method,
+          headers: {
+            Authorization: `OAuth ${this.opts.apiKey}`,
+            Accept: 'application/json',
+            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal,
+        });
+        return [answer, await answer.text()] as const;
       });
-      text = await res.text();
     } catch (err) {
       const e = err as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
       const timedOut = e?.name === 'TimeoutError' || e?.name === 'AbortError';
