@@ -6,6 +6,9 @@
  * Every bot is its own OS process started from the real entry point (`node --import tsx src/main.ts`, HTTP mode:
  * SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL at the fake Slack this process serves, DATABASE_URL at a
  * throwaway schema of TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, PORT); so is the bare app.
+ * TEST_DATABASE_URL=postgres://postgres@localhost/test?host=/var/run/postgresql reaches the same server over its Unix
+ * socket (on loopback TCP the kernel runs the receiving side's TCP processing inside the sender's system call; in the
+ * sixth issue-7 session the two gave the same figures within noise). The run prints which one it used.
  * The fake Slack runs here with its rate limits on, on the wall clock. CPU and RSS are read per process from
  * /proc/<pid>/stat and /proc/<pid>/status (VmRSS), for the bots (or the bare app) only: not this process (fake Slack,
  * polling), not the sender, not PostgreSQL. Linux only.
@@ -86,6 +89,9 @@ console.log(`open-loop: logs and sender files in ${dir}`);
   const dirty = git(['status', '--porcelain', '--', 'src', 'commands', 'blocks', 'checklists']);
   console.log(`open-loop: code ${head ? `at ${head.slice(0, 100)}` : env['OPEN_LOOP_CODE'] ?? 'not in a git checkout'}${dirty ? `, with ${dirty.split('\n').length} uncommitted changes under src/ commands/ blocks/ checklists/` : ''}`);
   console.log(`open-loop: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  // Say how the processes reach PostgreSQL: TCP or its Unix socket (BENCHMARKS.md, sixth session, compares them).
+  const socketDir = new URL(DATABASE_URL).searchParams.get('host');
+  console.log(`open-loop: PostgreSQL over ${socketDir?.startsWith('/') ? `its Unix socket in ${socketDir}` : `TCP to ${new URL(DATABASE_URL).host}`}`);
 }
 
 // ---- numbers ----
