@@ -24,7 +24,7 @@ import { ClickIntake, SWEEP_EVERY } from './services/intake.js';
 import { WorkflowDispatcher } from './github/dispatch.js';
 import { StatuspageSender } from './statuspage/sender.js';
 import { GithubApp } from './github/app.js';
-import { GateSender, type GateTiming } from './github/gate-sender.js';
+import { DEFAULT_GATE_TIMING, GateSender, type GateTiming } from './github/gate-sender.js';
 import { GITHUB_WEBHOOK_PATH, githubWebhook, type WebhookHandler } from './github/webhook.js';
 import { attachWaitingGates } from './services/github-gate.js';
 import { register as registerCommands } from '../commands/index.js';
@@ -209,7 +209,9 @@ export function createPreflight(opts: PreflightOptions): Preflight {
   // The GitHub deployment gate (src/github/, issue 13): with the App configured, the answers GO, NO-GO, abort, rollback
   // and completion decide are sent once (right after the change, and what is left every few seconds), and jobs waiting
   // for a promotion join one.
-  const githubApp = config.githubApp ? new GithubApp(config.githubApp, config.github.apiUrl, log.child({ component: 'github-app' })) : undefined;
+  const githubApp = config.githubApp
+    ? new GithubApp(config.githubApp, config.github.apiUrl, log.child({ component: 'github-app' }), opts.gateTiming?.requestTimeoutMs ?? DEFAULT_GATE_TIMING.requestTimeoutMs)
+    : undefined;
   const gateSender = githubApp
     ? new GateSender({ db, app: githubApp, clock, log: log.child({ component: 'github-gate' }), sendPost: (key) => publisher.outbox.send(key), refresh: (id) => slack.refresh(id), signal: dispatching.signal, ...(opts.gateTiming ? { timing: opts.gateTiming } : {}) })
     : undefined;

@@ -1,6 +1,7 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import type { GithubAppConfig } from '../config.js';
+import { fetchWithDeadline } from '../deadline.js';
 import type { Logger } from '../logger.js';
 
 const SILENT = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
@@ -12,7 +13,9 @@ export type InstallationCheck = 'ok' | 'unknown' | 'unreachable';
  * Preflight's GitHub App (issue 13): the Octokit that acts for one installation. Only the App that owns a deployment
  * protection rule may answer it, with an installation token: `@octokit/auth-app` signs the App's JWT (RS256 with its
  * private key) and exchanges it for a token of the installation the delivery names, caching tokens until shortly
- * before they expire, so a burst of answers mints one.
+ * before they expire, so a burst of answers mints one. Every request it makes, minting a token included (Octokit
+ * gives that request no signal of the caller's), ends after `requestTimeoutMs`: a GitHub that never answers must not
+ * hold a webhook's handler or the token every later answer of that installation waits for.
  */
 export class GithubApp {
   private readonly clients = new Map<number, Octokit>();
@@ -21,6 +24,7 @@ export class GithubApp {
     private readonly config: GithubAppConfig,
     private readonly apiUrl: string,
     private readonly log: Logger,
+    private readonly requestTimeoutMs = 15_000,
   ) {}
 
   get webhookSecret(): string {
@@ -37,6 +41,7 @@ export class GithubApp {
         baseUrl: this.apiUrl.replace(/\/+$/, ''),
         userAgent: 'preflight',
         log: SILENT,
+        request: { fetch: fetchWithDeadline(this.requestTimeoutMs) },
       });
       this.clients.set(installationId, client);
     }

@@ -1,7 +1,8 @@
 /**
  * The deadline every GitHub and Statuspage call runs under (src/deadline.ts): a call to a server that never answers
  * ends, even when garbage collection runs while it waits (a signal from AbortSignal.any did not, on Node 20: the
- * GitHub gate's background pass then hung for good). GC is forced many times during each wait.
+ * GitHub gate's background pass then hung for good). GC is forced many times during each wait. The GitHub App's
+ * own requests (minting an installation token, which Octokit sends with no signal of the caller's) end too.
  */
 import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -9,7 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deadline, withDeadline } from '../../src/deadline.js';
+import { deadline, fetchWithDeadline, withDeadline } from '../../src/deadline.js';
+import { GithubApp } from '../../src/github/app.js';
+import { createLogger } from '../../src/logger.js';
+import { generateAppKey } from '../support/github-app.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -33,7 +37,13 @@ describe('a call under a deadline', () => {
   let url: string;
 
   beforeAll(async () => {
-    server = createServer(() => undefined); // takes every request and never answers
+    // Takes every request and never answers; under /slow-body it sends the headers and the start of a body, no more.
+    server = createServer((req, res) => {
+      if (req.url === '/slow-body') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"partial":');
+      }
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   });
@@ -76,5 +86,22 @@ describe('a call under a deadline', () => {
     d.release();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(d.signal.aborted).toBe(false);
+  });
+
+  it('ends a call that ignores its signal at the deadline all the same', async () => {
+    const outcome = await underGc(failure(withDeadline(100, undefined, () => new Promise(() => undefined))));
+    expect((outcome as DOMException).name).toBe('TimeoutError');
+  });
+
+  it('bounds every request of a fetch the caller gave no signal, reading the body included', async () => {
+    const bounded = fetchWithDeadline(200);
+    expect(((await underGc(failure(bounded(url)))) as DOMException).name).toBe('TimeoutError');
+    const reading = bounded(`${url}slow-body`).then((res) => failure(res.text()));
+    expect(((await underGc(reading)) as DOMException).name).toBe('TimeoutError');
+  });
+
+  it("lets the GitHub App's check of an installation end when GitHub never answers the token request", async () => {
+    const app = new GithubApp({ appId: 424242, privateKey: generateAppKey().privateKeyPkcs8, webhookSecret: 'whsec-deadline' }, url.replace(/\/$/, ''), createLogger('silent'), 300);
+    expect(await underGc(app.checkInstallation(5150))).toBe('unreachable');
   });
 });
