@@ -90,8 +90,9 @@ console.log(`open-loop: logs and sender files in ${dir}`);
   console.log(`open-loop: code ${head ? `at ${head.slice(0, 100)}` : env['OPEN_LOOP_CODE'] ?? 'not in a git checkout'}${dirty ? `, with ${dirty.split('\n').length} uncommitted changes under src/ commands/ blocks/ checklists/` : ''}`);
   console.log(`open-loop: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   // Say how the processes reach PostgreSQL: TCP or its Unix socket (BENCHMARKS.md, sixth session, compares them).
-  const socketDir = new URL(DATABASE_URL).searchParams.get('host');
-  console.log(`open-loop: PostgreSQL over ${socketDir?.startsWith('/') ? `its Unix socket in ${socketDir}` : `TCP to ${new URL(DATABASE_URL).host}`}`);
+  const database = new URL(DATABASE_URL);
+  const socketDir = database.searchParams.get('host');
+  console.log(`open-loop: PostgreSQL over ${socketDir?.startsWith('/') ? `its Unix socket in ${socketDir}` : `TCP to ${database.host}`}`);
 }
 
 // ---- numbers ----

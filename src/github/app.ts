@@ -24,7 +24,8 @@ export class GithubApp {
     private readonly config: GithubAppConfig,
     private readonly apiUrl: string,
     private readonly log: Logger,
-    private readonly requestTimeoutMs = 15_000,
+    /** The deadline of every request (src/app.ts gives the gate's `requestTimeoutMs`). */
+    private readonly requestTimeoutMs: number,
   ) {}
 
   get webhookSecret(): string {
